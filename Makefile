@@ -1,0 +1,122 @@
+# synesthd -- build, run, test, bench.
+#
+#   make run     build and serve the demo on http://127.0.0.1:8080
+#   make test    build and run every test suite (SAN=1: with ASan+UBSan)
+#   make bench   speed figures against peers measured in the same run
+#   make deps    install missing Debian packages (apt-get as root)
+#
+# Every library comes from a Debian package found by pkg-config.
+
+# --- packages: keep docker/Dockerfile's lists in step with these ----------
+BUILD_PKGS := build-essential pkg-config libmicrohttpd-dev libjansson-dev \
+              libsndfile1-dev libfftw3-dev libpng-dev libcmocka-dev libstb-dev
+TEST_PKGS  := curl sox python3-numpy python3-skimage alsa-utils
+BENCH_PKGS := hyperfine wrk nginx-light sox
+
+PKGCONF_LIBS := libmicrohttpd jansson sndfile fftw3f libpng zlib cmocka
+
+SAN ?= 0
+ifeq ($(SAN),1)
+BUILD := build/san
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT := -O1 -g
+else
+BUILD := build
+SANFLAGS :=
+OPT := -O2 -g
+endif
+
+CC      ?= cc
+CFLAGS  ?=
+CFLAGS  += -std=gnu11 -Wall -Wextra $(OPT) $(SANFLAGS) -Iinclude -I$(BUILD) \
+           -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
+           $(shell pkg-config --cflags $(PKGCONF_LIBS) 2>/dev/null)
+LDFLAGS += $(SANFLAGS)
+LDLIBS  := $(shell pkg-config --libs libmicrohttpd jansson sndfile fftw3f libpng zlib 2>/dev/null) -lm -lpthread
+CMOCKA  := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+FUSION_SRC := $(wildcard modalities/fusion/*.c)
+MOD_SRC    := $(wildcard modalities/*.c)
+SERVER_SRC := $(filter-out server/embed.c,$(wildcard server/*.c))
+STATIC     := $(sort $(wildcard static/*))
+UNIT_SRC   := $(wildcard tests/unit/test_*.c)
+
+LIB_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(FUSION_SRC) $(MOD_SRC))
+SERVER_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(SERVER_SRC)) $(BUILD)/static_assets.o
+UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+
+BIN := $(BUILD)/synesthd
+
+.PHONY: all run test unit bench deps deps-test deps-bench clean fmt
+all: $(BIN)
+
+$(BUILD)/%.o: %.c $(wildcard include/syn/*.h) Makefile
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libsyn.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+# static/ is compiled into the binary so that it runs from anywhere.
+$(BUILD)/embed: server/embed.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -Wall -Wextra -O2 $< -o $@
+$(BUILD)/static_assets.c: $(BUILD)/embed $(STATIC)
+	$(BUILD)/embed $@ $(STATIC)
+$(BUILD)/static_assets.o: $(BUILD)/static_assets.c
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BIN): $(SERVER_OBJ) $(BUILD)/libsyn.a
+	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsyn.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) $< $(BUILD)/libsyn.a -o $@ $(CMOCKA) $(LDLIBS)
+
+# --- packages -------------------------------------------------------------
+# Installs what is missing with apt-get as root; otherwise prints the command.
+define need_pkgs
+	@missing=""; for p in $(1); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "make deps: installing$$missing"; \
+	    (apt-get update -qq || true) && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing >/dev/null || exit 1; \
+	  else \
+	    echo "make deps: missing Debian packages. Run:"; \
+	    echo "  sudo apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+endef
+
+deps:
+	$(call need_pkgs,$(BUILD_PKGS))
+deps-test: deps
+	$(call need_pkgs,$(TEST_PKGS))
+deps-bench: deps-test
+	$(call need_pkgs,$(BENCH_PKGS))
+
+run: deps
+	$(MAKE) all
+	$(BIN) --port $${PORT:-8080}
+
+unit: $(UNIT_BIN)
+	@for t in $(UNIT_BIN); do $$t || exit 1; done
+
+# One summary line for all suites: "N passed, N failed".
+test: deps-test
+	$(MAKE) all $(UNIT_BIN)
+	SYNESTHD_BIN=$(abspath $(BIN)) BUILD=$(abspath $(BUILD)) SAN=$(SAN) \
+	  UNIT_BINS="$(abspath $(UNIT_BIN))" tests/run
+
+bench: deps-bench
+	$(MAKE) all
+	SYNESTHD_BIN=$(abspath $(BIN)) tests/bench/run
+
+clean:
+	rm -rf build
+
+fmt:
+	clang-format -i $$(git ls-files '*.c' '*.h')

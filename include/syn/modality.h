@@ -1,0 +1,71 @@
+/* modality.h -- a modality is a const struct of function pointers
+ * (STYLE.md §3, after SoX's sox_effect_handler_t and FFmpeg's codec tables).
+ *
+ * decode: bytes -> latent.  encode: latent -> bytes.  Both report failures
+ * through syn_err and never touch HTTP.  The registry (modalities/registry.c)
+ * lists them; adding a modality is one file plus one line there. */
+#ifndef SYN_MODALITY_H
+#define SYN_MODALITY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "syn/error.h"
+#include "syn/latent.h"
+#include "syn/limits.h"
+#include "syn/options.h"
+
+/* An encoded output.  Owner: the caller, released with syn_blob_free(). */
+typedef struct syn_blob {
+    uint8_t    *data;
+    size_t      len;
+    const char *mime;     /* static string: "image/png", "audio/wav", ...     */
+    const char *ext;      /* static string: "png", "wav", ...                 */
+    char        map[512]; /* the map line that travels in the file ("" if none) */
+} syn_blob;
+
+void syn_blob_free(syn_blob *b);
+
+typedef struct syn_modality syn_modality;
+
+/* What the decoder is decoding for: the target decides the grid's size
+ * (a picture for a sound is resampled to the band grid; a sound for a
+ * picture is analysed at the picture's size). */
+typedef struct syn_decode_ctx {
+    const syn_opts     *opts;
+    const syn_limits   *limits;
+    const syn_modality *target;
+} syn_decode_ctx;
+
+struct syn_modality {
+    const char *name;                /* "image", "audio"                        */
+    const char *const *mime_types;   /* accepted input types, NULL-terminated   */
+    const char *const *formats;      /* output formats, first is the default    */
+    /* 1 if these leading bytes look like this modality's input */
+    int (*sniff)(const uint8_t *p, size_t n);
+    /* bytes -> latent; on success *out owns its grid (syn_latent_free) */
+    int (*decode)(const uint8_t *p, size_t n, const syn_decode_ctx *ctx,
+                  syn_latent *out, syn_err *e);
+    /* latent -> bytes in opts->format (or formats[0]); *out owned by caller */
+    int (*encode)(syn_latent *in, const syn_opts *o, const syn_limits *lim,
+                  syn_blob *out, syn_err *e);
+    int  (*init)(void);  /* once at start-up, before any thread; may be NULL */
+    void (*fini)(void);
+};
+
+/* registry.c */
+int  syn_modalities_init(void);  /* runs every init(), then fusion's; 0 or -1 */
+void syn_modalities_fini(void);
+const syn_modality *const *syn_modalities(void);              /* NULL-terminated */
+const syn_modality *syn_modality_by_name(const char *name);
+const syn_modality *syn_modality_by_mime(const char *mime);   /* parameters ignored */
+const syn_modality *syn_modality_sniff(const uint8_t *p, size_t n);
+const syn_modality *syn_modality_for_format(const char *format); /* "wav" -> audio */
+const char *syn_format_mime(const char *format);                 /* "wav" -> audio/wav */
+
+/* convert.c: one conversion, the same for the server and the CLI.
+ * in may be NULL: the input is sniffed from its magic bytes. */
+int syn_convert(const syn_modality *in, const uint8_t *p, size_t n,
+                const syn_modality *out, const syn_opts *o,
+                const syn_limits *lim, syn_blob *res, syn_err *e);
+
+#endif
