@@ -252,8 +252,12 @@ int syn_spectral_analyse(const float *pcm, size_t frames, int channels, syn_map 
         for (size_t i = 0; i < cells; i++)
             g->v[i] = 0.5f * (g->left[i] + g->right[i]);
 
-    /* amplitudes -> dB -> [0,1] against the reference level */
+    /* amplitudes -> dB -> [0,1] against the reference level; a sound that
+     * carries no map of ours is a recording, and its picture will be
+     * played back by rebuilding its phase */
     if (!use_ref) {
+        m->source = SYN_SRC_AUDIO;
+        m->rows = m->cols = 0;
         double peak = FLOOR_AMP;
         for (size_t i = 0; i < cells; i++)
             peak = g->v[i] > peak ? g->v[i] : peak;
