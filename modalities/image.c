@@ -1,0 +1,603 @@
+/* image.c -- the image modality: PNG, JPEG and BMP in, PNG out.
+ *
+ * Accepts: PNG (every bit depth, palette, grey, alpha, 16-bit, interlaced),
+ * baseline and progressive JPEG, and BMP, sniffed by their magic bytes.
+ * Decoding is stb_image's stbi_load_from_memory, compiled here only with the
+ * hardening macros below.  A PNG's chunk list is checked first (stb_image
+ * does not check CRCs), and its synesthd map is read from the tEXt chunk
+ * "synesthd" with libpng.
+ *
+ * Limits: limits->max_side and limits->max_pixels are checked from the
+ * header, before any pixel is decoded (SYN_E_LIMIT); a picture for a
+ * picture is shrunk to limits->max_out_side per side.
+ *
+ * The grid is the picture's Rec. 709 luma in [0,1] (alpha composited over
+ * black: transparent is silent).  For a sound, it is resampled to the band
+ * grid (syn_band_grid_size), except a spectrogram we made ourselves, which
+ * keeps every row; with stereo, red is the left plane, green the right
+ * (Coagula).
+ *
+ * Encoding writes an 8-bit PNG with libpng: a mono grid through a colour
+ * map (paletted, colour type 3), a stereo grid as RGB (R = left, G = right,
+ * B = their mean).  The map line goes into tEXt "synesthd" before the image
+ * data.  The output is byte-deterministic (no time chunk).
+ *
+ * Ownership: decode fills *out, which the caller frees with
+ * syn_latent_free(); encode fills *out, freed with syn_blob_free(). */
+#include <limits.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <png.h>
+#include <zlib.h>
+
+#include "syn/error.h"
+#include "syn/fusion.h"
+#include "syn/latent.h"
+#include "syn/limits.h"
+#include "syn/modality.h"
+#include "syn/options.h"
+
+/* --- stb_image, compiled in this file only ------------------------------- */
+#define STB_IMAGE_IMPLEMENTATION
+#define STBI_ONLY_PNG
+#define STBI_ONLY_JPEG
+#define STBI_ONLY_BMP
+#define STBI_NO_STDIO  /* memory only: stbi_load_from_memory                */
+#define STBI_NO_LINEAR /* no float API: we never want linear-light floats    */
+#define STBI_NO_HDR
+/* Hardening cap on either side, applied by stb_image itself in case a check
+ * of ours is ever bypassed: 32768 is above any sane default of
+ * limits->max_side and keeps w*h*4 far from stb's 2^31 arithmetic edge. */
+#define STBI_MAX_DIMENSIONS (1 << 15)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
+#pragma GCC diagnostic ignored "-Wmisleading-indentation"
+/* Debian's libstb-dev puts the headers in /usr/include/stb. */
+#include <stb/stb_image.h>
+#pragma GCC diagnostic pop
+
+/* zlib level for our PNGs.  Measured with libpng 1.6.39 on a 1024x512
+ * spectrogram-like picture (harmonic partials over a noise floor), one core
+ * of the 2-core build machine, mean of 20 encodes, size in bytes:
+ *   paletted:  L1 7.8 ms 316998   L2 9.1 ms 313847   L3 12.1 ms 309642
+ *              L4 12.4 ms 303959  L5 18.8 ms 300226  L6 54.0 ms 295510
+ *   RGB:       L1 24.0 ms 593873  L3 43.8 ms 573720  L6 128.2 ms 597660
+ * Level 1 is ~6.9x faster than zlib's default 6 for 7% more bytes (and for
+ * RGB it is even smaller than 4..6); the server is CPU-bound long before a
+ * link notices 21 KB. */
+#define IMG_PNG_LEVEL 1
+
+/* Longest tEXt/zTXt/iTXt or other ancillary chunk libpng may buffer while
+ * it looks for our map: an ICC profile is rarely above 1 MiB. */
+#define IMG_PNG_CHUNK_MAX (4u << 20)
+
+enum img_kind { IMG_NONE = 0, IMG_PNG, IMG_JPEG, IMG_BMP };
+
+static const uint8_t png_sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+
+static const char *const img_mimes[] = {"image/png", "image/jpeg", "image/jpg", "image/bmp",
+                                        "image/x-ms-bmp", NULL};
+static const char *const img_formats[] = {"png", NULL};
+
+static enum img_kind img_kind_of(const uint8_t *p, size_t n)
+{
+    if (n >= 8 && memcmp(p, png_sig, 8) == 0)
+        return IMG_PNG;
+    if (n >= 3 && p[0] == 0xFF && p[1] == 0xD8 && p[2] == 0xFF)
+        return IMG_JPEG;
+    if (n >= 2 && p[0] == 'B' && p[1] == 'M')
+        return IMG_BMP;
+    return IMG_NONE;
+}
+
+static int img_sniff(const uint8_t *p, size_t n)
+{
+    return img_kind_of(p, n) != IMG_NONE;
+}
+
+/* Names an image format we recognise but do not decode, or NULL. */
+static const char *img_other_format(const uint8_t *p, size_t n)
+{
+    if (n >= 4 && memcmp(p, "GIF8", 4) == 0)
+        return "GIF";
+    if (n >= 12 && memcmp(p, "RIFF", 4) == 0 && memcmp(p + 8, "WEBP", 4) == 0)
+        return "WebP";
+    if (n >= 4 && (memcmp(p, "II*\0", 4) == 0 || memcmp(p, "MM\0*", 4) == 0))
+        return "TIFF";
+    if (n >= 12 && memcmp(p + 4, "ftyp", 4) == 0)
+        return "HEIF/AVIF";
+    if (n >= 4 && memcmp(p, "8BPS", 4) == 0)
+        return "PSD";
+    if (n >= 5 && (memcmp(p, "<?xml", 5) == 0 || memcmp(p, "<svg", 4) == 0))
+        return "SVG";
+    return NULL;
+}
+
+/* --- PNG chunk walk ------------------------------------------------------ */
+
+static uint32_t be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Every chunk fits in the data with a matching CRC, IHDR first, at least one
+ * IDAT, IEND last.  Bytes after IEND are ignored (some tools append them).
+ * On success *w, *h hold IHDR's size. */
+static int png_walk(const uint8_t *p, size_t n, uint32_t *w, uint32_t *h, syn_err *e)
+{
+    const char *hint = "send an undamaged PNG file";
+    if (n < 8 || memcmp(p, png_sig, 8) != 0)
+        return syn_fail(e, SYN_E_INVALID, "transfer PNG files in binary mode",
+                        "PNG signature is damaged (text-mode transfer?)");
+    size_t pos = 8;
+    int idat = 0;
+    for (int index = 0;; index++) {
+        if (n - pos < 12)
+            return syn_fail(e, SYN_E_INVALID, hint, "PNG is truncated: no IEND chunk");
+        uint32_t len = be32(p + pos);
+        const uint8_t *type = p + pos + 4;
+        /* PNG spec 5.3: a chunk length is at most 2^31 - 1. */
+        if (len > 0x7fffffffu || len > n - pos - 12)
+            return syn_fail(e, SYN_E_INVALID, hint,
+                            "PNG chunk %d claims %u bytes beyond the end of the file", index,
+                            (unsigned)len);
+        for (int i = 0; i < 4; i++)
+            if (!((type[i] >= 'A' && type[i] <= 'Z') || (type[i] >= 'a' && type[i] <= 'z')))
+                return syn_fail(e, SYN_E_INVALID, hint, "PNG chunk %d has a malformed type",
+                                index);
+        uint32_t want = be32(type + 4 + len);
+        uint32_t got = (uint32_t)crc32(crc32(0L, Z_NULL, 0), type, (uInt)len + 4);
+        if (want != got)
+            return syn_fail(e, SYN_E_INVALID, hint, "PNG chunk %.4s has a bad CRC",
+                            (const char *)type);
+        if (index == 0) {
+            /* IHDR holds 13 bytes: width, height, depth, colour, 3 methods. */
+            if (memcmp(type, "IHDR", 4) != 0 || len != 13)
+                return syn_fail(e, SYN_E_INVALID, hint, "PNG does not start with IHDR");
+            *w = be32(type + 4);
+            *h = be32(type + 8);
+        } else if (memcmp(type, "IHDR", 4) == 0) {
+            return syn_fail(e, SYN_E_INVALID, hint, "PNG has a second IHDR");
+        }
+        if (memcmp(type, "IDAT", 4) == 0)
+            idat++;
+        pos += (size_t)len + 12;
+        if (memcmp(type, "IEND", 4) == 0)
+            break;
+    }
+    if (!idat)
+        return syn_fail(e, SYN_E_INVALID, hint, "PNG has no IDAT (image data) chunk");
+    return 0;
+}
+
+/* --- libpng plumbing shared by reading and writing ----------------------- */
+
+typedef struct img_pngctx {
+    char msg[128];
+    int oom;
+} img_pngctx;
+
+static void img_png_error(png_structp png, png_const_charp msg)
+{
+    img_pngctx *c = png_get_error_ptr(png);
+    if (c && !c->msg[0])
+        snprintf(c->msg, sizeof c->msg, "%s", msg);
+    png_longjmp(png, 1);
+}
+
+static void img_png_warning(png_structp png, png_const_charp msg)
+{
+    (void)png; /* warnings (odd gamma, unknown chunks) are not our business */
+    (void)msg;
+}
+
+typedef struct img_reader {
+    const uint8_t *p;
+    size_t n, pos;
+} img_reader;
+
+static void img_png_read(png_structp png, png_bytep out, size_t len)
+{
+    img_reader *r = png_get_io_ptr(png);
+    if (len > r->n - r->pos)
+        png_error(png, "read past the end of the data");
+    memcpy(out, r->p + r->pos, len);
+    r->pos += len;
+}
+
+/* The text of tEXt/zTXt/iTXt "synesthd" before the first IDAT, into
+ * line[n] ("" if none).  Returns 0, or -1 with *e when libpng rejects the
+ * file. */
+static int png_read_map(const uint8_t *p, size_t n, char *line, size_t cap, syn_err *e)
+{
+    img_pngctx ctx = {{0}, 0};
+    img_reader rd = {p, n, 0};
+    line[0] = '\0';
+    png_structp png =
+        png_create_read_struct(PNG_LIBPNG_VER_STRING, &ctx, img_png_error, img_png_warning);
+    if (!png)
+        return syn_fail(e, SYN_E_NOMEM, NULL, "out of memory reading PNG text");
+    png_infop info = png_create_info_struct(png);
+    if (!info) {
+        png_destroy_read_struct(&png, NULL, NULL);
+        return syn_fail(e, SYN_E_NOMEM, NULL, "out of memory reading PNG text");
+    }
+    if (setjmp(png_jmpbuf(png))) {
+        png_destroy_read_struct(&png, &info, NULL);
+        return syn_fail(e, SYN_E_INVALID, "send an undamaged PNG file", "PNG rejected: %s",
+                        ctx.msg[0] ? ctx.msg : "libpng error");
+    }
+    png_set_read_fn(png, &rd, img_png_read);
+    png_set_chunk_malloc_max(png, IMG_PNG_CHUNK_MAX);
+    png_set_user_limits(png, 0x7fffffffu, 0x7fffffffu); /* sizes were checked already */
+    png_read_info(png, info);
+    png_textp text = NULL;
+    int ntext = png_get_text(png, info, &text, NULL);
+    for (int i = 0; i < ntext; i++) {
+        if (text[i].key && strcmp(text[i].key, "synesthd") == 0 && text[i].text) {
+            snprintf(line, cap, "%s", text[i].text);
+            break;
+        }
+    }
+    png_destroy_read_struct(&png, &info, NULL);
+    return 0;
+}
+
+/* --- decode --------------------------------------------------------------- */
+
+/* Size of the grid for this picture and target; *keep_full for our own
+ * spectrograms going back to sound. */
+static void img_grid_size(const syn_decode_ctx *ctx, const syn_map *map, int has_map, int w,
+                          int h, int *rows, int *cols)
+{
+    int to_audio = ctx->target && ctx->target->name && strcmp(ctx->target->name, "audio") == 0;
+    if (to_audio) {
+        if (has_map && map->source == SYN_SRC_AUDIO) {
+            *rows = h;
+            *cols = w;
+        } else {
+            syn_band_grid_size(ctx->opts, ctx->limits, w, h, rows, cols);
+        }
+        return;
+    }
+    *rows = h;
+    *cols = w;
+    int cap = ctx->limits->max_out_side;
+    if (cap > 0 && (w > cap || h > cap)) {
+        double s = fmin((double)cap / w, (double)cap / h);
+        *cols = (int)fmax(1.0, fmin(cap, lround(w * s)));
+        *rows = (int)fmax(1.0, fmin(cap, lround(h * s)));
+    }
+}
+
+/* One plane at the picture's size into dst at the grid's size. */
+static void img_fit(const float *src, int w, int h, float *dst, int cols, int rows)
+{
+    if (w == cols && h == rows)
+        memcpy(dst, src, sizeof(float) * (size_t)w * (size_t)h);
+    else
+        syn_resample(src, w, h, dst, cols, rows);
+}
+
+static int img_decode(const uint8_t *p, size_t n, const syn_decode_ctx *ctx, syn_latent *out,
+                      syn_err *e)
+{
+    const char *hint = "send a PNG, JPEG or BMP image";
+    memset(out, 0, sizeof *out);
+    if (!ctx || !ctx->opts || !ctx->limits)
+        return syn_fail(e, SYN_E_INTERNAL, NULL, "image decode called without options");
+    const syn_limits *lim = ctx->limits;
+    if (!p || n == 0)
+        return syn_fail(e, SYN_E_EMPTY, hint, "the image is empty");
+    if (n > INT_MAX) /* stb_image takes an int length */
+        return syn_fail(e, SYN_E_TOOLARGE, NULL, "the image is over 2 GiB");
+
+    enum img_kind kind = img_kind_of(p, n);
+    if (kind == IMG_NONE) {
+        /* A PNG signature with one or two bytes changed is a PNG damaged in
+         * transit (CR/LF translation, 7-bit channel): say so. */
+        int diff = 0;
+        for (size_t i = 0; i < 8 && n >= 8; i++)
+            diff += p[i] != png_sig[i];
+        if (n >= 8 && diff <= 2)
+            kind = IMG_PNG;
+    }
+    if (kind == IMG_NONE) {
+        const char *other = img_other_format(p, n);
+        if (other)
+            return syn_fail(e, SYN_E_UNSUPPORTED, hint, "%s images are not supported", other);
+        return syn_fail(e, SYN_E_INVALID, hint, "not a PNG, JPEG or BMP image (no known magic)");
+    }
+
+    /* Header size, checked before any decode. */
+    long w = 0, h = 0;
+    if (kind == IMG_PNG) {
+        uint32_t pw = 0, ph = 0;
+        if (png_walk(p, n, &pw, &ph, e) < 0)
+            return -1;
+        w = (long)pw;
+        h = (long)ph;
+    } else {
+        int iw = 0, ih = 0, comp = 0;
+        if (!stbi_info_from_memory(p, (int)n, &iw, &ih, &comp)) {
+            const char *why = stbi_failure_reason();
+            if (why && strcmp(why, "too large") == 0)
+                return syn_fail(e, SYN_E_LIMIT, "send a smaller image",
+                                "image sides are over %d pixels", STBI_MAX_DIMENSIONS);
+            return syn_fail(e, SYN_E_INVALID, hint, "%s header is corrupt: %s",
+                            kind == IMG_JPEG ? "JPEG" : "BMP", why ? why : "unknown");
+        }
+        w = iw;
+        h = ih;
+    }
+    if (w <= 0 || h <= 0)
+        return syn_fail(e, SYN_E_INVALID, hint, "image has a zero width or height");
+    if (w > lim->max_side || h > lim->max_side || w * h > lim->max_pixels)
+        return syn_fail(e, SYN_E_LIMIT, "send a smaller image",
+                        "image is %ldx%ld; the limits are %d per side and %ld pixels", w, h,
+                        lim->max_side, lim->max_pixels);
+
+    int iw = 0, ih = 0, comp = 0;
+    uint8_t *rgba = stbi_load_from_memory(p, (int)n, &iw, &ih, &comp, 4);
+    if (!rgba) {
+        const char *why = stbi_failure_reason();
+        if (why && strcmp(why, "outofmem") == 0)
+            return syn_fail(e, SYN_E_NOMEM, NULL, "out of memory decoding the image");
+        if (why && strcmp(why, "too large") == 0)
+            return syn_fail(e, SYN_E_LIMIT, "send a smaller image",
+                            "image is too large for the decoder (%d per side at most)",
+                            STBI_MAX_DIMENSIONS);
+        return syn_fail(e, SYN_E_INVALID, hint, "%s is corrupt: %s",
+                        kind == IMG_PNG ? "PNG" : kind == IMG_JPEG ? "JPEG" : "BMP",
+                        why ? why : "unknown");
+    }
+    if (iw != w || ih != h) { /* stb and our header reading disagree */
+        stbi_image_free(rgba);
+        return syn_fail(e, SYN_E_INVALID, hint, "image size in the header is inconsistent");
+    }
+
+    /* The map: ours from a PNG we made, else the defaults for a picture. */
+    syn_map map;
+    int has_map = 0;
+    if (kind == IMG_PNG) {
+        char line[512];
+        if (png_read_map(p, n, line, sizeof line, e) < 0) {
+            stbi_image_free(rgba);
+            return -1;
+        }
+        if (line[0] && syn_map_parse(&map, line) == 0)
+            has_map = 1;
+    }
+    if (!has_map) {
+        syn_map_default(&map, ctx->opts->sample_rate);
+        map.source = SYN_SRC_IMAGE;
+    }
+
+    int rows = 0, cols = 0;
+    img_grid_size(ctx, &map, has_map, iw, ih, &rows, &cols);
+    map.rows = rows;
+    map.cols = cols;
+    syn_map_apply_opts(&map, ctx->opts);
+    int stereo = map.stereo != 0;
+
+    /* Planes at the picture's size: luma, and red/green for stereo. */
+    size_t np = (size_t)iw * (size_t)ih;
+    float *luma = malloc(sizeof(float) * np);
+    float *red = stereo ? malloc(sizeof(float) * np) : NULL;
+    float *green = stereo ? malloc(sizeof(float) * np) : NULL;
+    if (!luma || (stereo && (!red || !green))) {
+        free(luma);
+        free(red);
+        free(green);
+        stbi_image_free(rgba);
+        return syn_fail(e, SYN_E_NOMEM, NULL, "out of memory for the image planes");
+    }
+    for (size_t i = 0; i < np; i++) {
+        const uint8_t *px = rgba + 4 * i;
+        float a = px[3] / 255.0f; /* over black: transparent is silent */
+        float r = px[0] * a, g = px[1] * a, b = px[2] * a;
+        float v = syn_luma709(r, g, b);
+        luma[i] = v > 1.0f ? 1.0f : v;
+        if (stereo) {
+            red[i] = r / 255.0f;
+            green[i] = g / 255.0f;
+        }
+    }
+    stbi_image_free(rgba);
+
+    if (syn_grid_alloc(&out->grid, rows, cols, stereo) < 0) {
+        free(luma);
+        free(red);
+        free(green);
+        return syn_fail(e, SYN_E_NOMEM, NULL, "out of memory for a %dx%d grid", rows, cols);
+    }
+    img_fit(luma, iw, ih, out->grid.v, cols, rows);
+    if (stereo) {
+        img_fit(red, iw, ih, out->grid.left, cols, rows);
+        img_fit(green, iw, ih, out->grid.right, cols, rows);
+    }
+    free(luma);
+    free(red);
+    free(green);
+    out->map = map;
+    out->has_map = has_map;
+    return 0;
+}
+
+/* --- encode --------------------------------------------------------------- */
+
+typedef struct img_buf {
+    uint8_t *p;
+    size_t len, cap;
+    img_pngctx *ctx;
+} img_buf;
+
+static void img_png_write(png_structp png, png_bytep data, size_t len)
+{
+    img_buf *b = png_get_io_ptr(png);
+    if (len > b->cap - b->len) {
+        size_t cap = b->cap ? b->cap : 1u << 16; /* 64 KiB: a small picture */
+        while (cap - b->len < len) {
+            if (cap > SIZE_MAX / 2) {
+                b->ctx->oom = 1;
+                png_error(png, "output too large");
+            }
+            cap *= 2;
+        }
+        uint8_t *np = realloc(b->p, cap);
+        if (!np) {
+            b->ctx->oom = 1;
+            png_error(png, "out of memory");
+        }
+        b->p = np;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, data, len);
+    b->len += len;
+}
+
+static void img_png_flush(png_structp png)
+{
+    (void)png; /* memory output: nothing to flush */
+}
+
+static uint8_t img_byte(float v)
+{
+    long i = lrintf(v * 255.0f);
+    return (uint8_t)(i < 0 ? 0 : i > 255 ? 255 : i);
+}
+
+/* The grid as an 8-bit PNG into buf: paletted through table, or RGB from
+ * the stereo planes when table is NULL.  Kept apart from img_encode so that
+ * nothing the longjmp path reads lives in a register.  0, or -1 with the
+ * reason in buf->ctx. */
+static int img_png_encode(const syn_grid *g, const uint8_t *table, char *line, img_buf *buf)
+{
+    int stereo = table == NULL;
+    size_t rowbytes = (size_t)g->cols * (stereo ? 3 : 1);
+    uint8_t *row = malloc(rowbytes);
+    if (!row) {
+        buf->ctx->oom = 1;
+        return -1;
+    }
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, buf->ctx, img_png_error,
+                                              img_png_warning);
+    png_infop info = png ? png_create_info_struct(png) : NULL;
+    if (!info) {
+        png_destroy_write_struct(&png, NULL);
+        free(row);
+        buf->ctx->oom = 1;
+        return -1;
+    }
+    if (setjmp(png_jmpbuf(png))) {
+        png_destroy_write_struct(&png, &info);
+        free(row);
+        return -1;
+    }
+    png_set_write_fn(png, buf, img_png_write, img_png_flush);
+    png_set_compression_level(png, IMG_PNG_LEVEL);
+    png_set_IHDR(png, info, (png_uint_32)g->cols, (png_uint_32)g->rows, 8,
+                 stereo ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_PALETTE, PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    png_color pal[256];
+    if (!stereo) {
+        for (int i = 0; i < 256; i++) {
+            pal[i].red = table[3 * i];
+            pal[i].green = table[3 * i + 1];
+            pal[i].blue = table[3 * i + 2];
+        }
+        png_set_PLTE(png, info, pal, 256);
+    }
+    png_text text[2];
+    memset(text, 0, sizeof text);
+    text[0].compression = PNG_TEXT_COMPRESSION_NONE;
+    text[0].key = (png_charp) "synesthd";
+    text[0].text = line;
+    text[1].compression = PNG_TEXT_COMPRESSION_NONE;
+    text[1].key = (png_charp) "Software";
+    text[1].text = (png_charp) "synesthd";
+    png_set_text(png, info, text, 2);
+    png_write_info(png, info); /* the text goes out here, before IDAT */
+
+    for (int r = 0; r < g->rows; r++) {
+        size_t base = (size_t)r * (size_t)g->cols;
+        if (stereo) {
+            for (int c = 0; c < g->cols; c++) {
+                float L = g->left[base + c], R = g->right[base + c];
+                row[3 * c] = img_byte(L);
+                row[3 * c + 1] = img_byte(R);
+                row[3 * c + 2] = img_byte(0.5f * (L + R));
+            }
+        } else {
+            for (int c = 0; c < g->cols; c++)
+                row[c] = img_byte(g->v[base + c]);
+        }
+        png_write_row(png, row);
+    }
+    png_write_end(png, NULL);
+    png_destroy_write_struct(&png, &info);
+    free(row);
+    return 0;
+}
+
+static int img_encode(syn_latent *in, const syn_opts *o, const syn_limits *lim, syn_blob *out,
+                      syn_err *e)
+{
+    memset(out, 0, sizeof *out);
+    const syn_grid *g = &in->grid;
+    if (!g->v || g->rows <= 0 || g->cols <= 0)
+        return syn_fail(e, SYN_E_INTERNAL, NULL, "image encode got an empty grid");
+    if (lim && lim->max_out_side > 0 && (g->rows > lim->max_out_side || g->cols > lim->max_out_side))
+        return syn_fail(e, SYN_E_LIMIT, "ask for a smaller picture",
+                        "picture %dx%d is over the %d pixel side limit", g->cols, g->rows,
+                        lim->max_out_side);
+    if (o && o->format[0] && strcmp(o->format, "png") != 0)
+        return syn_fail(e, SYN_E_BADREQ, "use format=png", "images are written as png, not %.15s",
+                        o->format);
+    int stereo = g->left && g->right;
+    const uint8_t *table = NULL;
+    if (!stereo) {
+        const char *name = o && o->colormap[0] ? o->colormap : "ember";
+        int id = syn_colormap_find(name);
+        if (id < 0)
+            return syn_fail(e, SYN_E_BADREQ, "see GET /v1 for the colour maps",
+                            "unknown colormap '%.15s'", name);
+        table = syn_colormap_table(id);
+        if (!table)
+            return syn_fail(e, SYN_E_INTERNAL, NULL, "colour map '%.15s' has no table", name);
+    }
+
+    char line[sizeof out->map];
+    syn_map_format(&in->map, line, sizeof line);
+
+    img_pngctx ctx = {{0}, 0};
+    img_buf buf = {NULL, 0, 0, &ctx};
+    if (img_png_encode(g, table, line, &buf) < 0) {
+        free(buf.p);
+        if (ctx.oom)
+            return syn_fail(e, SYN_E_NOMEM, NULL, "out of memory writing the PNG");
+        return syn_fail(e, SYN_E_INTERNAL, NULL, "libpng: %s", ctx.msg);
+    }
+    out->data = buf.p;
+    out->len = buf.len;
+    out->mime = "image/png";
+    out->ext = "png";
+    snprintf(out->map, sizeof out->map, "%s", line);
+    return 0;
+}
+
+const syn_modality syn_image_modality = {
+    .name = "image",
+    .mime_types = img_mimes,
+    .formats = img_formats,
+    .sniff = img_sniff,
+    .decode = img_decode,
+    .encode = img_encode,
+};
