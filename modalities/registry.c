@@ -47,6 +47,11 @@ int syn_modalities_init(void)
     return 0;
 }
 
+int syn_modalities_warm(void)
+{
+    return syn_fusion_warm();
+}
+
 void syn_modalities_fini(void)
 {
     for (size_t i = NMOD; i-- > 0;) {

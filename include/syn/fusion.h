@@ -4,8 +4,9 @@
  * spectral analysis (PCM -> grid), synthesis (grid -> PCM), grid resampling
  * and colour maps.  It knows no file format and no HTTP.
  *
- * Thread safety: syn_fusion_init() makes every FFTW plan once, before any
- * thread starts (only fftwf_execute_* is thread-safe).  Everything else is
+ * Thread safety: FFTW plans are made once per frame size under one lock
+ * (only fftwf_execute_* is thread-safe); a server calls syn_fusion_warm()
+ * at start-up so that no request ever plans.  Everything else is
  * re-entrant: per call, fresh fftwf_malloc'd arrays run the shared plans. */
 #ifndef SYN_FUSION_H
 #define SYN_FUSION_H
@@ -15,7 +16,8 @@
 #include "syn/error.h"
 #include "syn/latent.h"
 
-int  syn_fusion_init(void);
+int  syn_fusion_init(void);  /* colour tables; cheap */
+int  syn_fusion_warm(void);  /* every FFT plan now, not on first use   */
 void syn_fusion_fini(void);
 
 /* --- scale.c: frequency axes -------------------------------------------- */

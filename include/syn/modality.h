@@ -53,7 +53,10 @@ struct syn_modality {
 };
 
 /* registry.c */
-int  syn_modalities_init(void);  /* runs every init(), then fusion's; 0 or -1 */
+int  syn_modalities_init(void);  /* runs fusion's init, then every init(); 0 or -1 */
+/* A long-running server calls this after init: every FFT plan is made
+ * now, before threads start, instead of on first use. */
+int  syn_modalities_warm(void);
 void syn_modalities_fini(void);
 const syn_modality *const *syn_modalities(void);              /* NULL-terminated */
 const syn_modality *syn_modality_by_name(const char *name);

@@ -1,11 +1,15 @@
-/* fft.c -- FFTW plans, windows and phase tables, made once at start-up.
+/* fft.c -- FFTW plans, windows and phase tables, one set per frame size.
  *
- * Only fftwf_execute_* is thread-safe in FFTW, so every plan is made here,
- * before the server starts a thread, with FFTW_ESTIMATE (FFTW_MEASURE costs
- * ~190 ms per size on this machine and gains little at these sizes).
- * Requests run the shared plans on their own fftwf_malloc'd arrays, which
- * have the alignment the plans were made with. */
+ * FFTW's planner is not thread-safe (only fftwf_execute_* is), so every
+ * plan is made under one mutex, once, and never changed afterwards.  The
+ * server makes all of them at start-up (syn_fusion_warm), before its first
+ * thread, so no request ever plans; the one-shot CLI plans only the size
+ * it needs (13 ms for all nine sizes is most of a small conversion).
+ * FFTW_ESTIMATE: FFTW_MEASURE costs ~190 ms per size here and gains little
+ * at these sizes.  Requests run the shared plans on their own
+ * fftwf_malloc'd arrays, which have the alignment the plans were made with. */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +18,8 @@
 
 #define NSIZES 9 /* 64 .. 16384 */
 static syn_fft sizes[NSIZES];
+static int planned[NSIZES]; /* written under lock, read with acquire */
+static pthread_mutex_t plan_lock = PTHREAD_MUTEX_INITIALIZER;
 static int ready;
 
 static int log2i(int n)
@@ -22,13 +28,6 @@ static int log2i(int n)
     while ((1 << l) < n)
         l++;
     return l;
-}
-
-const syn_fft *syn_fft_get(int n)
-{
-    if (!ready || n < SYN_FFT_MIN || n > SYN_FFT_MAX || (n & (n - 1)))
-        return NULL;
-    return &sizes[log2i(n) - log2i(SYN_FFT_MIN)];
 }
 
 static void fft_free(syn_fft *f)
@@ -43,50 +42,76 @@ static void fft_free(syn_fft *f)
     memset(f, 0, sizeof *f);
 }
 
+/* Called with plan_lock held. */
+static int fft_make(syn_fft *f, int n)
+{
+    f->n = n;
+    float *re = fftwf_malloc(sizeof(float) * n);
+    fftwf_complex *cx = fftwf_malloc(sizeof(fftwf_complex) * (n / 2 + 1));
+    f->window = fftwf_malloc(sizeof(float) * n);
+    f->cos_t = fftwf_malloc(sizeof(float) * n);
+    f->sin_t = fftwf_malloc(sizeof(float) * n);
+    if (re && cx) {
+        f->r2c = fftwf_plan_dft_r2c_1d(n, re, cx, FFTW_ESTIMATE);
+        f->c2r = fftwf_plan_dft_c2r_1d(n, cx, re, FFTW_ESTIMATE);
+    }
+    fftwf_free(re);
+    fftwf_free(cx);
+    if (!f->r2c || !f->c2r || !f->window || !f->cos_t || !f->sin_t) {
+        fft_free(f);
+        return -1;
+    }
+    for (int j = 0; j < n; j++) {
+        double a = 2 * M_PI * j / n;
+        f->window[j] = (float)(0.5 - 0.5 * cos(a));
+        f->cos_t[j] = (float)cos(a);
+        f->sin_t[j] = (float)sin(a);
+    }
+    return 0;
+}
+
+const syn_fft *syn_fft_get(int n)
+{
+    if (!ready || n < SYN_FFT_MIN || n > SYN_FFT_MAX || (n & (n - 1)))
+        return NULL;
+    int i = log2i(n) - log2i(SYN_FFT_MIN);
+    if (__atomic_load_n(&planned[i], __ATOMIC_ACQUIRE))
+        return &sizes[i];
+    pthread_mutex_lock(&plan_lock);
+    int ok = planned[i] || fft_make(&sizes[i], n) == 0;
+    if (ok)
+        __atomic_store_n(&planned[i], 1, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(&plan_lock);
+    return ok ? &sizes[i] : NULL;
+}
+
+int syn_fusion_warm(void)
+{
+    for (int n = SYN_FFT_MIN; n <= SYN_FFT_MAX; n <<= 1)
+        if (!syn_fft_get(n))
+            return -1;
+    return 0;
+}
+
 void syn_fusion_fini(void)
 {
-    for (int i = 0; i < NSIZES; i++)
+    pthread_mutex_lock(&plan_lock);
+    for (int i = 0; i < NSIZES; i++) {
         fft_free(&sizes[i]);
+        planned[i] = 0;
+    }
     if (ready)
         fftwf_cleanup();
     ready = 0;
+    pthread_mutex_unlock(&plan_lock);
 }
 
 int syn_fusion_init(void)
 {
     if (ready)
         return 0;
-    for (int i = 0; i < NSIZES; i++) {
-        syn_fft *f = &sizes[i];
-        int n = SYN_FFT_MIN << i;
-        f->n = n;
-        float *re = fftwf_malloc(sizeof(float) * n);
-        fftwf_complex *cx = fftwf_malloc(sizeof(fftwf_complex) * (n / 2 + 1));
-        f->window = fftwf_malloc(sizeof(float) * n);
-        f->cos_t = fftwf_malloc(sizeof(float) * n);
-        f->sin_t = fftwf_malloc(sizeof(float) * n);
-        if (re && cx) {
-            f->r2c = fftwf_plan_dft_r2c_1d(n, re, cx, FFTW_ESTIMATE);
-            f->c2r = fftwf_plan_dft_c2r_1d(n, cx, re, FFTW_ESTIMATE);
-        }
-        fftwf_free(re);
-        fftwf_free(cx);
-        if (!f->r2c || !f->c2r || !f->window || !f->cos_t || !f->sin_t) {
-            ready = 1;
-            syn_fusion_fini();
-            return -1;
-        }
-        for (int j = 0; j < n; j++) {
-            double a = 2 * M_PI * j / n;
-            f->window[j] = (float)(0.5 - 0.5 * cos(a));
-            f->cos_t[j] = (float)cos(a);
-            f->sin_t[j] = (float)sin(a);
-        }
-    }
-    ready = 1;
-    if (syn_colormap_init() < 0) {
-        syn_fusion_fini();
+    if (syn_colormap_init() < 0)
         return -1;
-    }
+    ready = 1;
     return 0;
 }
