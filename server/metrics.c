@@ -1,0 +1,200 @@
+/* metrics.c -- GET /metrics in the Prometheus text format (version 0.0.4).
+ *
+ *   synesthd_requests_total{route,status}           counter
+ *   synesthd_request_duration_seconds{route}        histogram, 1 ms .. 10 s
+ *   synesthd_bytes_in_total, synesthd_bytes_out_total
+ *   synesthd_jobs_in_flight                         gauge
+ *   synesthd_jobs_rejected_total                    counter (503 busy)
+ *   synesthd_process_start_time_seconds             gauge (Unix time)
+ *
+ * Recording is lock-free (relaxed atomic adds on fixed arrays), so the
+ * /healthz hot path pays a few increments; rendering reads the counters
+ * without stopping writers, as Prometheus clients do.  The rendered text is
+ * malloc'd and handed to the reply. */
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "server.h"
+
+#define MAX_ROUTES 32 /* rows of srv_routes[] plus "none"; far above the table's size */
+
+/* The statuses this server sends; anything else counts as "other". */
+static const int statuses[] = {200, 304, 400, 404, 405, 411, 413, 415, 422, 429, 500, 503};
+#define NSTATUS (sizeof statuses / sizeof statuses[0] + 1)
+
+/* Upper bounds in seconds: 1 ms (a /healthz answer) to 10 s (a long conversion). */
+static const double buckets[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                 0.1,   0.25,   0.5,   1,    2.5,   5,   10};
+#define NBUCKET (sizeof buckets / sizeof buckets[0])
+
+static struct {
+    _Atomic unsigned long long requests[MAX_ROUTES][NSTATUS];
+    _Atomic unsigned long long hist[MAX_ROUTES][NBUCKET + 1]; /* last: +Inf */
+    _Atomic unsigned long long sum_us[MAX_ROUTES];
+    _Atomic unsigned long long bytes_in, bytes_out, rejected;
+} M;
+
+static struct timespec start_mono;
+static double start_unix;
+
+void srv_metrics_init(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &start_mono);
+    clock_gettime(CLOCK_REALTIME, &now);
+    start_unix = (double)now.tv_sec + now.tv_nsec / 1e9;
+}
+
+double srv_uptime_sec(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start_mono.tv_sec) + (now.tv_nsec - start_mono.tv_nsec) / 1e9;
+}
+
+static size_t route_slot(int route)
+{
+    size_t n = srv_route_count();
+    return route < 0 || (size_t)route >= n || n >= MAX_ROUTES ? MAX_ROUTES - 1 : (size_t)route;
+}
+
+static size_t status_slot(int status)
+{
+    for (size_t i = 0; i < NSTATUS - 1; i++)
+        if (statuses[i] == status)
+            return i;
+    return NSTATUS - 1;
+}
+
+void srv_metrics_request(int route, int status, double seconds, size_t in, size_t out)
+{
+    size_t r = route_slot(route);
+    size_t b = 0;
+    while (b < NBUCKET && seconds > buckets[b])
+        b++;
+    atomic_fetch_add_explicit(&M.requests[r][status_slot(status)], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&M.hist[r][b], 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&M.sum_us[r], (unsigned long long)(seconds * 1e6),
+                              memory_order_relaxed);
+    if (in)
+        atomic_fetch_add_explicit(&M.bytes_in, in, memory_order_relaxed);
+    atomic_fetch_add_explicit(&M.bytes_out, out, memory_order_relaxed);
+}
+
+void srv_metrics_job_rejected(void)
+{
+    atomic_fetch_add_explicit(&M.rejected, 1, memory_order_relaxed);
+}
+
+static unsigned long long get(_Atomic unsigned long long *v)
+{
+    return atomic_load_explicit(v, memory_order_relaxed);
+}
+
+/* A growing text buffer; on allocation failure it stops growing and
+ * render() reports the failure. */
+typedef struct { char *p; size_t len, cap; int bad; } buf_t;
+
+static void put(buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(buf_t *b, const char *fmt, ...)
+{
+    va_list ap;
+    for (int tries = 0; tries < 2 && !b->bad; tries++) {
+        va_start(ap, fmt);
+        int w = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
+        va_end(ap);
+        if (w < 0) {
+            b->bad = 1;
+            return;
+        }
+        if ((size_t)w < b->cap - b->len) {
+            b->len += (size_t)w;
+            return;
+        }
+        size_t ncap = (b->cap + (size_t)w + 1) * 2;
+        char *np = realloc(b->p, ncap);
+        if (!np) {
+            b->bad = 1;
+            return;
+        }
+        b->p = np;
+        b->cap = ncap;
+    }
+}
+
+static const char *route_label(size_t r)
+{
+    return r < srv_route_count() ? srv_routes[r].label : "none";
+}
+
+void srv_metrics_handler(srv_request *rq, srv_reply *rp, const char *arg)
+{
+    (void)rq;
+    (void)arg;
+    buf_t b = {malloc(8192), 0, 8192, 0}; /* 8 KiB: the usual size of the whole text */
+    if (!b.p) {
+        srv_reply_error(rp, 500, "internal", "", "out of memory");
+        return;
+    }
+    size_t nroutes = srv_route_count() + 1; /* + "none" in the last slot */
+    put(&b, "# HELP synesthd_requests_total HTTP requests by route and status.\n"
+            "# TYPE synesthd_requests_total counter\n");
+    for (size_t i = 0; i < nroutes; i++) {
+        size_t r = i + 1 == nroutes ? MAX_ROUTES - 1 : i;
+        for (size_t s = 0; s < NSTATUS; s++) {
+            unsigned long long v = get(&M.requests[r][s]);
+            if (!v)
+                continue;
+            if (s < NSTATUS - 1)
+                put(&b, "synesthd_requests_total{route=\"%s\",status=\"%d\"} %llu\n",
+                    route_label(r), statuses[s], v);
+            else
+                put(&b, "synesthd_requests_total{route=\"%s\",status=\"other\"} %llu\n",
+                    route_label(r), v);
+        }
+    }
+    put(&b, "# HELP synesthd_request_duration_seconds Time from the first byte of a request "
+            "to the last byte of its answer.\n"
+            "# TYPE synesthd_request_duration_seconds histogram\n");
+    for (size_t i = 0; i < nroutes; i++) {
+        size_t r = i + 1 == nroutes ? MAX_ROUTES - 1 : i;
+        unsigned long long cum = 0;
+        for (size_t k = 0; k <= NBUCKET; k++) {
+            cum += get(&M.hist[r][k]);
+            if (k < NBUCKET)
+                put(&b, "synesthd_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
+                    route_label(r), buckets[k], cum);
+            else
+                put(&b, "synesthd_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
+                    route_label(r), cum);
+        }
+        put(&b, "synesthd_request_duration_seconds_sum{route=\"%s\"} %.6f\n", route_label(r),
+            get(&M.sum_us[r]) / 1e6);
+        put(&b, "synesthd_request_duration_seconds_count{route=\"%s\"} %llu\n", route_label(r),
+            cum);
+    }
+    put(&b,
+        "# HELP synesthd_bytes_in_total Request body bytes received.\n"
+        "# TYPE synesthd_bytes_in_total counter\nsynesthd_bytes_in_total %llu\n"
+        "# HELP synesthd_bytes_out_total Response body bytes sent.\n"
+        "# TYPE synesthd_bytes_out_total counter\nsynesthd_bytes_out_total %llu\n"
+        "# HELP synesthd_jobs_in_flight Conversions running now.\n"
+        "# TYPE synesthd_jobs_in_flight gauge\nsynesthd_jobs_in_flight %d\n"
+        "# HELP synesthd_jobs_rejected_total Conversions refused with 503 (max_jobs reached).\n"
+        "# TYPE synesthd_jobs_rejected_total counter\nsynesthd_jobs_rejected_total %llu\n"
+        "# HELP synesthd_process_start_time_seconds Start time of the process since the Unix "
+        "epoch.\n"
+        "# TYPE synesthd_process_start_time_seconds gauge\n"
+        "synesthd_process_start_time_seconds %.3f\n",
+        get(&M.bytes_in), get(&M.bytes_out), srv_http_jobs_in_flight(), get(&M.rejected),
+        start_unix);
+    if (b.bad) {
+        free(b.p);
+        srv_reply_error(rp, 500, "internal", "", "out of memory");
+        return;
+    }
+    srv_reply_bytes(rp, 200, "text/plain; version=0.0.4; charset=utf-8", (uint8_t *)b.p, b.len);
+}
