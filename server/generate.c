@@ -24,6 +24,7 @@ typedef struct input {
     const uint8_t *p;
     size_t n;
     uint8_t *owned;              /* base64-decoded bytes to free             */
+    const char *what;            /* for messages: "the request body", ...    */
 } input;
 
 static const char *modality_list(char *buf, size_t n)
@@ -153,6 +154,7 @@ static int from_json(srv_request *rq, syn_opts *o, input *in, syn_err *e)
             }
             in->p = in->owned;
             in->claimed = m;
+            in->what = "the JSON input";
             continue;
         }
         char text[64];
@@ -192,7 +194,9 @@ static int from_multipart(srv_request *rq, syn_opts *o, input *in, syn_err *e)
         in->claimed = syn_modality_by_name(rq->parts[0].name);
         in->p = rq->parts[0].data;
         in->n = rq->parts[0].len;
-    }
+        in->what = "the input part";
+    } else
+        in->what = "the form (it has no image or audio part)";
     return 0;
 }
 
@@ -202,6 +206,7 @@ static int from_raw(srv_request *rq, input *in)
     in->claimed = syn_modality_by_mime(ct); /* NULL for octet-stream: sniffed below */
     in->p = rq->body;
     in->n = rq->body_len;
+    in->what = "the request body";
     return 0;
 }
 
@@ -210,10 +215,14 @@ static const syn_modality *check_input(const input *in, syn_err *e)
 {
     char names[128];
     if (!in->p || in->n == 0) {
-        syn_fail(e, SYN_E_EMPTY,
-                 "send a file: --data-binary @cat.png -H 'Content-Type: image/png', or "
-                 "-F image=@cat.png",
-                 "%s", in->claimed ? "the input part is empty" : "no input was sent");
+        if (!in->what) /* JSON without an input key */
+            syn_fail(e, SYN_E_EMPTY, "add a key named image or audio holding base64 bytes",
+                     "the JSON body has no input");
+        else
+            syn_fail(e, SYN_E_EMPTY,
+                     "send a file: --data-binary @cat.png -H 'Content-Type: image/png', or "
+                     "-F image=@cat.png",
+                     "%s is empty", in->what);
         return NULL;
     }
     const syn_modality *sniffed = syn_modality_sniff(in->p, in->n);

@@ -156,8 +156,8 @@ void srv_metrics_handler(srv_request *rq, srv_reply *rp, const char *arg)
                     route_label(r), v);
         }
     }
-    put(&b, "# HELP synesthd_request_duration_seconds Time from the first byte of a request "
-            "to the last byte of its answer.\n"
+    put(&b, "# HELP synesthd_request_duration_seconds Time from a request's headers "
+            "to the end of its answer.\n"
             "# TYPE synesthd_request_duration_seconds histogram\n");
     for (size_t i = 0; i < nroutes; i++) {
         size_t r = i + 1 == nroutes ? MAX_ROUTES - 1 : i;
