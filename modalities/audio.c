@@ -1,0 +1,590 @@
+/* audio.c -- the audio modality: WAV, FLAC, Ogg Vorbis and MP3 in;
+ * WAV (16-bit or float), FLAC and Ogg Vorbis out.
+ *
+ * Accepts: WAV/WAVEX holding PCM (8/16/24/32-bit) or float/double, FLAC,
+ * Ogg Vorbis and MPEG layers I-III, decoded from memory by libsndfile
+ * (sf_open_virtual, this is the only file that includes sndfile.h).  Other
+ * codecs inside those containers (ADPCM, GSM, u-law, Opus ...) are refused
+ * with SYN_E_UNSUPPORTED, naming the codec.
+ *
+ * Limits: channels, sample rate and duration are checked from the header
+ * before a sample is read (SYN_E_LIMIT), and reading stops at
+ * limits->max_audio_in_sec whatever the header said.  A WAV whose data
+ * chunk claims more bytes than the file holds, a stream that ends before
+ * its declared length, zero frames or garbage: SYN_E_INVALID.
+ *
+ * The grid is the sound's spectrogram (syn_spectral_analyse) at the size
+ * syn_picture_size() picks.  A synesthd map in the file's comment string is
+ * honoured (its dB reference included); otherwise the defaults for the
+ * file's rate apply.  Encoding synthesises the grid (syn_spectral_synthesise)
+ * and writes the map line into the comment string, before the samples.
+ * WAV and FLAC output are byte-deterministic; so is Ogg, because the random
+ * Ogg stream serial number libsndfile picks is rewritten from the seed.
+ *
+ * Ownership: decode fills *out (syn_latent_free); encode fills *out
+ * (syn_blob_free). */
+#include <limits.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sndfile.h>
+
+#include "syn/error.h"
+#include "syn/fusion.h"
+#include "syn/latent.h"
+#include "syn/limits.h"
+#include "syn/modality.h"
+#include "syn/options.h"
+
+/* Frames per sf_readf_float call: 8192 frames is 32 KiB per channel, big
+ * enough to amortise the call, small enough to stop promptly at a limit. */
+#define AUD_BLOCK 8192
+
+static const char *const aud_mimes[] = {"audio/wav",  "audio/x-wav",  "audio/wave",
+                                        "audio/vnd.wave", "audio/flac", "audio/x-flac",
+                                        "audio/ogg",  "audio/vorbis", "audio/mpeg",
+                                        "audio/mp3",  NULL};
+static const char *const aud_formats[] = {"wav", "wav-float", "flac", "ogg", NULL};
+
+static int aud_sniff(const uint8_t *p, size_t n)
+{
+    if (n >= 12 && memcmp(p, "RIFF", 4) == 0 && memcmp(p + 8, "WAVE", 4) == 0)
+        return 1;
+    if (n >= 4 && (memcmp(p, "fLaC", 4) == 0 || memcmp(p, "OggS", 4) == 0))
+        return 1;
+    if (n >= 3 && memcmp(p, "ID3", 3) == 0)
+        return 1;
+    /* MPEG audio frame sync: 11 set bits. */
+    return n >= 2 && p[0] == 0xFF && (p[1] & 0xE0) == 0xE0;
+}
+
+/* --- virtual I/O: a read-only view and a growable, seekable buffer ------- */
+
+typedef struct aud_mem {
+    uint8_t *p;   /* the bytes (const when reading)          */
+    size_t len;   /* bytes that exist                        */
+    size_t cap;   /* allocated (writing only)                */
+    size_t pos;   /* current position, may be beyond len     */
+    int oom;
+} aud_mem;
+
+static sf_count_t aud_filelen(void *u)
+{
+    return (sf_count_t)((aud_mem *)u)->len;
+}
+
+static sf_count_t aud_seek(sf_count_t off, int whence, void *u)
+{
+    aud_mem *m = u;
+    sf_count_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? (sf_count_t)m->pos
+                                                                  : (sf_count_t)m->len;
+    if (whence != SEEK_SET && whence != SEEK_CUR && whence != SEEK_END)
+        return -1;
+    if ((off < 0 && -off > base) || (off > 0 && off > INT64_MAX - base))
+        return -1;
+    m->pos = (size_t)(base + off);
+    return (sf_count_t)m->pos;
+}
+
+static sf_count_t aud_read(void *dst, sf_count_t count, void *u)
+{
+    aud_mem *m = u;
+    if (count <= 0 || m->pos >= m->len)
+        return 0;
+    size_t k = m->len - m->pos;
+    if ((uint64_t)count < k)
+        k = (size_t)count;
+    memcpy(dst, m->p + m->pos, k);
+    m->pos += k;
+    return (sf_count_t)k;
+}
+
+static sf_count_t aud_write_ro(const void *src, sf_count_t count, void *u)
+{
+    (void)src, (void)count, (void)u;
+    return 0; /* the input view is read-only */
+}
+
+static sf_count_t aud_write(const void *src, sf_count_t count, void *u)
+{
+    aud_mem *m = u;
+    if (count <= 0)
+        return 0;
+    size_t k = (size_t)count;
+    if (m->pos > SIZE_MAX - k) {
+        m->oom = 1;
+        return 0;
+    }
+    size_t end = m->pos + k;
+    if (end > m->cap) {
+        size_t cap = m->cap ? m->cap : 1u << 16; /* 64 KiB: a short clip */
+        while (cap < end) {
+            if (cap > SIZE_MAX / 2) {
+                m->oom = 1;
+                return 0;
+            }
+            cap *= 2;
+        }
+        uint8_t *np = realloc(m->p, cap);
+        if (!np) {
+            m->oom = 1;
+            return 0;
+        }
+        m->p = np;
+        m->cap = cap;
+    }
+    if (m->pos > m->len) /* a seek past the end leaves a hole of zeros */
+        memset(m->p + m->len, 0, m->pos - m->len);
+    memcpy(m->p + m->pos, src, k);
+    m->pos = end;
+    if (end > m->len)
+        m->len = end;
+    return count;
+}
+
+static sf_count_t aud_tell(void *u)
+{
+    return (sf_count_t)((aud_mem *)u)->pos;
+}
+
+/* --- decode --------------------------------------------------------------- */
+
+static uint32_t rd32(const uint8_t *p, int big)
+{
+    return big ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]
+               : (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+}
+
+/* libsndfile quietly shortens a WAV whose data chunk claims more bytes than
+ * the file holds; walk the RIFF chunks up to "data" and refuse that.  A
+ * size of 0 or 0xFFFFFFFF is a streaming writer's "unknown" and passes. */
+static int wav_check_data(const uint8_t *p, size_t n, syn_err *e)
+{
+    int big = n >= 4 && memcmp(p, "RIFX", 4) == 0;
+    if (n < 12 || (!big && memcmp(p, "RIFF", 4) != 0) || memcmp(p + 8, "WAVE", 4) != 0)
+        return 0; /* not a plain RIFF WAVE: libsndfile decides */
+    size_t pos = 12;
+    while (n - pos >= 8) {
+        uint32_t size = rd32(p + pos + 4, big);
+        size_t avail = n - pos - 8;
+        if (memcmp(p + pos, "data", 4) == 0) {
+            if (size != 0 && size != 0xFFFFFFFFu && size > avail)
+                return syn_fail(e, SYN_E_INVALID, "send the complete file",
+                                "WAV is truncated: its data chunk declares %u bytes, %zu exist",
+                                (unsigned)size, avail);
+            return 0;
+        }
+        if (size > avail)
+            return syn_fail(e, SYN_E_INVALID, "send the complete file",
+                            "WAV is truncated inside its '%.4s' chunk", (const char *)(p + pos));
+        pos += 8 + (size_t)size + (size & 1); /* chunks are padded to even sizes */
+        if (pos > n)
+            break;
+    }
+    return syn_fail(e, SYN_E_INVALID, "send the complete file", "WAV has no data chunk");
+}
+
+/* Ogg page header: "OggS", version, flags, granule (8), serial (4),
+ * sequence (4), CRC (4), segment count; then one lacing byte per segment. */
+#define OGG_HEADER 27
+#define OGG_FLAG_EOS 0x04
+
+/* libsndfile 1.2 reports a length of SF_COUNT_MAX for an Ogg stream that
+ * lacks its end-of-stream page, and leaks a vorbis_info while finding that
+ * out (libsndfile issue #989): walk the pages first and refuse a stream
+ * that is cut or does not end with EOS. */
+static int ogg_check_pages(const uint8_t *p, size_t n, syn_err *e)
+{
+    if (n < 4 || memcmp(p, "OggS", 4) != 0)
+        return 0; /* not Ogg: libsndfile decides */
+    size_t pos = 0;
+    int eos = 0;
+    while (pos < n) {
+        const uint8_t *pg = p + pos;
+        if (n - pos < OGG_HEADER || memcmp(pg, "OggS", 4) != 0 ||
+            n - pos < (size_t)OGG_HEADER + pg[26])
+            return syn_fail(e, SYN_E_INVALID, "send the complete file",
+                            "Ogg stream is damaged or truncated at byte %zu", pos);
+        size_t body = 0;
+        for (int i = 0; i < pg[26]; i++)
+            body += pg[OGG_HEADER + i];
+        size_t len = OGG_HEADER + pg[26] + body;
+        if (len > n - pos)
+            return syn_fail(e, SYN_E_INVALID, "send the complete file",
+                            "Ogg stream is truncated in its last page");
+        eos = (pg[5] & OGG_FLAG_EOS) != 0;
+        pos += len;
+    }
+    if (!eos)
+        return syn_fail(e, SYN_E_INVALID, "send the complete file",
+                        "Ogg stream is truncated: no end-of-stream page");
+    return 0;
+}
+
+static const char *aud_format_name(int fmt)
+{
+    static const char unknown[] = "unknown";
+    SF_FORMAT_INFO fi = {.format = fmt};
+    if (sf_command(NULL, SFC_GET_FORMAT_INFO, &fi, sizeof fi) == 0 && fi.name)
+        return fi.name;
+    return unknown;
+}
+
+static int aud_codec_allowed(int fmt, syn_err *e)
+{
+    int major = fmt & SF_FORMAT_TYPEMASK, sub = fmt & SF_FORMAT_SUBMASK;
+    const char *hint = "send WAV (PCM or float), FLAC, Ogg Vorbis or MP3";
+    switch (major) {
+    case SF_FORMAT_WAV:
+    case SF_FORMAT_WAVEX:
+    case SF_FORMAT_FLAC:
+    case SF_FORMAT_OGG:
+    case SF_FORMAT_MPEG:
+        break;
+    default:
+        return syn_fail(e, SYN_E_UNSUPPORTED, hint, "%s files are not supported",
+                        aud_format_name(major));
+    }
+    switch (sub) {
+    case SF_FORMAT_PCM_S8:
+    case SF_FORMAT_PCM_16:
+    case SF_FORMAT_PCM_24:
+    case SF_FORMAT_PCM_32:
+    case SF_FORMAT_PCM_U8:
+    case SF_FORMAT_FLOAT:
+    case SF_FORMAT_DOUBLE:
+    case SF_FORMAT_VORBIS:
+    case SF_FORMAT_MPEG_LAYER_I:
+    case SF_FORMAT_MPEG_LAYER_II:
+    case SF_FORMAT_MPEG_LAYER_III:
+        return 0;
+    default:
+        return syn_fail(e, SYN_E_UNSUPPORTED, hint, "the %s codec is not supported",
+                        aud_format_name(sub));
+    }
+}
+
+/* All frames as interleaved floats, at most max_frames of them.  *pcm is
+ * malloc'd.  0, or -1 with *e. */
+static int aud_read_all(SNDFILE *sf, const SF_INFO *info, sf_count_t max_frames, float **pcm,
+                        size_t *frames, syn_err *e)
+{
+    int ch = info->channels;
+    /* MPEG lengths are estimates (no Xing header) and SF_COUNT_MAX means
+     * "unknown": trust the cap, not them, and start such streams at 2^18
+     * frames (6 s at 44.1 kHz).  One spare block lets the final, empty read
+     * happen without a realloc. */
+    int exact = (info->format & SF_FORMAT_TYPEMASK) != SF_FORMAT_MPEG &&
+                info->frames != SF_COUNT_MAX;
+    sf_count_t want = info->frames > 0 && info->frames <= max_frames ? info->frames : max_frames;
+    if (!exact && want > (1 << 18))
+        want = 1 << 18;
+    size_t cap = (size_t)want + AUD_BLOCK;
+    float *buf = malloc(sizeof(float) * (size_t)ch * cap);
+    if (!buf)
+        return syn_fail(e, SYN_E_NOMEM, NULL, "out of memory for %zu audio frames", cap);
+    size_t total = 0;
+    for (;;) {
+        if (cap == total) {
+            size_t ncap = cap * 2;
+            float *nb = realloc(buf, sizeof(float) * (size_t)ch * ncap);
+            if (!nb) {
+                free(buf);
+                return syn_fail(e, SYN_E_NOMEM, NULL, "out of memory for audio frames");
+            }
+            buf = nb;
+            cap = ncap;
+        }
+        size_t room = cap - total < AUD_BLOCK ? cap - total : AUD_BLOCK;
+        sf_count_t got = sf_readf_float(sf, buf + total * (size_t)ch, (sf_count_t)room);
+        if (got <= 0)
+            break;
+        total += (size_t)got;
+        if ((sf_count_t)total > max_frames) {
+            free(buf);
+            return syn_fail(e, SYN_E_LIMIT, "send a shorter sound",
+                            "the sound is longer than the %d s limit",
+                            (int)(max_frames / info->samplerate));
+        }
+    }
+    if (sf_error(sf) != SF_ERR_NO_ERROR) {
+        char why[128];
+        snprintf(why, sizeof why, "%s", sf_strerror(sf));
+        free(buf);
+        return syn_fail(e, SYN_E_INVALID, "send an undamaged audio file",
+                        "audio data is corrupt: %s", why);
+    }
+    if (total == 0) {
+        free(buf);
+        return syn_fail(e, SYN_E_INVALID, "send a sound that is not empty",
+                        "the audio holds no samples");
+    }
+    if (exact && (sf_count_t)total < info->frames) {
+        free(buf);
+        return syn_fail(e, SYN_E_INVALID, "send the complete file",
+                        "audio is truncated: %zu of %lld frames", total,
+                        (long long)info->frames);
+    }
+    *pcm = buf;
+    *frames = total;
+    return 0;
+}
+
+static int aud_decode(const uint8_t *p, size_t n, const syn_decode_ctx *ctx, syn_latent *out,
+                      syn_err *e)
+{
+    const char *hint = "send WAV, FLAC, Ogg Vorbis or MP3";
+    memset(out, 0, sizeof *out);
+    if (!ctx || !ctx->opts || !ctx->limits)
+        return syn_fail(e, SYN_E_INTERNAL, NULL, "audio decode called without options");
+    const syn_opts *opts = ctx->opts;
+    const syn_limits *lim = ctx->limits;
+    if (!p || n == 0)
+        return syn_fail(e, SYN_E_EMPTY, hint, "the sound is empty");
+    if (wav_check_data(p, n, e) < 0 || ogg_check_pages(p, n, e) < 0)
+        return -1;
+
+    aud_mem mem = {(uint8_t *)p, n, n, 0, 0};
+    SF_VIRTUAL_IO vio = {aud_filelen, aud_seek, aud_read, aud_write_ro, aud_tell};
+    SF_INFO info;
+    memset(&info, 0, sizeof info);
+    SNDFILE *sf = sf_open_virtual(&vio, SFM_READ, &info, &mem);
+    if (!sf) {
+        int err = sf_error(NULL);
+        if (err == SF_ERR_UNSUPPORTED_ENCODING)
+            return syn_fail(e, SYN_E_UNSUPPORTED, hint, "audio codec not supported: %s",
+                            sf_error_number(err));
+        return syn_fail(e, SYN_E_INVALID, hint, "not a readable audio file: %s",
+                        sf_error_number(err));
+    }
+    if (aud_codec_allowed(info.format, e) < 0)
+        goto fail;
+    if (info.channels < 1 || info.samplerate < 1) {
+        syn_fail(e, SYN_E_INVALID, hint, "audio header has %d channels at %d Hz",
+                 info.channels, info.samplerate);
+        goto fail;
+    }
+    if (info.channels > lim->max_channels) {
+        syn_fail(e, SYN_E_LIMIT, "mix down to fewer channels",
+                 "the sound has %d channels; the limit is %d", info.channels, lim->max_channels);
+        goto fail;
+    }
+    if (info.samplerate < lim->min_sample_rate || info.samplerate > lim->max_sample_rate) {
+        syn_fail(e, SYN_E_LIMIT, "resample the sound",
+                 "sample rate %d Hz is outside %d..%d Hz", info.samplerate,
+                 lim->min_sample_rate, lim->max_sample_rate);
+        goto fail;
+    }
+    sf_count_t max_frames = (sf_count_t)floor(lim->max_audio_in_sec * info.samplerate);
+    /* SF_COUNT_MAX is libsndfile's "length unknown"; the read stops at the
+     * cap instead. */
+    if (info.frames != SF_COUNT_MAX && info.frames > max_frames) {
+        syn_fail(e, SYN_E_LIMIT, "send a shorter sound",
+                 "the sound lasts %.1f s; the limit is %.1f s",
+                 (double)info.frames / info.samplerate, lim->max_audio_in_sec);
+        goto fail;
+    }
+    if (info.frames == 0) {
+        syn_fail(e, SYN_E_INVALID, "send a sound that is not empty",
+                 "the audio holds no samples");
+        goto fail;
+    }
+
+    /* The map before the samples: our own sounds carry it in the comment. */
+    syn_map map;
+    int has_map = 0;
+    const char *comment = sf_get_string(sf, SF_STR_COMMENT);
+    if (comment && syn_map_parse(&map, comment) == 0)
+        has_map = 1;
+    else
+        syn_map_default(&map, info.samplerate);
+
+    float *pcm = NULL;
+    size_t frames = 0;
+    if (aud_read_all(sf, &info, max_frames, &pcm, &frames, e) < 0)
+        goto fail;
+    sf_close(sf);
+
+    /* Options first, then the file's real rate for the analysis: the
+     * samples are at info.samplerate whatever the map or options say. */
+    syn_map_apply_opts(&map, opts);
+    if (map.sample_rate != info.samplerate) {
+        map.sample_rate = info.samplerate;
+        map.n_fft = 0; /* syn_map_fix re-derives the frame for this rate */
+    }
+    syn_map_fix(&map);
+    int stereo = syn_opt_given(opts, SYN_OPT_STEREO) ? opts->stereo != 0
+                                                     : map.stereo && info.channels == 2;
+    map.stereo = stereo;
+    int rows = 0, cols = 0;
+    syn_picture_size(opts, lim, &map, &rows, &cols);
+    out->grid.rows = rows;
+    out->grid.cols = cols;
+    int rc = syn_spectral_analyse(pcm, frames, info.channels, &map, has_map, stereo, rows, cols,
+                                  &out->grid, e);
+    free(pcm);
+    if (rc < 0) {
+        syn_grid_free(&out->grid);
+        return -1;
+    }
+    /* Output-side options (sample_rate, duration) now override what the
+     * analysis measured, for whatever this latent becomes next. */
+    syn_map_apply_opts(&map, opts);
+    out->map = map;
+    out->has_map = has_map;
+    return 0;
+
+fail:
+    sf_close(sf);
+    return -1;
+}
+
+/* --- encode --------------------------------------------------------------- */
+
+typedef struct aud_fmt {
+    const char *name;
+    int sf_format;
+    const char *mime, *ext;
+} aud_fmt;
+
+static const aud_fmt aud_fmts[] = {
+    {"wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, "audio/wav", "wav"},
+    {"wav-float", SF_FORMAT_WAV | SF_FORMAT_FLOAT, "audio/wav", "wav"},
+    {"flac", SF_FORMAT_FLAC | SF_FORMAT_PCM_16, "audio/flac", "flac"},
+    {"ogg", SF_FORMAT_OGG | SF_FORMAT_VORBIS, "audio/ogg", "ogg"},
+};
+
+/* Ogg's page CRC (RFC 3533): polynomial 0x04C11DB7, MSB first, initial 0,
+ * no final xor.  Bitwise: our files are small and this runs once each. */
+static uint32_t ogg_crc(const uint8_t *p, size_t n)
+{
+    uint32_t crc = 0;
+    for (size_t i = 0; i < n; i++) {
+        crc ^= (uint32_t)p[i] << 24;
+        for (int b = 0; b < 8; b++)
+            crc = crc & 0x80000000u ? crc << 1 ^ 0x04C11DB7u : crc << 1;
+    }
+    return crc;
+}
+
+/* libsndfile seeds the Ogg stream serial number from the clock; put a
+ * serial derived from the map's seed into every page and fix the CRCs, so
+ * that the same request gives the same bytes. */
+static int ogg_set_serial(uint8_t *p, size_t n, uint32_t serial, syn_err *e)
+{
+    size_t pos = 0;
+    while (pos < n) {
+        if (n - pos < OGG_HEADER || memcmp(p + pos, "OggS", 4) != 0 ||
+            n - pos < (size_t)OGG_HEADER + p[pos + 26])
+            return syn_fail(e, SYN_E_INTERNAL, NULL, "libsndfile wrote a malformed Ogg page");
+        size_t nseg = p[pos + 26], body = 0;
+        for (size_t i = 0; i < nseg; i++)
+            body += p[pos + OGG_HEADER + i];
+        size_t len = OGG_HEADER + nseg + body;
+        if (len > n - pos)
+            return syn_fail(e, SYN_E_INTERNAL, NULL, "libsndfile wrote a truncated Ogg page");
+        uint8_t *pg = p + pos;
+        for (int i = 0; i < 4; i++) {
+            pg[14 + i] = (uint8_t)(serial >> (8 * i)); /* little-endian fields */
+            pg[22 + i] = 0;
+        }
+        uint32_t crc = ogg_crc(pg, len);
+        for (int i = 0; i < 4; i++)
+            pg[22 + i] = (uint8_t)(crc >> (8 * i));
+        pos += len;
+    }
+    return 0;
+}
+
+static int aud_encode(syn_latent *in, const syn_opts *o, const syn_limits *lim, syn_blob *out,
+                      syn_err *e)
+{
+    memset(out, 0, sizeof *out);
+    const char *name = o && o->format[0] ? o->format : aud_formats[0];
+    const aud_fmt *f = NULL;
+    for (size_t i = 0; i < sizeof aud_fmts / sizeof aud_fmts[0]; i++)
+        if (strcmp(aud_fmts[i].name, name) == 0)
+            f = &aud_fmts[i];
+    if (!f)
+        return syn_fail(e, SYN_E_BADREQ, "use format=wav, wav-float, flac or ogg",
+                        "unknown audio format '%.15s'", name);
+    syn_map *m = &in->map;
+    /* The map may come from a user's file: hold it to the limits. */
+    if (!(m->duration > 0) || m->duration > lim->max_audio_out_sec)
+        return syn_fail(e, SYN_E_LIMIT, "ask for a shorter duration",
+                        "a %.1f s sound is outside the %.1f s output limit", m->duration,
+                        lim->max_audio_out_sec);
+    if (m->sample_rate < lim->min_sample_rate || m->sample_rate > lim->max_sample_rate)
+        return syn_fail(e, SYN_E_LIMIT, "ask for another sample_rate",
+                        "sample rate %d Hz is outside %d..%d Hz", m->sample_rate,
+                        lim->min_sample_rate, lim->max_sample_rate);
+
+    float *pcm = NULL;
+    size_t frames = 0;
+    int ch = 0;
+    if (syn_spectral_synthesise(&in->grid, m, &pcm, &frames, &ch, e) < 0)
+        return -1;
+    /* One frame of slack for rounding duration * rate. */
+    if ((double)frames > lim->max_audio_out_sec * m->sample_rate + 1.0) {
+        free(pcm);
+        return syn_fail(e, SYN_E_LIMIT, "ask for a shorter duration",
+                        "the sound would last %.1f s; the limit is %.1f s",
+                        (double)frames / m->sample_rate, lim->max_audio_out_sec);
+    }
+
+    char line[sizeof out->map];
+    syn_map_format(m, line, sizeof line);
+
+    aud_mem mem = {NULL, 0, 0, 0, 0};
+    SF_VIRTUAL_IO vio = {aud_filelen, aud_seek, aud_read, aud_write, aud_tell};
+    SF_INFO info = {.samplerate = m->sample_rate, .channels = ch, .format = f->sf_format};
+    SNDFILE *sf = sf_open_virtual(&vio, SFM_WRITE, &info, &mem);
+    if (!sf) {
+        free(pcm);
+        free(mem.p);
+        return syn_fail(e, SYN_E_INTERNAL, NULL, "libsndfile cannot write %s: %s", f->name,
+                        sf_strerror(NULL));
+    }
+    /* No PEAK chunk: it holds a time stamp, which breaks determinism. */
+    sf_command(sf, SFC_SET_ADD_PEAK_CHUNK, NULL, SF_FALSE);
+    sf_command(sf, SFC_SET_CLIPPING, NULL, SF_TRUE);
+    int bad = sf_set_string(sf, SF_STR_COMMENT, line) != 0 ||
+              sf_set_string(sf, SF_STR_SOFTWARE, "synesthd") != 0;
+    sf_count_t wrote = bad ? 0 : sf_writef_float(sf, pcm, (sf_count_t)frames);
+    free(pcm);
+    char why[128];
+    snprintf(why, sizeof why, "%s", sf_strerror(sf));
+    int closed = sf_close(sf);
+    if (mem.oom) {
+        free(mem.p);
+        return syn_fail(e, SYN_E_NOMEM, NULL, "out of memory writing the %s file", f->name);
+    }
+    if (bad || wrote != (sf_count_t)frames || closed != 0) {
+        free(mem.p);
+        return syn_fail(e, SYN_E_INTERNAL, NULL, "libsndfile failed writing %s: %s", f->name,
+                        why);
+    }
+    if ((f->sf_format & SF_FORMAT_TYPEMASK) == SF_FORMAT_OGG &&
+        ogg_set_serial(mem.p, mem.len, m->seed ^ 0x53594e45u /* "SYNE" */, e) < 0) {
+        free(mem.p);
+        return -1;
+    }
+    out->data = mem.p;
+    out->len = mem.len;
+    out->mime = f->mime;
+    out->ext = f->ext;
+    snprintf(out->map, sizeof out->map, "%s", line);
+    return 0;
+}
+
+const syn_modality syn_audio_modality = {
+    .name = "audio",
+    .mime_types = aud_mimes,
+    .formats = aud_formats,
+    .sniff = aud_sniff,
+    .decode = aud_decode,
+    .encode = aud_encode,
+};
