@@ -238,7 +238,8 @@ def stereo_balance():
 
     def run():
         wav = P("st.wav")
-        C.sox("-n", "-r", C.DEF_SR, "-b", "16", "-c", "2", wav,
+        # Input options before -n: a 2-channel synth, then per-channel gains.
+        C.sox("-r", C.DEF_SR, "-c", "2", "-n", "-b", "16", wav,
               "synth", 3, "sine", 1000, "remix", "1v0.8", "2v0.2")
         x, _ = C.read_wav(wav)
         in_db = 20 * np.log10(C.rms(x[:, 0]) / C.rms(x[:, 1]))
