@@ -48,7 +48,7 @@ if [ "$STATUS" != 200 ] || [ "$(ctype)" != application/json ]; then
 else
     ok "GET /v1 -> 200 JSON"
     # One case per property, whatever the exact nesting of the document.
-    "$PY" - "$BODY" <<'EOF'
+    "$PY" - "$BODY" >"$TMPD/v1.tap" 2>&1 <<'EOF'
 import json, sys
 d = json.load(open(sys.argv[1]))
 txt = json.dumps(d)
@@ -127,6 +127,7 @@ gt = json.dumps(grids)
 case(bool(grids) and "128" in gt and "512" in gt, "GET /v1 states the grid sizes (128 bands, 512 rows)",
      "grid entries: %s" % gt[:200])
 EOF
+    tap_from "$TMPD/v1.tap"
 fi
 
 # --- the demo page -------------------------------------------------------
@@ -161,6 +162,26 @@ audio_is() {
     d="$(echo "$info" | cut -d' ' -f3)"
     if [ "$r" = "$3" ] && near "$d" "$4" 0.02; then ok "$1"; else not_ok "$1" "sox says rate/channels/seconds/encoding: $info"; fi
 }
+riff_comment() { # FILE: a LIST/INFO chunk with ICMT "synesthd/1 ..."
+    "$PY" - "$1" <<'EOF'
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+i, seen = 12, []
+while i + 8 <= len(d):
+    cid, n = d[i:i + 4], struct.unpack("<I", d[i + 4:i + 8])[0]
+    seen.append(cid.decode("latin-1"))
+    if cid == b"LIST" and d[i + 8:i + 12] == b"INFO":
+        j, end = i + 12, i + 8 + n
+        while j + 8 <= end:
+            sid, m = d[j:j + 4], struct.unpack("<I", d[j + 4:j + 8])[0]
+            if sid == b"ICMT" and d[j + 8:j + 8 + m].startswith(b"synesthd/1"):
+                sys.exit(0)
+            j += 8 + m + (m & 1)
+    i += 8 + n + (n & 1)
+print("no ICMT starting synesthd/1; chunks: %s" % seen)
+sys.exit(1)
+EOF
+}
 map_header() {
     local m
     m="$(hdr X-Synesthd-Map)"
@@ -172,7 +193,8 @@ if gen_ok "image -> audio, raw PNG body, defaults -> 200 audio/wav" audio/wav wa
     cp "$BODY" "$TMPD/default.wav"
     audio_is "default WAV is 5 s at 22050 Hz" "$TMPD/default.wav" 22050 5
     map_header "image -> audio reply"
-    if sox --i -a "$TMPD/default.wav" 2>/dev/null | grep -q 'synesthd/1'; then ok "WAV comment carries the synesthd/1 map"; else not_ok "WAV comment carries the synesthd/1 map" "sox --i -a: '$(sox --i -a "$TMPD/default.wav" 2>&1 | head -c 120)'"; fi
+    # libsndfile writes the comment as RIFF LIST/INFO/ICMT (sox --i -a does not show it).
+    if why="$(riff_comment "$TMPD/default.wav")"; then ok "WAV comment (LIST/INFO/ICMT) carries the synesthd/1 map"; else not_ok "WAV comment (LIST/INFO/ICMT) carries the synesthd/1 map" "$why"; fi
 fi
 
 req POST "$BASE$GEN_AUDIO?duration=2&sample_rate=16000" --data-binary @"$CAMERA" -H 'Content-Type: image/png'
