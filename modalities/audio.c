@@ -187,6 +187,32 @@ static int wav_check_data(const uint8_t *p, size_t n, syn_err *e)
     return syn_fail(e, SYN_E_INVALID, "send the complete file", "WAV has no data chunk");
 }
 
+/* Ogg's page CRC (RFC 3533): polynomial 0x04C11DB7, MSB first, initial 0,
+ * no final xor.  The table is filled once by aud_init(), before threads. */
+static uint32_t ogg_crc_table[256];
+
+static int aud_init(void)
+{
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t c = i << 24;
+        for (int b = 0; b < 8; b++)
+            c = c & 0x80000000u ? c << 1 ^ 0x04C11DB7u : c << 1;
+        ogg_crc_table[i] = c;
+    }
+    return 0;
+}
+
+/* CRC of one page whose CRC field (bytes 22..25) counts as zero. */
+static uint32_t ogg_crc(const uint8_t *p, size_t n)
+{
+    uint32_t crc = 0;
+    for (size_t i = 0; i < n; i++) {
+        uint8_t b = i >= 22 && i < 26 ? 0 : p[i];
+        crc = crc << 8 ^ ogg_crc_table[(crc >> 24) ^ b];
+    }
+    return crc;
+}
+
 /* Ogg page header: "OggS", version, flags, granule (8), serial (4),
  * sequence (4), CRC (4), segment count; then one lacing byte per segment. */
 #define OGG_HEADER 27
@@ -194,8 +220,9 @@ static int wav_check_data(const uint8_t *p, size_t n, syn_err *e)
 
 /* libsndfile 1.2 reports a length of SF_COUNT_MAX for an Ogg stream that
  * lacks its end-of-stream page, and leaks a vorbis_info while finding that
- * out (libsndfile issue #989): walk the pages first and refuse a stream
- * that is cut or does not end with EOS. */
+ * out (libsndfile issue #989; fuzzing here showed damaged pages leak it
+ * too): walk the pages first and refuse a stream that is cut, has a page
+ * with a bad CRC, or does not end with EOS. */
 static int ogg_check_pages(const uint8_t *p, size_t n, syn_err *e)
 {
     if (n < 4 || memcmp(p, "OggS", 4) != 0)
@@ -215,6 +242,11 @@ static int ogg_check_pages(const uint8_t *p, size_t n, syn_err *e)
         if (len > n - pos)
             return syn_fail(e, SYN_E_INVALID, "send the complete file",
                             "Ogg stream is truncated in its last page");
+        uint32_t want = (uint32_t)pg[22] | (uint32_t)pg[23] << 8 | (uint32_t)pg[24] << 16 |
+                        (uint32_t)pg[25] << 24;
+        if (ogg_crc(pg, len) != want)
+            return syn_fail(e, SYN_E_INVALID, "send an undamaged file",
+                            "Ogg page at byte %zu has a bad CRC", pos);
         eos = (pg[5] & OGG_FLAG_EOS) != 0;
         pos += len;
     }
@@ -457,19 +489,6 @@ static const aud_fmt aud_fmts[] = {
     {"ogg", SF_FORMAT_OGG | SF_FORMAT_VORBIS, "audio/ogg", "ogg"},
 };
 
-/* Ogg's page CRC (RFC 3533): polynomial 0x04C11DB7, MSB first, initial 0,
- * no final xor.  Bitwise: our files are small and this runs once each. */
-static uint32_t ogg_crc(const uint8_t *p, size_t n)
-{
-    uint32_t crc = 0;
-    for (size_t i = 0; i < n; i++) {
-        crc ^= (uint32_t)p[i] << 24;
-        for (int b = 0; b < 8; b++)
-            crc = crc & 0x80000000u ? crc << 1 ^ 0x04C11DB7u : crc << 1;
-    }
-    return crc;
-}
-
 /* libsndfile seeds the Ogg stream serial number from the clock; put a
  * serial derived from the map's seed into every page and fix the CRCs, so
  * that the same request gives the same bytes. */
@@ -487,10 +506,8 @@ static int ogg_set_serial(uint8_t *p, size_t n, uint32_t serial, syn_err *e)
         if (len > n - pos)
             return syn_fail(e, SYN_E_INTERNAL, NULL, "libsndfile wrote a truncated Ogg page");
         uint8_t *pg = p + pos;
-        for (int i = 0; i < 4; i++) {
-            pg[14 + i] = (uint8_t)(serial >> (8 * i)); /* little-endian fields */
-            pg[22 + i] = 0;
-        }
+        for (int i = 0; i < 4; i++)
+            pg[14 + i] = (uint8_t)(serial >> (8 * i)); /* little-endian field */
         uint32_t crc = ogg_crc(pg, len);
         for (int i = 0; i < 4; i++)
             pg[22 + i] = (uint8_t)(crc >> (8 * i));
@@ -587,4 +604,5 @@ const syn_modality syn_audio_modality = {
     .sniff = aud_sniff,
     .decode = aud_decode,
     .encode = aud_encode,
+    .init = aud_init,
 };

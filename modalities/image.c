@@ -177,6 +177,56 @@ static int png_walk(const uint8_t *p, size_t n, uint32_t *w, uint32_t *h, syn_er
     return 0;
 }
 
+/* --- JPEG marker walk ------------------------------------------------------ */
+
+/* Debian's stb_image 2.27 builds a Huffman table from the 16 code counts of
+ * a DHT segment without checking that they sum to at most 256 symbols, and
+ * writes past its 257-entry arrays when they do (found here by fuzzing
+ * under UBSan).  Walk the markers, skipping entropy-coded data, and refuse
+ * such a table, or a segment that runs past the end, before stb sees it. */
+static int jpeg_check_tables(const uint8_t *p, size_t n, syn_err *e)
+{
+    const char *hint = "send an undamaged JPEG file";
+    size_t pos = 2; /* after SOI */
+    while (pos + 1 < n) {
+        if (p[pos] != 0xFF) { /* entropy-coded data: find the next marker */
+            pos++;
+            continue;
+        }
+        uint8_t m = p[pos + 1];
+        /* FF00 is a stuffed data byte, FFFF fill, D0-D7 restarts, 01 TEM. */
+        if (m == 0x00 || m == 0xFF || (m >= 0xD0 && m <= 0xD7) || m == 0x01) {
+            pos += m == 0xFF ? 1 : 2;
+            continue;
+        }
+        if (m == 0xD9) /* EOI */
+            return 0;
+        pos += 2;
+        if (n - pos < 2)
+            break;
+        size_t len = (size_t)p[pos] << 8 | p[pos + 1];
+        if (len < 2 || len > n - pos)
+            return syn_fail(e, SYN_E_INVALID, hint, "JPEG marker segment FF%02X is truncated", m);
+        if (m == 0xC4) { /* DHT: class/id byte, 16 counts, the symbols */
+            size_t off = pos + 2, end = pos + len;
+            while (off < end) {
+                if (end - off < 17)
+                    return syn_fail(e, SYN_E_INVALID, hint, "JPEG Huffman table is truncated");
+                size_t sum = 0;
+                for (int i = 1; i <= 16; i++)
+                    sum += p[off + i];
+                /* 8-bit symbols: at most 256 distinct codes per table. */
+                if (sum > 256 || sum > end - off - 17)
+                    return syn_fail(e, SYN_E_INVALID, hint,
+                                    "JPEG Huffman table declares %zu codes", sum);
+                off += 17 + sum;
+            }
+        }
+        pos += len;
+    }
+    return 0; /* a cut scan is stb's to judge: it pads short data */
+}
+
 /* --- libpng plumbing shared by reading and writing ----------------------- */
 
 typedef struct img_pngctx {
@@ -325,6 +375,8 @@ static int img_decode(const uint8_t *p, size_t n, const syn_decode_ctx *ctx, syn
         w = (long)pw;
         h = (long)ph;
     } else {
+        if (kind == IMG_JPEG && jpeg_check_tables(p, n, e) < 0)
+            return -1;
         int iw = 0, ih = 0, comp = 0;
         if (!stbi_info_from_memory(p, (int)n, &iw, &ih, &comp)) {
             const char *why = stbi_failure_reason();
