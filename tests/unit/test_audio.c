@@ -283,6 +283,22 @@ static void flac_and_ogg_cut_in_half_are_invalid(void **state)
     }
 }
 
+static void ogg_page_with_a_flipped_byte_is_invalid_by_crc(void **state)
+{
+    (void)state;
+    syn_latent in, l;
+    make_latent(&in, 16, 20);
+    syn_blob b;
+    encode_as(&in, "ogg", &b);
+    b.data[b.len / 2] ^= 0x10;
+    syn_err e;
+    assert_int_equal(decode(b.data, b.len, &l, &e), -1);
+    assert_int_equal(e.kind, SYN_E_INVALID);
+    assert_non_null(strstr(e.message, "CRC"));
+    syn_blob_free(&b);
+    syn_latent_free(&in);
+}
+
 static void garbage_is_invalid_or_unsupported(void **state)
 {
     (void)state;
@@ -447,6 +463,7 @@ int main(void)
         cmocka_unit_test_setup(stereo_option_gives_left_and_right_planes_from_the_channels, reset),
         cmocka_unit_test_setup(wav_truncated_inside_its_data_is_invalid, reset),
         cmocka_unit_test_setup(flac_and_ogg_cut_in_half_are_invalid, reset),
+        cmocka_unit_test_setup(ogg_page_with_a_flipped_byte_is_invalid_by_crc, reset),
         cmocka_unit_test_setup(garbage_is_invalid_or_unsupported, reset),
         cmocka_unit_test_setup(zero_frames_is_invalid, reset),
         cmocka_unit_test_setup(ima_adpcm_and_ulaw_wavs_are_unsupported_naming_the_codec, reset),

@@ -340,6 +340,25 @@ static void jpeg_decodes_to_its_grey_levels(void **state)
     }
 }
 
+static void jpeg_huffman_table_over_256_codes_is_invalid_before_stb(void **state)
+{
+    (void)state;
+    uint8_t jpg[sizeof grey_jpeg];
+    memcpy(jpg, grey_jpeg, sizeof jpg);
+    size_t dht = 0;
+    for (size_t i = 2; i + 1 < sizeof jpg && !dht; i++)
+        if (jpg[i] == 0xFF && jpg[i + 1] == 0xC4)
+            dht = i;
+    assert_true(dht > 0);
+    /* 16 counts of 20: 320 codes, more than 8-bit symbols allow. */
+    memset(jpg + dht + 5, 20, 16);
+    syn_latent l;
+    syn_err e;
+    assert_int_equal(decode_for(&syn_image_modality, jpg, sizeof jpg, &l, &e), -1);
+    assert_int_equal(e.kind, SYN_E_INVALID);
+    assert_non_null(strstr(e.message, "Huffman"));
+}
+
 static void png_we_write_reads_back_with_its_map_and_values(void **state)
 {
     (void)state;
@@ -553,6 +572,7 @@ int main(void)
         cmocka_unit_test_setup(bmp_decodes_to_rec709_luma_top_row_first, reset),
         cmocka_unit_test_setup(bmp_alpha_is_composited_over_black, reset),
         cmocka_unit_test_setup(jpeg_decodes_to_its_grey_levels, reset),
+        cmocka_unit_test_setup(jpeg_huffman_table_over_256_codes_is_invalid_before_stb, reset),
         cmocka_unit_test_setup(png_we_write_reads_back_with_its_map_and_values, reset),
         cmocka_unit_test_setup(picture_for_a_sound_is_resampled_to_the_band_grid, reset),
         cmocka_unit_test_setup(picture_for_a_picture_is_shrunk_to_max_out_side, reset),
