@@ -34,7 +34,15 @@ int syn_convert(const syn_modality *in, const uint8_t *p, size_t n, const syn_mo
         return syn_fail(e, SYN_E_BADREQ, "", "fmin (%g Hz) must be below fmax (%g Hz)", o->fmin,
                         o->fmax);
 
+    /* Declared as one of ours but matching no magic: a damaged file of that
+     * type (PngSuite's x*.png with broken signatures) is corrupt input, 422.
+     * Undeclared and unknown: nothing we read, 415. */
     const syn_modality *sniffed = syn_modality_sniff(p, n);
+    if (!sniffed && in)
+        return syn_fail(e, SYN_E_INVALID, "check that the file is complete and not damaged",
+                        "the input was declared as %s but its first bytes are not a valid %s "
+                        "file signature",
+                        in->name, in->name);
     if (!sniffed)
         return syn_fail(e, SYN_E_UNSUPPORTED,
                         "send a PNG, JPEG or BMP picture, or a WAV, FLAC, OGG or MP3 sound",
