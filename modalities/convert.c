@@ -1,12 +1,22 @@
 /* convert.c -- one conversion, the same for the server and the CLI:
- * bytes -> input modality decode -> latent -> target modality encode.
  *
- * Input: the bytes (not retained) and, optionally, the modality the caller
- * already knows (from Content-Type); the magic bytes must agree with it.
- * Output: *res, owned by the caller (syn_blob_free). */
+ *   parts -> each part's modality decode -> latents -> fuse -> target encode
+ *
+ * Fusion rules (README "Fusion"): the grid comes from the first part that
+ * has one, in the order image, audio, text; the semantic axes are blended
+ * by each part's weight (weight_image, weight_audio, weight_text) times
+ * each axis's evidence; the text to speak comes from the text part.
+ *
+ * Input bytes are not retained.  *res is owned by the caller
+ * (syn_blob_free); *out of syn_understand by the caller (syn_latent_free). */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "syn/modality.h"
+#include "syn/semantic.h"
+
+#define MAX_PARTS 8 /* image, audio, text and room to spare; more is a mistake */
 
 static int check_format(const syn_modality *out, const syn_opts *o, syn_err *e)
 {
@@ -19,13 +29,149 @@ static int check_format(const syn_modality *out, const syn_opts *o, syn_err *e)
                     "format %s is not a %s format", o->format, out->name);
 }
 
-int syn_convert(const syn_modality *in, const uint8_t *p, size_t n, const syn_modality *out,
-                const syn_opts *o, const syn_limits *lim, syn_blob *res, syn_err *e)
+/* Which modality decodes these bytes: the claim, checked against the magic. */
+static const syn_modality *part_modality(const syn_part *pt, syn_err *e)
+{
+    const syn_modality *in = pt->claimed;
+    if (in && !in->sniff) /* text has no magic: its decoder validates it */
+        return in;
+    /* Declared as one of ours but matching no magic: a damaged file of that
+     * type (PngSuite's x*.png with broken signatures) is corrupt input, 422.
+     * Undeclared and unknown: nothing we read, 415. */
+    const syn_modality *sniffed = syn_modality_sniff(pt->p, pt->n);
+    if (!sniffed && in) {
+        syn_fail(e, SYN_E_INVALID, "check that the file is complete and not damaged",
+                 "the input was declared as %s but its first bytes are not a valid %s "
+                 "file signature",
+                 in->name, in->name);
+        return NULL;
+    }
+    if (!sniffed) {
+        syn_fail(e, SYN_E_UNSUPPORTED,
+                 "send a PNG, JPEG or BMP picture, a WAV, FLAC, OGG or MP3 sound, or "
+                 "text/plain UTF-8 text",
+                 "the input's first bytes match no supported format");
+        return NULL;
+    }
+    if (in && in != sniffed) {
+        syn_fail(e, SYN_E_UNSUPPORTED, "set Content-Type to match the file",
+                 "the content type says %s but the bytes are %s", in->name, sniffed->name);
+        return NULL;
+    }
+    return sniffed;
+}
+
+static int has_grid_source(const syn_part *parts, int n)
+{
+    for (int i = 0; i < n; i++) {
+        const syn_modality *m = parts[i].claimed ? parts[i].claimed
+                                                 : syn_modality_sniff(parts[i].p, parts[i].n);
+        if (m && m->sniff) /* pictures and sounds have magic; text has none */
+            return 1;
+    }
+    return 0;
+}
+
+const char *syn_resolve_mode(const syn_opts *o, const syn_part *parts, int n,
+                             const syn_modality *out)
+{
+    (void)out;
+    if (strcmp(o->mode, "auto"))
+        return o->mode;
+    return has_grid_source(parts, n) ? "spectral" : "semantic";
+}
+
+/* Priority of a part's grid: a picture's before a sound's before text's. */
+static int grid_rank(const syn_modality *m)
+{
+    return !strcmp(m->name, "image") ? 0 : !strcmp(m->name, "audio") ? 1 : 2;
+}
+
+static int fuse(const syn_part *parts, int n, const syn_opts *o, const syn_limits *lim,
+                const syn_modality *target, int want_grid, int want_sem, syn_latent *out,
+                syn_err *e)
+{
+    memset(out, 0, sizeof *out);
+    if (n < 1)
+        return syn_fail(e, SYN_E_EMPTY, "send a file as the request body or a form part",
+                        "there is no input");
+    if (n > MAX_PARTS)
+        return syn_fail(e, SYN_E_BADREQ, "send one image, one audio and one text part at most",
+                        "too many inputs (%d)", n);
+    syn_latent lat[MAX_PARTS];
+    const syn_modality *mods[MAX_PARTS];
+    memset(lat, 0, sizeof lat);
+    int rc = -1;
+    for (int i = 0; i < n; i++) {
+        if (!parts[i].p || parts[i].n == 0) {
+            syn_fail(e, SYN_E_EMPTY, "send the file as the request body or a form part",
+                     "an input is empty");
+            goto done;
+        }
+        if (!(mods[i] = part_modality(&parts[i], e)))
+            goto done;
+        syn_decode_ctx ctx = {.opts = o, .limits = lim, .target = target,
+                              .want_grid = want_grid, .want_sem = want_sem || n > 1};
+        if (mods[i]->decode(parts[i].p, parts[i].n, &ctx, &lat[i], e) < 0)
+            goto done;
+    }
+    /* the grid (and its map) from the best-ranked part that has one */
+    int g = -1;
+    for (int i = 0; i < n; i++)
+        if (lat[i].grid.rows > 0 && (g < 0 || grid_rank(mods[i]) < grid_rank(mods[g])))
+            g = i;
+    if (g >= 0) {
+        out->grid = lat[g].grid;
+        out->map = lat[g].map;
+        out->has_map = lat[g].has_map;
+        memset(&lat[g].grid, 0, sizeof lat[g].grid);
+    }
+    /* the text to speak and its language from the text part */
+    for (int i = 0; i < n; i++)
+        if (lat[i].text && !out->text) {
+            out->text = lat[i].text;
+            lat[i].text = NULL;
+            memcpy(out->lang, lat[i].lang, sizeof out->lang);
+        }
+    /* the axes, blended by weight */
+    const syn_semantics *sems[MAX_PARTS];
+    float weights[MAX_PARTS];
+    int ns = 0;
+    for (int i = 0; i < n; i++)
+        if (lat[i].has_sem) {
+            sems[ns] = &lat[i].sem;
+            weights[ns++] = (float)syn_opts_weight(o, mods[i]->name);
+        }
+    if (ns == 1) {
+        out->sem = *sems[0];
+        out->has_sem = 1;
+    } else if (ns > 1) {
+        syn_sem_blend(sems, weights, ns, &out->sem);
+        out->has_sem = 1;
+    }
+    if (o->lang[0])
+        memcpy(out->lang, o->lang, sizeof out->lang);
+    rc = 0;
+done:
+    for (int i = 0; i < n; i++) /* zeroed latents free as no-ops */
+        syn_latent_free(&lat[i]);
+    if (rc < 0)
+        syn_latent_free(out);
+    return rc;
+}
+
+int syn_understand(const syn_part *parts, int n, const syn_opts *o, const syn_limits *lim,
+                   syn_latent *out, syn_err *e)
+{
+    syn_opts ro = *o;
+    snprintf(ro.mode, sizeof ro.mode, "%s", syn_resolve_mode(o, parts, n, NULL));
+    return fuse(parts, n, &ro, lim, NULL, 1, 1, out, e);
+}
+
+int syn_convert_parts(const syn_part *parts, int n, const syn_modality *out, const syn_opts *o,
+                      const syn_limits *lim, syn_blob *res, syn_err *e)
 {
     memset(res, 0, sizeof *res);
-    if (!p || n == 0)
-        return syn_fail(e, SYN_E_EMPTY, "send the file as the request body or a form part",
-                        "the input is empty");
     if (!out)
         return syn_fail(e, SYN_E_BADREQ, "", "no target modality");
     if (check_format(out, o, e) < 0)
@@ -33,34 +179,34 @@ int syn_convert(const syn_modality *in, const uint8_t *p, size_t n, const syn_mo
     if (syn_opt_given(o, SYN_OPT_FMIN) && syn_opt_given(o, SYN_OPT_FMAX) && o->fmin >= o->fmax)
         return syn_fail(e, SYN_E_BADREQ, "", "fmin (%g Hz) must be below fmax (%g Hz)", o->fmin,
                         o->fmax);
-
-    /* Declared as one of ours but matching no magic: a damaged file of that
-     * type (PngSuite's x*.png with broken signatures) is corrupt input, 422.
-     * Undeclared and unknown: nothing we read, 415. */
-    const syn_modality *sniffed = syn_modality_sniff(p, n);
-    if (!sniffed && in)
-        return syn_fail(e, SYN_E_INVALID, "check that the file is complete and not damaged",
-                        "the input was declared as %s but its first bytes are not a valid %s "
-                        "file signature",
-                        in->name, in->name);
-    if (!sniffed)
-        return syn_fail(e, SYN_E_UNSUPPORTED,
-                        "send a PNG, JPEG or BMP picture, or a WAV, FLAC, OGG or MP3 sound",
-                        "the input's first bytes match no supported format");
-    if (in && in != sniffed)
-        return syn_fail(e, SYN_E_UNSUPPORTED, "set Content-Type to match the file",
-                        "the content type says %s but the bytes are %s", in->name, sniffed->name);
+    syn_opts ro = *o;
+    const char *mode = syn_resolve_mode(o, parts, n, out);
+    snprintf(ro.mode, sizeof ro.mode, "%s", mode);
+    if (!strcmp(mode, "speech") && strcmp(out->name, "audio"))
+        return syn_fail(e, SYN_E_BADREQ, "use /v1/generate/audio for speech",
+                        "mode=speech makes sound, not %s", out->name);
+    int is_text = !strcmp(out->name, "text");
+    int want_grid = !strcmp(mode, "spectral") || is_text;
+    int want_sem = strcmp(mode, "spectral") != 0 || is_text;
 
     syn_latent lat;
-    memset(&lat, 0, sizeof lat);
-    syn_decode_ctx ctx = {.opts = o, .limits = lim, .target = out};
-    if (sniffed->decode(p, n, &ctx, &lat, e) < 0) {
-        syn_latent_free(&lat);
+    if (fuse(parts, n, &ro, lim, out, want_grid, want_sem, &lat, e) < 0)
         return -1;
-    }
-    int rc = out->encode(&lat, o, lim, res, e);
+    int rc = out->encode(&lat, &ro, lim, res, e);
     syn_latent_free(&lat);
     if (rc < 0)
         syn_blob_free(res);
     return rc;
+}
+
+int syn_convert(const syn_modality *in, const uint8_t *p, size_t n, const syn_modality *out,
+                const syn_opts *o, const syn_limits *lim, syn_blob *res, syn_err *e)
+{
+    syn_part part = {.claimed = in, .p = p, .n = n};
+    if (!p || n == 0) {
+        memset(res, 0, sizeof *res);
+        return syn_fail(e, SYN_E_EMPTY, "send the file as the request body or a form part",
+                        "the input is empty");
+    }
+    return syn_convert_parts(&part, 1, out, o, lim, res, e);
 }

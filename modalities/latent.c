@@ -66,6 +66,7 @@ int syn_grid_alloc(syn_grid *g, int rows, int cols, int stereo)
 
 void syn_grid_free(syn_grid *g)
 {
+    free(g->rgb);
     free(g->v);
     free(g->left);
     free(g->right);
@@ -75,6 +76,8 @@ void syn_grid_free(syn_grid *g)
 void syn_latent_free(syn_latent *l)
 {
     syn_grid_free(&l->grid);
+    free(l->text);
+    l->text = NULL;
 }
 
 void syn_blob_free(syn_blob *b)

@@ -11,7 +11,8 @@
 #include "syn/options.h"
 #include "syn/fusion.h"
 
-static const char *const modes[] = {"spectral", NULL};
+static const char *const modes[] = {"auto", "spectral", "semantic", "speech", NULL};
+static const char *const langs[] = {"auto", "en", "zh", NULL};
 static const char *const scales[] = {"linear", "mel", "log", NULL};
 static const char *const colormaps[] = {"ember", "gray", "ice", NULL};
 static const char *const formats[] = {"auto", "png", "wav", "wav-float", "flac", "ogg", NULL};
@@ -21,9 +22,11 @@ static const char *const syntheses[] = {"auto", "sine", "noise", "griffinlim", N
 #define ENUMOPT(n, id, d, ch, h) [id] = {n, id, SYN_OT_ENUM, d, 0, 0, ch, h}
 
 const syn_optdef syn_optdefs[SYN_OPT_COUNT] = {
-    ENUMOPT("mode", SYN_OPT_MODE, "spectral", modes,
-            "how to map: spectral reads a picture as a spectrogram and draws a sound's "
-            "spectrogram; faithful and invertible"),
+    ENUMOPT("mode", SYN_OPT_MODE, "auto", modes,
+            "spectral: a picture is read as a spectrogram and a sound drawn as one, faithful "
+            "and invertible; semantic: music or a painting from the perceptual axes; speech: "
+            "espeak-ng speaks the text or the description; auto: spectral when a picture or "
+            "sound is among the inputs, semantic for text alone"),
     NUMOPT("seed", SYN_OPT_SEED, SYN_OT_INT, "0", 0, 4294967295.0,
            "seeds partial phases and noise; same input, options and seed give the same bytes"),
     NUMOPT("duration", SYN_OPT_DURATION, SYN_OT_NUM, "5", 0.1, 3600,
@@ -61,12 +64,24 @@ const syn_optdef syn_optdefs[SYN_OPT_COUNT] = {
             "spectrograms synesthd drew; noise: noise bands as in ARSS"),
     NUMOPT("db_range", SYN_OPT_DB_RANGE, SYN_OT_NUM, "50", 10, 120,
            "dB from black to white; 50 dB shows speech and music without the noise floor"),
+    ENUMOPT("lang", SYN_OPT_LANG, "auto", langs,
+            "language of descriptions; auto follows the input text (Chinese if it has Han "
+            "characters), English otherwise"),
+    ENUMOPT("voice", SYN_OPT_VOICE, "auto", langs,
+            "espeak-ng voice for mode=speech: en or zh (Mandarin); auto follows lang"),
+    NUMOPT("weight_image", SYN_OPT_WEIGHT_IMAGE, SYN_OT_NUM, "1", 0, 100,
+           "weight of the image part when several inputs are fused"),
+    NUMOPT("weight_audio", SYN_OPT_WEIGHT_AUDIO, SYN_OT_NUM, "1", 0, 100,
+           "weight of the audio part when several inputs are fused"),
+    NUMOPT("weight_text", SYN_OPT_WEIGHT_TEXT, SYN_OT_NUM, "1", 0, 100,
+           "weight of the text part when several inputs are fused"),
 };
 
 void syn_opts_default(syn_opts *o)
 {
     memset(o, 0, sizeof *o);
-    snprintf(o->mode, sizeof o->mode, "spectral");
+    snprintf(o->mode, sizeof o->mode, "auto");
+    o->weight_image = o->weight_audio = o->weight_text = 1;
     o->duration = 5;
     o->sample_rate = 22050;
     o->fmin = 100;
@@ -124,7 +139,8 @@ int syn_opts_set(syn_opts *o, const char *name, const char *value, const syn_lim
     if (!d)
         return syn_fail(e, SYN_E_BADREQ,
                         "options: mode seed duration sample_rate fmin fmax scale width height "
-                        "colormap format stereo synthesis db_range (GET /v1 lists them)",
+                        "colormap format stereo synthesis db_range lang voice weight_image "
+                        "weight_audio weight_text (GET /v1 lists them)",
                         "unknown option \"%.40s\"", name);
     double x = 0;
     int idx = 0;
@@ -172,6 +188,11 @@ int syn_opts_set(syn_opts *o, const char *name, const char *value, const syn_lim
     case SYN_OPT_STEREO: o->stereo = (int)x; break;
     case SYN_OPT_SYNTHESIS: o->synthesis = (syn_synth)idx; break;
     case SYN_OPT_DB_RANGE: o->db_range = x; break;
+    case SYN_OPT_LANG: snprintf(o->lang, sizeof o->lang, "%s", idx ? value : ""); break;
+    case SYN_OPT_VOICE: snprintf(o->voice, sizeof o->voice, "%s", idx ? value : ""); break;
+    case SYN_OPT_WEIGHT_IMAGE: o->weight_image = x; break;
+    case SYN_OPT_WEIGHT_AUDIO: o->weight_audio = x; break;
+    case SYN_OPT_WEIGHT_TEXT: o->weight_text = x; break;
     case SYN_OPT_COUNT: break;
     }
     o->set |= 1u << d->id;
@@ -239,4 +260,17 @@ void syn_picture_size(const syn_opts *o, const syn_limits *lim, const syn_map *m
         *cols = clampi(lround((double)*rows * m->cols / m->rows), 8, side);
     else
         *cols = clampi(2L * *rows, 8, side);
+}
+
+double syn_opts_weight(const syn_opts *o, const char *modality)
+{
+    if (!modality)
+        return 1;
+    if (!strcmp(modality, "image"))
+        return o->weight_image;
+    if (!strcmp(modality, "audio"))
+        return o->weight_audio;
+    if (!strcmp(modality, "text"))
+        return o->weight_text;
+    return 1;
 }

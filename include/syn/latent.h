@@ -11,12 +11,16 @@
  * The map is the spectral mapping that ties grid cells to frequencies and
  * times.  It travels inside every output (PNG tEXt, WAV comment) so that
  * the reverse conversion inverts with the same parameters.
- * (Level 2, the semantic axes, arrives with the text modality.) */
+ *
+ * Level 2, the semantic axes (syn/semantic.h), is a fixed vector of named
+ * perceptual axes every modality produces and consumes. */
 #ifndef SYN_LATENT_H
 #define SYN_LATENT_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "syn/semantic.h"
 
 typedef enum syn_scale { SYN_SCALE_LINEAR = 0, SYN_SCALE_MEL, SYN_SCALE_LOG } syn_scale;
 typedef enum syn_synth {
@@ -31,6 +35,8 @@ typedef struct syn_grid {
     int rows, cols;
     float *v;            /* rows*cols, row-major, each in [0,1]; owner frees  */
     float *left, *right; /* stereo planes of the same shape, or both NULL     */
+    float *rgb;          /* rows*cols*3 colour picture in [0,1], or NULL: a
+                            semantic painting, drawn as an RGB PNG          */
 } syn_grid;
 
 typedef struct syn_map {
@@ -49,12 +55,18 @@ typedef struct syn_map {
 } syn_map;
 
 typedef struct syn_latent {
-    syn_grid grid;
+    syn_grid grid;    /* rows == 0: none (text that was not drawn)           */
     syn_map  map;
     int      has_map; /* 1 when the input carried a synesthd map (PNG/WAV tag) */
+    syn_semantics sem;
+    int      has_sem; /* 1 when sem was computed                             */
+    char    *text;    /* the input text, UTF-8, malloc'd; NULL if none       */
+    char     lang[4]; /* "en" or "zh": the language of the text, "" if none  */
 } syn_latent;
 
-/* Grid memory: syn_grid_alloc zero-fills; syn_grid_free frees and zeroes.
+/* Grid memory: syn_grid_alloc zero-fills (no rgb plane: allocate
+ * rows*cols*3 floats with malloc yourself); syn_grid_free frees every
+ * plane and zeroes; syn_latent_free frees the grid and the text.
  * Returns 0, or -1 on overflow or allocation failure. */
 int  syn_grid_alloc(syn_grid *g, int rows, int cols, int stereo);
 void syn_grid_free(syn_grid *g);

@@ -31,9 +31,11 @@ typedef struct syn_modality syn_modality;
  * (a picture for a sound is resampled to the band grid; a sound for a
  * picture is analysed at the picture's size). */
 typedef struct syn_decode_ctx {
-    const syn_opts     *opts;
+    const syn_opts     *opts;    /* opts->mode is resolved: never "auto"     */
     const syn_limits   *limits;
-    const syn_modality *target;
+    const syn_modality *target;  /* NULL when only understanding (embed)     */
+    int want_grid;               /* the grid is needed (spectral, describe)  */
+    int want_sem;                /* the semantic axes are needed             */
 } syn_decode_ctx;
 
 struct syn_modality {
@@ -45,7 +47,8 @@ struct syn_modality {
     /* bytes -> latent; on success *out owns its grid (syn_latent_free) */
     int (*decode)(const uint8_t *p, size_t n, const syn_decode_ctx *ctx,
                   syn_latent *out, syn_err *e);
-    /* latent -> bytes in opts->format (or formats[0]); *out owned by caller */
+    /* latent -> bytes in opts->format (or formats[0]); *out owned by caller.
+     * opts->mode is resolved (spectral, semantic or speech). */
     int (*encode)(syn_latent *in, const syn_opts *o, const syn_limits *lim,
                   syn_blob *out, syn_err *e);
     int  (*init)(void);  /* once at start-up, before any thread; may be NULL */
@@ -70,5 +73,32 @@ const char *syn_format_mime(const char *format);                 /* "wav" -> aud
 int syn_convert(const syn_modality *in, const uint8_t *p, size_t n,
                 const syn_modality *out, const syn_opts *o,
                 const syn_limits *lim, syn_blob *res, syn_err *e);
+
+/* One input of a request.  claimed: the modality its Content-Type or form
+ * part name declares (NULL: sniff the magic bytes).  The bytes are not kept. */
+typedef struct syn_part {
+    const syn_modality *claimed;
+    const uint8_t *p;
+    size_t n;
+} syn_part;
+
+/* Several inputs fused into one latent, then encoded (FUSION.md rules in
+ * the README): the grid comes from the first part that has one, image
+ * before audio before text; the semantics are blended by the weight_<name>
+ * options; the text comes from the text part. */
+int syn_convert_parts(const syn_part *parts, int n, const syn_modality *out,
+                      const syn_opts *o, const syn_limits *lim, syn_blob *res,
+                      syn_err *e);
+
+/* Decode and fuse only (for /v1/embed, /v1/similarity, descriptions):
+ * *out has semantics and, where an input has one, a grid.
+ * Free with syn_latent_free. */
+int syn_understand(const syn_part *parts, int n, const syn_opts *o,
+                   const syn_limits *lim, syn_latent *out, syn_err *e);
+
+/* The mode a request runs in: opts->mode unless "auto"; auto is spectral
+ * when a picture or a sound is among the inputs, semantic for text alone. */
+const char *syn_resolve_mode(const syn_opts *o, const syn_part *parts, int n,
+                             const syn_modality *out);
 
 #endif

@@ -16,7 +16,8 @@ typedef enum syn_optid {
     SYN_OPT_MODE = 0, SYN_OPT_SEED, SYN_OPT_DURATION, SYN_OPT_SAMPLE_RATE,
     SYN_OPT_FMIN, SYN_OPT_FMAX, SYN_OPT_SCALE, SYN_OPT_WIDTH, SYN_OPT_HEIGHT,
     SYN_OPT_COLORMAP, SYN_OPT_FORMAT, SYN_OPT_STEREO, SYN_OPT_SYNTHESIS,
-    SYN_OPT_DB_RANGE,
+    SYN_OPT_DB_RANGE, SYN_OPT_LANG, SYN_OPT_VOICE,
+    SYN_OPT_WEIGHT_IMAGE, SYN_OPT_WEIGHT_AUDIO, SYN_OPT_WEIGHT_TEXT,
     SYN_OPT_COUNT
 } syn_optid;
 
@@ -36,7 +37,7 @@ extern const syn_optdef syn_optdefs[SYN_OPT_COUNT];
 
 typedef struct syn_opts {
     unsigned   set;          /* bit (1u << SYN_OPT_x) when given explicitly */
-    char       mode[16];     /* "spectral"                                  */
+    char       mode[16];     /* "auto", "spectral", "semantic", "speech"    */
     uint32_t   seed;
     double     duration;     /* seconds of generated audio                  */
     int        sample_rate;
@@ -48,7 +49,13 @@ typedef struct syn_opts {
     int        stereo;
     syn_synth  synthesis;
     double     db_range;
+    char       lang[4];      /* "" = follow the input text, "en", "zh"      */
+    char       voice[4];     /* "" = follow lang, "en", "zh"                */
+    double     weight_image, weight_audio, weight_text; /* fusion weights   */
 } syn_opts;
+
+/* The fusion weight of the part named after a modality (1 if unnamed). */
+double syn_opts_weight(const syn_opts *o, const char *modality);
 
 void syn_opts_default(syn_opts *o);
 

@@ -1,0 +1,122 @@
+/* semantic.h -- level 2 of the latent: named perceptual axes.
+ *
+ * A fixed vector of axes in [0,1], each grounded in crossmodal-
+ * correspondence research (Spence 2011, Atten Percept Psychophys 73:971;
+ * Spence & Di Stefano 2023; Ramachandran & Hubbard 2001; Valdez &
+ * Mehrabian 1994).  Every modality encodes into it; every value carries a
+ * one-line human-readable reason.  The correspondences are relative
+ * (Spence 2019), so encoders normalise within their own input where an
+ * absolute table would mislead.
+ *
+ * Functions are implemented in modalities/fusion/ (files named below);
+ * they know no file format and no HTTP. */
+#ifndef SYN_SEMANTIC_H
+#define SYN_SEMANTIC_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "syn/error.h"
+
+struct syn_grid;
+
+typedef enum syn_axis {
+    /* pitch <-> brightness and loudness <-> brightness (Spence 2011):
+     * image mean lightness; audio spectral centroid; text bright/dark 明亮/黑暗 */
+    SYN_AX_BRIGHTNESS = 0,
+    /* pitch <-> elevation (Spence 2011): image vertical centre of mass;
+     * audio dominant register; text high/low, sky/ground */
+    SYN_AX_ELEVATION,
+    /* loudness <-> saturation/contrast: image saturation and contrast;
+     * audio RMS and onset rate; text calm/wild 平静/激烈 */
+    SYN_AX_ENERGY,
+    /* harsh timbre <-> angular shape, bouba/kiki (Ramachandran & Hubbard
+     * 2001): image edge density, angularity; audio spectral flatness,
+     * roughness, attack; text sharp/round and k t p z i e vs b m l o u */
+    SYN_AX_SHARPNESS,
+    /* warm vs cool hue <-> low-mid weight, soft timbre: text warm/cold, fire/ice */
+    SYN_AX_WARMTH,
+    /* lightness and saturation <-> pleasure (Valdez & Mehrabian 1994);
+     * major vs minor, consonance; text happy/sad 快乐/悲伤 */
+    SYN_AX_VALENCE,
+    /* clutter, number of regions <-> note/onset density, polyphony; busy/sparse */
+    SYN_AX_DENSITY,
+    /* dominant hue (circular: 0 red, 1/3 green, 2/3 blue) <-> dominant pitch
+     * class (chroma <-> colour wheel, C = red, by fifths); colour words */
+    SYN_AX_HUE,
+    SYN_AX_COUNT
+} syn_axis;
+
+#define SYN_REASON_LEN 128
+
+typedef struct syn_semantics {
+    float v[SYN_AX_COUNT];  /* values in [0,1]; hue is a turn of the colour wheel */
+    float w[SYN_AX_COUNT];  /* evidence in [0,1]: 0 = the input says nothing (v = 0.5) */
+    char reason[SYN_AX_COUNT][SYN_REASON_LEN]; /* "energy 0.72: RMS -9 dBFS, 3.1 onsets/s" */
+    uint32_t hash;          /* stable hash of the input: seeds variation */
+} syn_semantics;
+
+const char *syn_axis_name(syn_axis a);        /* "brightness", ... */
+/* Every axis at 0.5 with weight 0 and reason "<axis> 0.50: not set". */
+void syn_sem_neutral(syn_semantics *s);
+/* Set one axis: value clamped (hue wrapped), weight, and a printf reason
+ * that is prefixed with "<axis> <value>: ". */
+void syn_sem_set(syn_semantics *s, syn_axis a, float v, float w, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+uint32_t syn_hash_bytes(const void *p, size_t n); /* FNV-1a 32 */
+
+/* --- fusion/sem_image.c: picture features -------------------------------- */
+/* rgb: w*h*3 floats in [0,1] (gamma-encoded sRGB), row-major, row 0 on top. */
+void syn_sem_from_rgb(const float *rgb, int w, int h, syn_semantics *s);
+
+/* --- fusion/sem_audio.c: sound features ---------------------------------- */
+/* pcm interleaved float; computes its own STFT on the shared plans. */
+int syn_sem_from_pcm(const float *pcm, size_t frames, int channels, int sample_rate,
+                     syn_semantics *s, syn_err *e);
+
+/* --- fusion/blend.c: fusion and similarity ------------------------------- */
+/* Weighted blend: each axis is the mean of the parts' values weighted by
+ * weight[i] * w[axis]; hue by a weighted circular mean.  Reasons name the
+ * parts that contributed. */
+void syn_sem_blend(const syn_semantics *const *parts, const float *weights, int n,
+                   syn_semantics *out);
+/* Score in [0,1] and per-axis agreement in [0,1] (1 - distance, circular
+ * for hue), weighted by both sides' evidence. */
+double syn_sem_similarity(const syn_semantics *a, const syn_semantics *b,
+                          float agreement[SYN_AX_COUNT]);
+/* Whole-latent similarity: the axes' score, averaged with the agreement of
+ * the two grid summaries (1 - mean absolute difference) when both inputs
+ * have a grid, so a sound made from a picture finds that picture. */
+double syn_similarity(const syn_semantics *a, const struct syn_grid *ga,
+                      const syn_semantics *b, const struct syn_grid *gb,
+                      float agreement[SYN_AX_COUNT], double *grid_agreement);
+#define SYN_SUMMARY_SIDE 8
+/* 8x8 area means of the grid (0 when the grid is empty). */
+void syn_grid_summary(const struct syn_grid *g, float out[SYN_SUMMARY_SIDE * SYN_SUMMARY_SIDE]);
+/* Flat vector for similarity search: the axes (hue as cos/sin), then the
+ * grid summary.  Returns its length (SYN_EMBED_DIM). */
+#define SYN_EMBED_DIM (SYN_AX_COUNT + 1 + SYN_SUMMARY_SIDE * SYN_SUMMARY_SIDE)
+int syn_embed_vector(const syn_semantics *s, const struct syn_grid *g, float out[SYN_EMBED_DIM]);
+
+/* --- fusion/paint.c: semantic painting ----------------------------------- */
+/* Palette from hue, warmth and valence; saturation and contrast from
+ * energy; lightness from brightness; round shapes for low sharpness and
+ * angular ones for high; their count from density; their height from
+ * elevation.  rgb: w*h*3 floats in [0,1], caller-allocated. */
+int syn_paint(const syn_semantics *s, uint32_t seed, int w, int h, float *rgb, syn_err *e);
+
+/* --- fusion/music.c: semantic music -------------------------------------- */
+/* A few seconds of music: tempo from energy, mode from valence, key from
+ * hue, register from brightness and elevation, timbre from warmth and
+ * sharpness, notes per beat from density; stereo.  *pcm malloc'd (free()),
+ * interleaved, *channels = 2. */
+int syn_music(const syn_semantics *s, uint32_t seed, int sample_rate, double duration,
+              float **pcm, size_t *frames, int *channels, syn_err *e);
+
+/* --- fusion/describe.c: text out ---------------------------------------- */
+/* A description of the latent in "en" or "zh", from the axes and the
+ * grid's structure ("most of the energy sits in the low register and rises
+ * over time").  Returns the length written (always NUL-terminated). */
+int syn_describe(const syn_semantics *s, const struct syn_grid *g, const char *lang, char *buf,
+                 size_t n);
+
+#endif
