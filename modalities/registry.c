@@ -10,6 +10,7 @@
 
 #include "syn/modality.h"
 #include "syn/fusion.h"
+#include "syn/speech.h"
 
 #define SYN_MODALITY_LIST                                                                          \
     SYN_MODALITY(image)                                                                            \
@@ -33,7 +34,7 @@ const syn_modality *const *syn_modalities(void)
 
 int syn_modalities_init(void)
 {
-    if (syn_fusion_init() < 0)
+    if (syn_fusion_init() < 0 || syn_speech_init() < 0) /* speech: espeak-ng's globals, once */
         return -1;
     for (size_t i = 0; i < NMOD; i++) {
         if (inited[i])
@@ -59,6 +60,7 @@ void syn_modalities_fini(void)
             table[i]->fini();
         inited[i] = 0;
     }
+    syn_speech_fini();
     syn_fusion_fini();
 }
 

@@ -1,0 +1,216 @@
+/* speech.c -- mode=speech: UTF-8 text spoken by libespeak-ng into memory.
+ *
+ * Accepts: UTF-8 text of 1..SYN_SPEECH_MAX_TEXT bytes, voice "en", "zh"
+ * ("cmn"), or "" (by the script of the text), an output rate in Hz.
+ * Limits: at most MAX_SPEECH_SEC seconds of sound per call.
+ * Returns: *pcm malloc'd by syn_speak, mono floats, owned by the caller
+ * (free()).
+ *
+ * espeak-ng keeps its state in globals (voice, parameters, the synth
+ * callback, its phoneme tables) and is not re-entrant, so it is set up once
+ * in syn_speech_init() (at start-up, from syn_modalities_init) and every
+ * synthesis runs under one global mutex.  Measured on the 2-core dev box
+ * (warm page cache): espeak_Initialize takes 2 ms; one call holds the lock
+ * for 9-17 ms for 25 English words (4.9 s of speech, voice switch included)
+ * and 8-10 ms for 13 Chinese characters (2.8 s), 1 ms for one word.  That is
+ * 2-3 ms per second of speech, under the WAV encoding that follows, so one
+ * lock serialises little and a worker thread is not worth it.  (Cold cache,
+ * first run after boot: 290 ms to initialise and 1.9 s for the first voice,
+ * which is why init also loads the English voice.)
+ * espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS) makes espeak_Synth call our
+ * callback with 16-bit mono samples at espeak's own rate (22050 Hz) and
+ * return when the text is spoken; the callback appends them to a growable
+ * buffer owned by the call.  Nothing is played or written. */
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <espeak-ng/speak_lib.h>
+
+#include "syn/speech.h"
+
+/* Two minutes: SYN_SPEECH_MAX_TEXT bytes of English at espeak's default
+ * 175 words per minute take about 110 s; more means runaway input. */
+#define MAX_SPEECH_SEC 120
+/* espeak's internal buffer, ms of audio per callback: 200 ms keeps the
+ * number of callbacks small without holding much memory. */
+#define ESPEAK_BUF_MS 200
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+static int espeak_rate; /* espeak's output rate in Hz; 0 = not initialised */
+
+typedef struct pcm_buf {
+    int16_t *s;
+    size_t n, cap, max; /* samples held, allocated, allowed                  */
+    int failed;         /* 1: out of memory; 2: over the length limit         */
+} pcm_buf;
+
+static int on_samples(short *wav, int n, espeak_EVENT *ev)
+{
+    pcm_buf *b = NULL;
+    for (; ev && ev->type != espeakEVENT_LIST_TERMINATED; ev++)
+        if (ev->user_data) {
+            b = ev->user_data;
+            break;
+        }
+    if (!b || !wav || n <= 0)
+        return 0;
+    if (b->n + (size_t)n > b->max) {
+        b->failed = 2;
+        return 1; /* 1 aborts the synthesis */
+    }
+    if (b->n + (size_t)n > b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 22050; /* one second first, doubling */
+        while (cap < b->n + (size_t)n)
+            cap *= 2;
+        int16_t *p = realloc(b->s, cap * sizeof *p);
+        if (!p) {
+            b->failed = 1;
+            return 1;
+        }
+        b->s = p;
+        b->cap = cap;
+    }
+    memcpy(b->s + b->n, wav, (size_t)n * sizeof *wav);
+    b->n += (size_t)n;
+    return 0;
+}
+
+int syn_speech_init(void)
+{
+    pthread_mutex_lock(&lock);
+    if (!espeak_rate) {
+        /* DONT_EXIT: a missing data file must return an error, not exit(). */
+        int rate = espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, ESPEAK_BUF_MS, NULL,
+                                     espeakINITIALIZE_DONT_EXIT);
+        if (rate > 0 && espeak_SetVoiceByName("en") == EE_OK) { /* load a voice now */
+            espeak_SetSynthCallback(on_samples);
+            espeak_rate = rate;
+        }
+    }
+    int rc = espeak_rate > 0 ? 0 : -1;
+    pthread_mutex_unlock(&lock);
+    return rc;
+}
+
+void syn_speech_fini(void)
+{
+    pthread_mutex_lock(&lock);
+    if (espeak_rate)
+        espeak_Terminate();
+    espeak_rate = 0;
+    pthread_mutex_unlock(&lock);
+}
+
+/* 1 if s is well-formed UTF-8 (no overlongs, surrogates or code points past
+ * U+10FFFF); *han = 1 when it holds a CJK ideograph. */
+static int utf8_check(const unsigned char *s, size_t n, int *han)
+{
+    *han = 0;
+    for (size_t i = 0; i < n;) {
+        unsigned c = s[i];
+        size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+        if (!len || i + len > n)
+            return 0;
+        uint32_t cp = len == 1 ? c : c & (0x7Fu >> len);
+        for (size_t k = 1; k < len; k++) {
+            if ((s[i + k] & 0xC0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (s[i + k] & 0x3Fu);
+        }
+        static const uint32_t min_cp[5] = {0, 0, 0x80, 0x800, 0x10000}; /* overlong bounds */
+        if (cp < min_cp[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+            return 0;
+        if ((cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF)) /* CJK blocks */
+            *han = 1;
+        i += len;
+    }
+    return 1;
+}
+
+/* Linear interpolation from rate a to rate b: speech is band-limited well
+ * under 8 kHz at espeak's 22050 Hz, so the error of a linear kernel is
+ * below the synthesiser's own noise. */
+static float *resample(const int16_t *s, size_t n, int a, int b, size_t *out_n)
+{
+    size_t m = (size_t)((double)n * b / a);
+    if (m == 0)
+        m = 1;
+    float *o = malloc(m * sizeof *o);
+    if (!o)
+        return NULL;
+    for (size_t i = 0; i < m; i++) {
+        double x = (double)i * a / b;
+        size_t k = (size_t)x;
+        double f = x - (double)k;
+        double v0 = k < n ? s[k] : 0, v1 = k + 1 < n ? s[k + 1] : v0;
+        o[i] = (float)((v0 + f * (v1 - v0)) / 32768.0); /* 16-bit full scale */
+    }
+    *out_n = m;
+    return o;
+}
+
+int syn_speak(const char *text, const char *voice, int sample_rate, float **pcm,
+              size_t *frames, syn_err *e)
+{
+    *pcm = NULL;
+    *frames = 0;
+    size_t n = text ? strlen(text) : 0;
+    int han = 0;
+    if (n == 0)
+        return syn_fail(e, SYN_E_EMPTY, "give some text to speak", "there is no text to speak");
+    if (n > SYN_SPEECH_MAX_TEXT)
+        return syn_fail(e, SYN_E_LIMIT, "shorten the text",
+                        "the text to speak is %zu bytes; the limit is %d", n,
+                        SYN_SPEECH_MAX_TEXT);
+    if (!utf8_check((const unsigned char *)text, n, &han))
+        return syn_fail(e, SYN_E_INVALID, "send the text as UTF-8",
+                        "the text to speak is not valid UTF-8");
+    if (sample_rate < 8000 || sample_rate > 384000) /* telephone band .. the widest WAV rates */
+        return syn_fail(e, SYN_E_BADREQ, "", "sample rate %d Hz is out of range", sample_rate);
+    const char *name;
+    if (!voice || !voice[0])
+        name = han ? "cmn" : "en";
+    else if (!strcmp(voice, "en"))
+        name = "en";
+    else if (!strcmp(voice, "zh") || !strcmp(voice, "cmn"))
+        name = "cmn";
+    else
+        return syn_fail(e, SYN_E_BADREQ, "use voice=en or voice=zh", "unknown voice '%.16s'",
+                        voice);
+
+    pcm_buf b = {0};
+    int rc = -1, from = 0;
+    pthread_mutex_lock(&lock);
+    if (!espeak_rate) {
+        syn_fail(e, SYN_E_INTERNAL, "install espeak-ng-data", "speech synthesis is not available");
+        goto unlock;
+    }
+    b.max = (size_t)espeak_rate * MAX_SPEECH_SEC;
+    if (espeak_SetVoiceByName(name) != EE_OK) {
+        syn_fail(e, SYN_E_INTERNAL, "install espeak-ng-data", "espeak-ng has no '%s' voice", name);
+        goto unlock;
+    }
+    espeak_ERROR er = espeak_Synth(text, n + 1, 0, POS_CHARACTER, 0, espeakCHARS_UTF8, NULL, &b);
+    if (b.failed == 1)
+        syn_fail(e, SYN_E_NOMEM, "", "out of memory while speaking");
+    else if (b.failed == 2)
+        syn_fail(e, SYN_E_LIMIT, "shorten the text", "the speech would last over %d s",
+                 MAX_SPEECH_SEC);
+    else if (er != EE_OK)
+        syn_fail(e, SYN_E_INTERNAL, "", "espeak-ng failed (error %d)", (int)er);
+    else if (b.n == 0)
+        syn_fail(e, SYN_E_INVALID, "give words to speak", "the text has nothing to speak");
+    else
+        rc = 0;
+    from = espeak_rate;
+unlock:
+    pthread_mutex_unlock(&lock);
+    if (rc == 0) {
+        *pcm = resample(b.s, b.n, from, sample_rate, frames);
+        if (!*pcm)
+            rc = syn_fail(e, SYN_E_NOMEM, "", "out of memory while speaking");
+    }
+    free(b.s);
+    return rc;
+}
