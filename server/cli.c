@@ -1,23 +1,32 @@
-/* cli.c -- `synesthd convert INPUT -o OUTPUT [--option value ...]`.
+/* cli.c -- `synesthd convert INPUT... [--text S] -o OUTPUT [--option value ...]`.
  *
- * The same conversion as the server, without one: INPUT is a file or '-'
- * for stdin (read whole, capped at max_body_bytes like a request body);
- * OUTPUT's extension picks the target modality and, unless --format is
- * given, the format (png -> image, wav/flac/ogg -> audio); OUTPUT '-' is
- * stdout and then needs --format.  Options are the server's option names;
- * limit flags (--max-side ...) and SYNESTHD_* variables work as for serve.
- * Exit 0; 1 with "synesthd: <message> (<hint>)" when the conversion fails;
- * 2 for a bad command line.  The output file is written only after the
- * conversion succeeded, and removed if writing it fails. */
+ * The same conversion as the server, without one: each INPUT is a file or
+ * '-' for stdin (read whole, capped at max_body_bytes like a request
+ * body); several INPUTs and --text STRING are fused as the parts of one
+ * multipart request are (syn_convert_parts: the grid from the picture, else
+ * the sound; the axes blended by --weight_image ...).  A .txt INPUT is
+ * text; others are sniffed from their magic bytes.  OUTPUT's extension
+ * picks the target and, unless --format is given, the format: png ->
+ * image, wav/flac/ogg -> audio, txt -> the description (as
+ * /v1/generate/text, one line of UTF-8), json -> the /v1/embed document.
+ * OUTPUT '-' is stdout and then needs --format.  Options are the server's
+ * option names; limit flags (--max-side ...) and SYNESTHD_* variables work
+ * as for serve.  Exit 0; 1 with "synesthd: <message> (<hint>)" when the
+ * conversion fails; 2 for a bad command line.  The output file is written
+ * only after the conversion succeeded, and removed if writing it fails. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <jansson.h>
 #include "server.h"
+#include "syn/semantic.h"
 
 static int usage(const char *msg)
 {
-    fprintf(stderr, "synesthd: %s (usage: synesthd convert INPUT -o OUTPUT [--option value ...])\n",
+    fprintf(stderr, "synesthd: %s (usage: synesthd convert INPUT... [--text STRING] -o OUTPUT [--option "
+            "value ...])\n",
             msg);
     return 2;
 }
@@ -72,14 +81,14 @@ static int read_all(FILE *f, size_t cap, uint8_t **out, size_t *len, syn_err *e)
     return 0;
 }
 
-static int write_all(const char *path, const syn_blob *b, syn_err *e)
+static int write_all(const char *path, const uint8_t *data, size_t len, syn_err *e)
 {
     int to_stdout = strcmp(path, "-") == 0;
     FILE *f = to_stdout ? stdout : fopen(path, "wb");
     if (!f)
         return syn_fail(e, SYN_E_BADREQ, "check the output path", "cannot write %.200s: %s", path,
                         strerror(errno));
-    int bad = fwrite(b->data, 1, b->len, f) != b->len;
+    int bad = fwrite(data, 1, len, f) != len;
     bad |= to_stdout ? fflush(f) != 0 : fclose(f) != 0;
     if (bad) {
         if (!to_stdout)
@@ -89,9 +98,111 @@ static int write_all(const char *path, const syn_blob *b, syn_err *e)
     return 0;
 }
 
+/* Up to SRV_MAX_INPUTS inputs: files read whole, and --text strings. */
+typedef struct cli_inputs {
+    syn_part part[SRV_MAX_INPUTS];
+    uint8_t *owned[SRV_MAX_INPUTS];
+    int n;
+} cli_inputs;
+
+static void cli_inputs_free(cli_inputs *in)
+{
+    for (int i = 0; i < in->n; i++)
+        free(in->owned[i]);
+    in->n = 0;
+}
+
+static int add_text(cli_inputs *in, const char *text, syn_err *e)
+{
+    size_t n = strlen(text);
+    uint8_t *p = malloc(n + 1);
+    if (!p)
+        return syn_fail(e, SYN_E_NOMEM, "", "out of memory");
+    memcpy(p, text, n + 1);
+    in->owned[in->n] = p;
+    in->part[in->n++] = (syn_part){.claimed = syn_modality_by_name("text"), .p = p, .n = n};
+    return 0;
+}
+
+static int add_file(cli_inputs *in, const char *path, size_t cap, syn_err *e)
+{
+    uint8_t *p = NULL;
+    size_t n = 0;
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f)
+        return syn_fail(e, SYN_E_BADREQ, "check the input path", "cannot open %.200s: %s", path,
+                        strerror(errno));
+    int rc = read_all(f, cap, &p, &n, e);
+    if (f != stdin)
+        fclose(f);
+    if (rc < 0)
+        return -1;
+    if (n == 0) {
+        free(p);
+        return syn_fail(e, SYN_E_EMPTY, "give a picture, a sound or text",
+                        "the input %.200s is empty", path);
+    }
+    const char *dot = strrchr(path, '.');
+    const syn_modality *claimed = NULL; /* sniffed from the magic bytes */
+    if (dot && !strchr(dot, '/') && !strcasecmp(dot, ".txt"))
+        claimed = syn_modality_by_name("text");
+    in->owned[in->n] = p;
+    in->part[in->n++] = (syn_part){.claimed = claimed, .p = p, .n = n};
+    return 0;
+}
+
+/* .txt: the description; .json: the embed document. */
+static int understand_out(const cli_inputs *in, const char *kind, const syn_opts *o,
+                          const syn_limits *lim, const char *output, syn_err *e)
+{
+    syn_latent lat;
+    if (syn_understand(in->part, in->n, o, lim, &lat, e) < 0)
+        return -1;
+    syn_semantics neutral;
+    syn_sem_neutral(&neutral);
+    const syn_semantics *s = lat.has_sem ? &lat.sem : &neutral;
+    char *doc = NULL;
+    if (!strcmp(kind, "txt")) {
+        enum { DESCRIPTION_MAX = 4096 }; /* a few sentences, Chinese included */
+        doc = malloc(DESCRIPTION_MAX + 1);
+        if (doc) {
+            const char *lang = o->lang[0] ? o->lang : lat.lang[0] ? lat.lang : "en";
+            int k = syn_describe(s, &lat.grid, lang, doc, DESCRIPTION_MAX);
+            size_t len = k < 0 ? 0 : (size_t)k < DESCRIPTION_MAX ? (size_t)k : DESCRIPTION_MAX - 1;
+            doc[len] = '\n';
+            doc[len + 1] = 0;
+        }
+    } else {
+        const syn_modality *mods[SRV_MAX_INPUTS];
+        for (int i = 0; i < in->n; i++)
+            mods[i] = in->part[i].claimed ? in->part[i].claimed
+                                          : syn_modality_sniff(in->part[i].p, in->part[i].n);
+        json_t *root = srv_embed_json(&lat, mods, in->n);
+        if (root) {
+            char *d = json_dumps(root, JSON_COMPACT);
+            json_decref(root);
+            if (d) {
+                size_t len = strlen(d);
+                doc = malloc(len + 2);
+                if (doc)
+                    snprintf(doc, len + 2, "%s\n", d);
+                free(d);
+            }
+        }
+    }
+    syn_latent_free(&lat);
+    if (!doc)
+        return syn_fail(e, SYN_E_NOMEM, "", "out of memory");
+    int rc = write_all(output, (const uint8_t *)doc, strlen(doc), e);
+    free(doc);
+    return rc;
+}
+
 int srv_cli_convert(int argc, char **argv, srv_config *cfg)
 {
-    const char *input = NULL, *output = NULL, *format = NULL;
+    const char *inputs[SRV_MAX_INPUTS], *output = NULL, *format = NULL;
+    const char *texts[SRV_MAX_INPUTS];
+    int ninputs = 0, ntexts = 0;
     syn_opts o;
     syn_err e = {0};
     syn_opts_default(&o);
@@ -109,9 +220,11 @@ int srv_cli_convert(int argc, char **argv, srv_config *cfg)
                 continue;
             }
             if (strncmp(a, "--", 2) != 0 || a[2] == 0) {
-                if (pass == 0 && input)
-                    return usage("only one INPUT");
-                input = a;
+                if (pass == 0) {
+                    if (ninputs + ntexts >= SRV_MAX_INPUTS)
+                        return usage("too many inputs");
+                    inputs[ninputs++] = a;
+                }
                 continue;
             }
             char name[64];
@@ -129,6 +242,14 @@ int srv_cli_convert(int argc, char **argv, srv_config *cfg)
                 fprintf(stderr, "synesthd: --%s needs a value\n", name);
                 return 2;
             }
+            if (strcmp(name, "text") == 0) { /* a text part, not an option */
+                if (pass == 0) {
+                    if (ninputs + ntexts >= SRV_MAX_INPUTS)
+                        return usage("too many inputs");
+                    texts[ntexts++] = value;
+                }
+                continue;
+            }
             if (pass == 0) {
                 int r = srv_config_set(cfg, name, value, &e);
                 if (r < 0)
@@ -137,57 +258,56 @@ int srv_cli_convert(int argc, char **argv, srv_config *cfg)
             }
             if (srv_config_set(cfg, name, value, &e) == 1)
                 continue;
-            if (strcmp(name, "format") == 0)
+            if (strcmp(name, "format") == 0) {
                 format = value;
+                if (!strcasecmp(value, "txt") || !strcasecmp(value, "json"))
+                    continue; /* answered here, not by a modality's encoder */
+            }
             if (syn_opts_set(&o, name, value, &cfg->limits, &e) < 0)
                 return report(&e);
         }
         if (pass == 0 && srv_config_finish(cfg, &e) < 0)
             return report(&e), 2;
     }
-    if (!input)
-        return usage("missing INPUT");
+    if (!ninputs && !ntexts)
+        return usage("missing INPUT (or --text STRING)");
     if (!output)
         return usage("missing -o OUTPUT");
 
     const char *slash = strrchr(output, '/');
     const char *dot = strrchr(slash ? slash : output, '.');
     const char *ext = dot ? dot + 1 : "";
-    const syn_modality *target = *ext ? syn_modality_for_format(ext) : NULL;
-    if (!target && format)
+    const char *kind = format ? format : ext;
+    int understand_only = !strcasecmp(kind, "txt") || !strcasecmp(kind, "json");
+    const syn_modality *target = understand_only ? NULL : *ext ? syn_modality_for_format(ext) : NULL;
+    if (!target && !understand_only && format)
         target = syn_modality_for_format(format);
-    if (!target) {
-        syn_fail(&e, SYN_E_BADREQ, "name the output .png, .wav, .flac or .ogg, or give --format",
+    if (!target && !understand_only) {
+        syn_fail(&e, SYN_E_BADREQ,
+                 "name the output .png, .wav, .flac, .ogg, .txt or .json, or give --format",
                  "cannot tell the target from '%.200s'", output);
         return report(&e);
     }
-    if (!format && syn_opts_set(&o, "format", ext, &cfg->limits, &e) < 0)
+    if (target && !format && syn_opts_set(&o, "format", ext, &cfg->limits, &e) < 0)
         return report(&e);
 
-    uint8_t *p = NULL;
-    size_t n = 0;
-    FILE *f = strcmp(input, "-") == 0 ? stdin : fopen(input, "rb");
-    if (!f) {
-        syn_fail(&e, SYN_E_BADREQ, "check the input path", "cannot open %.200s: %s", input,
-                 strerror(errno));
-        return report(&e);
+    cli_inputs in = {0};
+    int rc = 0;
+    for (int i = 0; i < ninputs && rc == 0; i++)
+        rc = add_file(&in, inputs[i], cfg->limits.max_body_bytes, &e);
+    for (int i = 0; i < ntexts && rc == 0; i++)
+        rc = add_text(&in, texts[i], &e);
+    if (rc == 0 && understand_only) {
+        char k[8];
+        snprintf(k, sizeof k, "%s", !strcasecmp(kind, "txt") ? "txt" : "json");
+        rc = understand_out(&in, k, &o, &cfg->limits, output, &e);
+    } else if (rc == 0) {
+        syn_blob blob = {0};
+        rc = syn_convert_parts(in.part, in.n, target, &o, &cfg->limits, &blob, &e);
+        if (rc == 0)
+            rc = write_all(output, blob.data, blob.len, &e);
+        syn_blob_free(&blob);
     }
-    int rc = read_all(f, cfg->limits.max_body_bytes, &p, &n, &e);
-    if (f != stdin)
-        fclose(f);
-    if (rc < 0)
-        return report(&e);
-    if (n == 0) {
-        free(p);
-        syn_fail(&e, SYN_E_EMPTY, "give a picture or a sound", "the input is empty");
-        return report(&e);
-    }
-    syn_blob blob = {0};
-    rc = syn_convert(NULL, p, n, target, &o, &cfg->limits, &blob, &e);
-    free(p);
-    if (rc < 0)
-        return report(&e);
-    rc = write_all(output, &blob, &e);
-    syn_blob_free(&blob);
+    cli_inputs_free(&in);
     return rc < 0 ? report(&e) : 0;
 }

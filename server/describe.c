@@ -4,8 +4,9 @@
  * endpoints from srv_routes[], modalities from the registry, options from
  * syn_optdefs[] (with maxima under the running limits), limits from
  * srv_cfgdefs[] with their current values, and the grid sizes from the
- * same policy functions the conversions call (options.h).  Returns one
- * JSON object; the reply owns it. */
+ * same policy functions the conversions call (options.h); "modes" gives
+ * the default mode of each source -> target pair and "fusion" the rules
+ * for several inputs.  Returns one JSON object; the reply owns it. */
 #include <string.h>
 #include <jansson.h>
 #include "server.h"
@@ -126,14 +127,47 @@ static json_t *grid(const srv_config *cfg)
                      "mode", syn_optdefs[SYN_OPT_MODE].def);
 }
 
+/* The mode mode=auto resolves to for each source -> target pair; it must
+ * agree with syn_resolve_mode (convert.c): spectral whenever a picture or a
+ * sound is among the inputs, semantic for text alone. */
+static json_t *modes(void)
+{
+    return json_pack(
+        "{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "image->audio", "spectral", "audio->image",
+        "spectral", "image->image", "spectral", "audio->audio", "spectral", "text->image",
+        "semantic", "text->audio", "semantic", "any->text", "description", "speech",
+        "mode=speech on /v1/generate/audio speaks the text part, or the description of a "
+        "picture or a sound, with voice=en|zh (default: the language of the text)",
+        "semantic", "mode=semantic on a picture or a sound paints or composes from its "
+        "semantic axes instead of its spectrogram");
+}
+
+/* The fusion rules of syn_convert_parts (convert.c), one sentence each. */
+static json_t *fusion(void)
+{
+    static const char *const rules[] = {
+        "a request may carry one image, one audio and one text part (multipart form parts "
+        "named image, audio, text, or JSON keys)",
+        "the grid (for spectral mode) comes from the image part, else the audio part; text "
+        "has none unless it is drawn",
+        "each semantic axis is the mean of the parts' values weighted by weight_image, "
+        "weight_audio or weight_text times that part's evidence for the axis",
+        "hue is blended as a circular mean on the colour wheel",
+        "the text to speak and its language come from the text part",
+        NULL,
+    };
+    return string_list(rules);
+}
+
 void srv_describe_handler(srv_request *rq, srv_reply *rp, const char *arg)
 {
     (void)arg;
     const srv_config *cfg = rq->cfg;
-    json_t *root = json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:o}", "name", "synesthd", "version",
-                             SYNESTHD_VERSION, "endpoints", endpoints(), "modalities",
+    json_t *root = json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "name", "synesthd",
+                             "version", SYNESTHD_VERSION, "endpoints", endpoints(), "modalities",
                              modalities(), "options", options(&cfg->limits), "limits",
-                             limits(cfg), "grid", grid(cfg));
+                             limits(cfg), "grid", grid(cfg), "modes", modes(), "fusion",
+                             fusion());
     if (!root) {
         srv_reply_error(rp, 500, "internal", "", "cannot describe the server");
         return;

@@ -1,31 +1,26 @@
-/* generate.c -- POST /v1/generate/{image,audio}: any input -> the target modality.
+/* generate.c -- POST /v1/generate/{image,audio}: any input(s) -> the target
+ * modality, and the input gathering every POST endpoint shares.
  *
- * Accepts one input, in one of three shapes (the router has already checked
- * the Content-Type and the body cap):
- *   a raw body typed by its Content-Type (application/octet-stream: sniffed),
- *   multipart/form-data with a part named after a modality (image, audio)
- *     and option fields,
- *   application/json {"image": "<base64>", "<option>": value, ...}.
+ * Inputs come in one of three shapes (the router has already checked the
+ * Content-Type and the body cap):
+ *   a raw body typed by its Content-Type (text/plain is text;
+ *     application/octet-stream is sniffed from its magic bytes),
+ *   multipart/form-data with parts named after a modality (image, audio,
+ *     text: a plain field -F text='slow and sad'), or a and b for
+ *     /v1/similarity, and option fields (weight_image ... included),
+ *   application/json {"text": "...", "image": "<base64>", "<option>": v}.
  * Options come from the query string first, then from form fields or JSON
- * keys (which win), all through syn_opts_set().  The bytes must look like
- * the modality they claim (magic bytes), else 415.  Runs on a worker thread
- * (SRV_R_JOB): only re-entrant calls here.  The reply owns the output blob
- * and frees it with syn_blob_free() once libmicrohttpd has sent it. */
+ * keys (which win), all through syn_opts_set().  Several inputs are fused
+ * by syn_convert_parts (convert.c holds the rules and the checks of bytes
+ * against claims).  Runs on a worker thread (SRV_R_JOB): only re-entrant
+ * calls here.  The reply owns the output blob and frees it with
+ * syn_blob_free() once libmicrohttpd has sent it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <jansson.h>
 #include "server.h"
-
-/* One input, borrowed from the request (or owned, when decoded from JSON). */
-typedef struct input {
-    const syn_modality *claimed; /* by Content-Type or part name; NULL: sniff  */
-    const uint8_t *p;
-    size_t n;
-    uint8_t *owned;              /* base64-decoded bytes to free             */
-    const char *what;            /* for messages: "the request body", ...    */
-} input;
 
 static const char *modality_list(char *buf, size_t n)
 {
@@ -107,54 +102,92 @@ static int b64_decode(const char *s, size_t n, uint8_t **out, size_t *len)
 
 /* --- the three input shapes --------------------------------------------- */
 
-static int from_json(srv_request *rq, syn_opts *o, input *in, syn_err *e)
+/* Room for one more input, named `name`; -1 when the request has too many. */
+static syn_part *add_input(srv_inputs *in, const char *name, syn_err *e)
+{
+    if (in->n >= SRV_MAX_INPUTS) {
+        syn_fail(e, SYN_E_BADREQ, "send one image, one audio and one text part at most",
+                 "the request has more than %d inputs", SRV_MAX_INPUTS);
+        return NULL;
+    }
+    in->name[in->n] = name;
+    syn_part *pt = &in->part[in->n++];
+    memset(pt, 0, sizeof *pt);
+    return pt;
+}
+
+/* A JSON input: text as the string itself, a picture or a sound as base64
+ * (or a data: URL).  The bytes are copied: the JSON tree dies first. */
+static int json_input(srv_inputs *in, const char *key, json_t *v, const syn_modality *m,
+                      syn_err *e)
+{
+    if (!json_is_string(v))
+        return syn_fail(e, SYN_E_BADREQ,
+                        m && !m->sniff ? "give the text as a JSON string"
+                                       : "give the bytes as a base64 string",
+                        "JSON key '%.40s' must be a string", key);
+    syn_part *pt = add_input(in, key, e);
+    if (!pt)
+        return -1;
+    const char *s = json_string_value(v);
+    size_t sn = json_string_length(v);
+    uint8_t *bytes;
+    size_t len;
+    pt->claimed = m;
+    if (!m->sniff) { /* text: the string is the input */
+        if (!(bytes = malloc(sn + 1)))
+            return syn_fail(e, SYN_E_NOMEM, "", "out of memory");
+        memcpy(bytes, s, sn);
+        bytes[sn] = 0;
+        len = sn;
+    } else {
+        if (strncmp(s, "data:", 5) == 0) { /* a data: URL from a browser */
+            const char *comma = memchr(s, ',', sn);
+            if (comma) {
+                sn -= (size_t)(comma + 1 - s);
+                s = comma + 1;
+            }
+        }
+        if (b64_decode(s, sn, &bytes, &len) < 0)
+            return syn_fail(e, SYN_E_BADREQ, "encode the file with base64",
+                            "JSON key '%.40s' is not valid base64", key);
+    }
+    in->owned[in->n - 1] = bytes;
+    pt->p = bytes;
+    pt->n = len;
+    return 0;
+}
+
+static int from_json(srv_request *rq, syn_opts *o, srv_inputs *in, syn_err *e)
 {
     json_error_t jerr;
     json_t *root = json_loadb((const char *)rq->body, rq->body_len, 0, &jerr);
     if (!root)
-        return syn_fail(e, SYN_E_BADREQ, "send a JSON object such as {\"image\": \"<base64>\"}",
+        return syn_fail(e, SYN_E_BADREQ, "send a JSON object such as {\"text\": \"calm sea\"}",
                         "the JSON body does not parse: %.120s (line %d)", jerr.text, jerr.line);
     int rc = -1;
     const char *key;
     json_t *v;
     if (!json_is_object(root)) {
-        syn_fail(e, SYN_E_BADREQ, "send a JSON object such as {\"image\": \"<base64>\"}",
+        syn_fail(e, SYN_E_BADREQ, "send a JSON object such as {\"text\": \"calm sea\"}",
                  "the JSON body is not an object");
         goto out;
     }
-    /* The parameter table: modality names take base64 strings; option names
-     * take strings, numbers or booleans; nothing else is allowed. */
+    /* The parameter table: input names (modalities, or a and b for
+     * similarity) take strings; option names take strings, numbers or
+     * booleans; nothing else is allowed. */
     json_object_foreach(root, key, v) {
-        const syn_modality *m = syn_modality_by_name(key);
-        if (m) {
-            if (!json_is_string(v)) {
-                syn_fail(e, SYN_E_BADREQ, "give the bytes as a base64 string",
-                         "JSON key '%.40s' must be a string", key);
+        if (srv_route_is_input(rq->route, key)) {
+            const syn_modality *m = syn_modality_by_name(key);
+            if (!m) /* a and b of /v1/similarity in JSON are texts */
+                m = syn_modality_by_name("text");
+            if (!m) {
+                syn_fail(e, SYN_E_UNSUPPORTED, "send the inputs as multipart form parts",
+                         "this server has no text modality for JSON key '%.40s'", key);
                 goto out;
             }
-            if (in->claimed) {
-                syn_fail(e, SYN_E_BADREQ, "",
-                         "send one input part; fusion of several parts is not supported by "
-                         "this server version");
+            if (json_input(in, key, v, m, e) < 0)
                 goto out;
-            }
-            const char *s = json_string_value(v);
-            size_t sn = json_string_length(v);
-            if (strncmp(s, "data:", 5) == 0) { /* a data: URL from a browser */
-                const char *comma = memchr(s, ',', sn);
-                if (comma) {
-                    sn -= (size_t)(comma + 1 - s);
-                    s = comma + 1;
-                }
-            }
-            if (b64_decode(s, sn, &in->owned, &in->n) < 0) {
-                syn_fail(e, SYN_E_BADREQ, "encode the file with base64",
-                         "JSON key '%.40s' is not valid base64", key);
-                goto out;
-            }
-            in->p = in->owned;
-            in->claimed = m;
-            in->what = "the JSON input";
             continue;
         }
         char text[64];
@@ -181,70 +214,80 @@ out:
     return rc;
 }
 
-static int from_multipart(srv_request *rq, syn_opts *o, input *in, syn_err *e)
+/* Which modality a form part claims: its name when that is a modality;
+ * for the generic names a and b, its Content-Type (none: a plain form
+ * field, which is text; octet-stream or an unknown type: sniffed). */
+static const syn_modality *part_claim(const srv_part *sp)
+{
+    const syn_modality *m = syn_modality_by_name(sp->name);
+    if (m)
+        return m;
+    if (!sp->ctype)
+        return syn_modality_by_name("text");
+    return syn_modality_by_mime(sp->ctype);
+}
+
+static int from_multipart(srv_request *rq, syn_opts *o, srv_inputs *in, syn_err *e)
 {
     for (size_t i = 0; i < rq->nfields; i++)
         if (set_option(o, rq->fields[i].name, rq->fields[i].value, &rq->cfg->limits, e) < 0)
             return -1;
-    if (rq->nparts > 1)
-        return syn_fail(e, SYN_E_BADREQ, "send a single image or audio part",
-                        "send one input part; fusion of several parts is not supported by this "
-                        "server version");
-    if (rq->nparts == 1) {
-        in->claimed = syn_modality_by_name(rq->parts[0].name);
-        in->p = rq->parts[0].data;
-        in->n = rq->parts[0].len;
-        in->what = "the input part";
-    } else
-        in->what = "the form (it has no image or audio part)";
+    for (size_t i = 0; i < rq->nparts; i++) {
+        syn_part *pt = add_input(in, rq->parts[i].name, e);
+        if (!pt)
+            return -1;
+        pt->claimed = part_claim(&rq->parts[i]);
+        pt->p = rq->parts[i].data;
+        pt->n = rq->parts[i].len;
+    }
     return 0;
 }
 
-static int from_raw(srv_request *rq, input *in)
+static int from_raw(srv_request *rq, srv_inputs *in, syn_err *e)
 {
     const char *ct = rq->ctype ? rq->ctype : "application/octet-stream";
-    in->claimed = syn_modality_by_mime(ct); /* NULL for octet-stream: sniffed below */
-    in->p = rq->body;
-    in->n = rq->body_len;
-    in->what = "the request body";
+    syn_part *pt = add_input(in, "", e);
+    if (!pt)
+        return -1;
+    pt->claimed = syn_modality_by_mime(ct); /* NULL for octet-stream: sniffed */
+    pt->p = rq->body;
+    pt->n = rq->body_len;
     return 0;
 }
 
-/* The bytes must look like what they claim; unclaimed bytes are sniffed. */
-static const syn_modality *check_input(const input *in, syn_err *e)
+void srv_inputs_free(srv_inputs *in)
 {
-    char names[128];
-    if (!in->p || in->n == 0) {
-        if (!in->what) /* JSON without an input key */
-            syn_fail(e, SYN_E_EMPTY, "add a key named image or audio holding base64 bytes",
-                     "the JSON body has no input");
-        else
-            syn_fail(e, SYN_E_EMPTY,
-                     "send a file: --data-binary @cat.png -H 'Content-Type: image/png', or "
-                     "-F image=@cat.png",
-                     "%s is empty", in->what);
-        return NULL;
+    for (int i = 0; i < SRV_MAX_INPUTS; i++) {
+        free(in->owned[i]);
+        in->owned[i] = NULL;
     }
-    const syn_modality *sniffed = syn_modality_sniff(in->p, in->n);
-    if (!in->claimed) {
-        if (!sniffed)
-            syn_fail(e, SYN_E_UNSUPPORTED, "send a PNG/JPEG picture or a WAV/FLAC/OGG sound",
-                     "the bytes are not a format this server reads (modalities: %s)",
-                     modality_list(names, sizeof names));
-        return sniffed;
+    in->n = 0;
+}
+
+int srv_gather(srv_request *rq, syn_opts *o, srv_inputs *in, syn_err *e)
+{
+    memset(in, 0, sizeof *in);
+    for (size_t i = 0; i < rq->nargs; i++)
+        if (set_option(o, rq->args[i].name, rq->args[i].value, &rq->cfg->limits, e) < 0)
+            return -1;
+    int rc;
+    if (rq->multipart)
+        rc = from_multipart(rq, o, in, e);
+    else if (rq->ctype && strncasecmp(rq->ctype, "application/json", 16) == 0)
+        rc = from_json(rq, o, in, e);
+    else
+        rc = from_raw(rq, in, e);
+    if (rc < 0)
+        return -1;
+    if (in->n == 0) {
+        char names[128];
+        return syn_fail(e, SYN_E_EMPTY,
+                        "send a file as the body (-H 'Content-Type: image/png'), form parts "
+                        "(-F image=@cat.png -F text='slow and sad') or JSON {\"text\": \"...\"}",
+                        "the request has no input (inputs are named after a modality: %s)",
+                        modality_list(names, sizeof names));
     }
-    if (in->claimed->sniff && !in->claimed->sniff(in->p, in->n)) {
-        if (sniffed)
-            syn_fail(e, SYN_E_UNSUPPORTED, "fix the Content-Type or the part name",
-                     "the input was sent as %s but its bytes look like %s", in->claimed->name,
-                     sniffed->name);
-        else
-            syn_fail(e, SYN_E_UNSUPPORTED, "send a PNG/JPEG picture or a WAV/FLAC/OGG sound",
-                     "the input was sent as %s but its bytes are not a format this server reads",
-                     in->claimed->name);
-        return NULL;
-    }
-    return in->claimed;
+    return 0;
 }
 
 /* --- the reply ------------------------------------------------------------ */
@@ -300,31 +343,23 @@ void srv_generate_handler(srv_request *rq, srv_reply *rp, const char *target)
     const syn_modality *out = syn_modality_by_name(target);
     syn_opts o;
     syn_err e = {0};
-    input in = {0};
+    srv_inputs in;
     syn_blob blob = {0};
     syn_opts_default(&o);
     if (!out) {
         srv_reply_error(rp, 500, "internal", "", "no modality '%s' is registered", target);
         return;
     }
-    for (size_t i = 0; i < rq->nargs; i++)
-        if (set_option(&o, rq->args[i].name, rq->args[i].value, lim, &e) < 0)
-            goto fail;
-    int rc;
-    if (rq->multipart)
-        rc = from_multipart(rq, &o, &in, &e);
-    else if (rq->ctype && strncasecmp(rq->ctype, "application/json", 16) == 0)
-        rc = from_json(rq, &o, &in, &e);
-    else
-        rc = from_raw(rq, &in);
-    if (rc < 0)
-        goto fail;
-    const syn_modality *m = check_input(&in, &e);
-    if (!m)
-        goto fail;
-    if (syn_convert(m, in.p, in.n, out, &o, lim, &blob, &e) < 0)
-        goto fail;
-    free(in.owned);
+    /* syn_convert_parts checks each part's bytes against its claim (422 for
+     * a declared type with a broken signature, 415 for a mismatch) and
+     * fuses several parts by the weight_* options. */
+    if (srv_gather(rq, &o, &in, &e) < 0 ||
+        syn_convert_parts(in.part, in.n, out, &o, lim, &blob, &e) < 0) {
+        srv_inputs_free(&in);
+        srv_reply_syn_error(rp, &e);
+        return;
+    }
+    srv_inputs_free(&in);
     syn_blob *keep = malloc(sizeof *keep);
     if (!keep) {
         syn_blob_free(&blob);
@@ -340,8 +375,4 @@ void srv_generate_handler(srv_request *rq, srv_reply *rp, const char *target)
     srv_reply_header(rp, "Content-Disposition", "inline; filename=\"synesthd.%s\"", keep->ext);
     if (keep->map[0])
         map_headers(rp, keep->map);
-    return;
-fail:
-    free(in.owned);
-    srv_reply_syn_error(rp, &e);
 }

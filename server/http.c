@@ -210,8 +210,9 @@ static void fail400(conn_req *q, const char *code, const char *hint, const char 
     srv_reply_error(&q->rp, 400, code, hint, msg, arg);
 }
 
-/* MHD_PostDataIterator: parts named after a modality are inputs; any other
- * field must be an option name.  Slices of one value arrive with off > 0. */
+/* MHD_PostDataIterator: parts named after a modality (or a route's own
+ * input names, srv_route_is_input) are inputs; any other field must be an
+ * option name.  Slices of one value arrive with off > 0. */
 static enum MHD_Result on_post(void *cls, enum MHD_ValueKind kind, const char *key,
                                const char *filename, const char *content_type,
                                const char *transfer_encoding, const char *data, uint64_t off,
@@ -225,7 +226,7 @@ static enum MHD_Result on_post(void *cls, enum MHD_ValueKind kind, const char *k
     if (q->failed)
         return MHD_NO;
     if (off == 0) { /* a new part or field */
-        if (syn_modality_by_name(key)) {
+        if (srv_route_is_input(rq->route, key)) {
             srv_part *np = realloc(rq->parts, (rq->nparts + 1) * sizeof *np);
             if (!np)
                 goto nomem;
@@ -243,7 +244,7 @@ static enum MHD_Result on_post(void *cls, enum MHD_ValueKind kind, const char *k
             q->cur = 2;
         } else {
             fail400(q, "bad_request",
-                    "name input parts after a modality (image, audio) and other fields after "
+                    "name input parts after a modality (image, audio, text) and other fields after "
                     "an option; GET /v1 lists both",
                     "unknown form field '%.60s'", key);
             return MHD_NO;

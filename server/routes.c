@@ -4,9 +4,9 @@
  * rows before any handler runs, so handlers assume valid framing.
  * To add an endpoint, add one row: methods, path, handler, handler
  * argument, body cap, accepted Content-Types, flags, metrics label and the
- * one-line description GET /v1 prints.  Example for a later issue:
- *     {SRV_POST, "/v1/generate/text", srv_generate_handler, "text",
- *      SRV_BODY_LIMIT, input_types, SRV_R_JOB, "generate_text", "..."},
+ * one-line description GET /v1 prints.  Multipart parts named after a
+ * modality are inputs on every route; srv_route_is_input adds a route's own
+ * input names (a and b for /v1/similarity).
  * Nothing here allocates; every function is re-entrant. */
 #include <stdio.h>
 #include <string.h>
@@ -31,9 +31,19 @@ const srv_route srv_routes[] = {
     {SRV_GET | SRV_HEAD, "/v1", srv_describe_handler, NULL, 0, NULL, 0, "v1",
      "self-description: endpoints, modalities, options, limits"},
     {SRV_POST, "/v1/generate/image", srv_generate_handler, "image", SRV_BODY_LIMIT, input_types,
-     SRV_R_JOB, "generate_image", "any input -> a picture (PNG)"},
+     SRV_R_JOB, "generate_image", "any input(s) -> a picture (PNG): spectral or semantic painting"},
     {SRV_POST, "/v1/generate/audio", srv_generate_handler, "audio", SRV_BODY_LIMIT, input_types,
-     SRV_R_JOB, "generate_audio", "any input -> a sound (WAV, FLAC or OGG)"},
+     SRV_R_JOB, "generate_audio",
+     "any input(s) -> a sound (WAV, FLAC or OGG): spectral, semantic music, or speech"},
+    {SRV_POST, "/v1/generate/text", srv_describe_text_handler, "text", SRV_BODY_LIMIT,
+     input_types, SRV_R_JOB, "generate_text",
+     "any input(s) -> a description in English or Chinese, JSON {text, lang, semantics}"},
+    {SRV_POST, "/v1/embed", srv_embed_handler, NULL, SRV_BODY_LIMIT, input_types, SRV_R_JOB,
+     "embed", "any input(s) -> the latent as JSON: semantic axes with reasons, grid summary, "
+     "flat vector"},
+    {SRV_POST, "/v1/similarity", srv_similarity_handler, NULL, SRV_BODY_LIMIT, input_types,
+     SRV_R_JOB, "similarity",
+     "parts a and b of any modalities -> {score, grid_agreement, axes: {a, b, agreement}}"},
     {0, NULL, NULL, NULL, 0, NULL, 0, NULL, NULL},
 };
 
@@ -127,6 +137,13 @@ void srv_route_types_text(const srv_route *r, char *buf, size_t n)
             return;
         used += (size_t)w;
     }
+}
+
+int srv_route_is_input(const srv_route *r, const char *name)
+{
+    if (syn_modality_by_name(name))
+        return 1;
+    return r && r->handler == srv_similarity_handler && (!strcmp(name, "a") || !strcmp(name, "b"));
 }
 
 size_t srv_route_max_body(const srv_route *r, const syn_limits *l)

@@ -215,14 +215,42 @@ double srv_uptime_sec(void);
 void srv_metrics_request(int route, int status, double seconds, size_t in, size_t out);
 void srv_metrics_job_rejected(void);
 
+/* 1 if a multipart part named `name` is an input of route r (a modality's
+ * name, or "a" and "b" for /v1/similarity); else it must be an option. */
+int  srv_route_is_input(const srv_route *r, const char *name);
+
 /* ---------------------------------------------------------------------------
- * generate.c -- POST /v1/generate/{image,audio}; input gathering shared
- * with later endpoints.
+ * generate.c -- POST /v1/generate/{image,audio,text}; input gathering shared
+ * with understand.c.
  * ------------------------------------------------------------------------ */
+#define SRV_MAX_INPUTS 8 /* parts of one request: image, audio, text, a, b */
+typedef struct srv_inputs {
+    syn_part part[SRV_MAX_INPUTS];
+    const char *name[SRV_MAX_INPUTS]; /* form part or JSON key ("" for a raw body) */
+    uint8_t *owned[SRV_MAX_INPUTS];   /* base64-decoded or JSON text bytes, freed */
+    int n;
+} srv_inputs;
+/* Options (query string, then form fields or JSON keys) into *o and the
+ * inputs (raw body, multipart parts, JSON keys) into *in.  0, or -1 with *e.
+ * Release with srv_inputs_free() either way. */
+int  srv_gather(srv_request *rq, syn_opts *o, srv_inputs *in, syn_err *e);
+void srv_inputs_free(srv_inputs *in);
 void srv_generate_handler(srv_request *rq, srv_reply *rp, const char *target);
 
 /* ---------------------------------------------------------------------------
- * cli.c -- `synesthd convert INPUT -o OUTPUT [--option value ...]`.
+ * understand.c -- POST /v1/generate/text, /v1/embed, /v1/similarity: the
+ * latent as JSON (descriptions, semantic axes with reasons, similarity).
+ * ------------------------------------------------------------------------ */
+void srv_describe_text_handler(srv_request *rq, srv_reply *rp, const char *arg);
+void srv_embed_handler(srv_request *rq, srv_reply *rp, const char *arg);
+void srv_similarity_handler(srv_request *rq, srv_reply *rp, const char *arg);
+/* The /v1/embed document for a latent understood from n inputs whose
+ * modalities are mods[] (json_t *, as void * to keep jansson.h out). */
+void *srv_embed_json(const syn_latent *l, const syn_modality *const *mods, int n);
+
+/* ---------------------------------------------------------------------------
+ * cli.c -- `synesthd convert INPUT... [--text S] -o OUTPUT [--option value ...]`;
+ * OUTPUT .txt: the description; .json: the /v1/embed document.
  * ------------------------------------------------------------------------ */
 int srv_cli_convert(int argc, char **argv, srv_config *cfg);
 
