@@ -1,0 +1,312 @@
+/* sem_image.c -- the semantic axes of a picture.
+ *
+ * Accepts: w*h*3 floats in [0,1] (gamma-encoded sRGB, row 0 on top), any
+ * size from 1x1; pictures over SEM_SIDE pixels on the longer side are
+ * area-averaged down first, so the cost is bounded and the edge statistics
+ * do not depend on the upload's resolution.  Fills *s (every axis with a
+ * reason holding the measured figures); s->hash is left 0 for the caller,
+ * which hashes the input bytes.  Allocates only scratch, freed before
+ * returning; on allocation failure *s is neutral with that reason.
+ *
+ * Each axis and its grounding (see syn/semantic.h):
+ *   brightness  mean Rec. 709 luma                (pitch/loudness <-> lightness)
+ *   elevation   vertical centre of mass of luma   (pitch <-> elevation)
+ *   energy      mean chroma and luma contrast     (loudness <-> saturation)
+ *   sharpness   edge density and angularity       (bouba/kiki)
+ *   warmth      warm vs cool hue, chroma-weighted
+ *   valence     0.69 L + 0.22 S (Valdez & Mehrabian 1994)
+ *   density     edge fraction and coarse region count (clutter)
+ *   hue         peak of the chroma-weighted hue histogram */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "syn/semantic.h"
+
+/* 256 px on the longer side keeps a 3-pixel structure window meaningful
+ * (a shape of a tenth of the picture spans 25 px) at ~65k pixels of work. */
+#define SEM_SIDE 256
+/* Regions are counted on a coarse 64-px picture: finer counts texture,
+ * not objects. */
+#define SEM_REGION_SIDE 64
+/* Luma step per pixel (Sobel / 8) that counts as an edge: 4 % of full
+ * scale is visible on any screen and above JPEG noise. */
+#define SEM_EDGE 0.04f
+/* Window radius of the gradient-coherence (angularity) measure, px: 5 px
+ * at 256 separates a rounded corner from a circle's steady bend. */
+#define SEM_WIN 5
+#define SEM_HUE_BINS 36 /* 10 degrees: finer than colour names */
+
+static float clamp01(float v)
+{
+    return v < 0 ? 0 : v > 1 ? 1 : v;
+}
+
+/* Area average of an interleaved RGB picture into dw x dh. */
+static void shrink_rgb(const float *src, int w, int h, float *dst, int dw, int dh)
+{
+    for (int y = 0; y < dh; y++) {
+        int y0 = (int)((long)y * h / dh), y1 = (int)((long)(y + 1) * h / dh);
+        if (y1 <= y0)
+            y1 = y0 + 1;
+        for (int x = 0; x < dw; x++) {
+            int x0 = (int)((long)x * w / dw), x1 = (int)((long)(x + 1) * w / dw);
+            if (x1 <= x0)
+                x1 = x0 + 1;
+            double acc[3] = {0, 0, 0};
+            for (int yy = y0; yy < y1; yy++)
+                for (int xx = x0; xx < x1; xx++)
+                    for (int c = 0; c < 3; c++)
+                        acc[c] += src[((size_t)yy * w + xx) * 3 + c];
+            double k = 1.0 / ((double)(y1 - y0) * (x1 - x0));
+            for (int c = 0; c < 3; c++)
+                dst[((size_t)y * dw + x) * 3 + c] = (float)(acc[c] * k);
+        }
+    }
+}
+
+/* HSV hue as a turn (0 red, 1/3 green, 2/3 blue) and chroma max - min. */
+static void hue_chroma(float r, float g, float b, float *hue, float *chroma)
+{
+    float mx = fmaxf(r, fmaxf(g, b)), mn = fminf(r, fminf(g, b)), c = mx - mn;
+    float h = 0;
+    if (c > 1e-6f) {
+        if (mx == r)
+            h = fmodf((g - b) / c + 6.0f, 6.0f);
+        else if (mx == g)
+            h = (b - r) / c + 2.0f;
+        else
+            h = (r - g) / c + 4.0f;
+        h /= 6.0f;
+    }
+    *hue = h;
+    *chroma = c;
+}
+
+/* Box sums of radius r over a plane (via a summed-area table). */
+static void box_sum(const float *src, int w, int h, int r, double *sat, float *dst)
+{
+    for (int y = 0; y <= h; y++)
+        for (int x = 0; x <= w; x++) {
+            if (!x || !y) {
+                sat[(size_t)y * (w + 1) + x] = 0;
+                continue;
+            }
+            sat[(size_t)y * (w + 1) + x] = src[(size_t)(y - 1) * w + x - 1] +
+                                           sat[(size_t)(y - 1) * (w + 1) + x] +
+                                           sat[(size_t)y * (w + 1) + x - 1] -
+                                           sat[(size_t)(y - 1) * (w + 1) + x - 1];
+        }
+    for (int y = 0; y < h; y++) {
+        int y0 = y - r < 0 ? 0 : y - r, y1 = y + r + 1 > h ? h : y + r + 1;
+        for (int x = 0; x < w; x++) {
+            int x0 = x - r < 0 ? 0 : x - r, x1 = x + r + 1 > w ? w : x + r + 1;
+            dst[(size_t)y * w + x] =
+                (float)(sat[(size_t)y1 * (w + 1) + x1] - sat[(size_t)y0 * (w + 1) + x1] -
+                        sat[(size_t)y1 * (w + 1) + x0] + sat[(size_t)y0 * (w + 1) + x0]);
+        }
+    }
+}
+
+/* Connected regions (4-neighbour) of equal label with at least min_px
+ * pixels.  stack: w*h ints of scratch; lab is overwritten. */
+static int count_regions(int *lab, int w, int h, int min_px, int *stack)
+{
+    int regions = 0;
+    for (int i = 0; i < w * h; i++) {
+        if (lab[i] < 0)
+            continue;
+        int want = lab[i], top = 0, size = 0;
+        stack[top++] = i;
+        lab[i] = -1;
+        while (top) {
+            int p = stack[--top], x = p % w, y = p / w;
+            size++;
+            int nb[4] = {x > 0 ? p - 1 : -1, x < w - 1 ? p + 1 : -1, y > 0 ? p - w : -1,
+                         y < h - 1 ? p + w : -1};
+            for (int k = 0; k < 4; k++)
+                if (nb[k] >= 0 && lab[nb[k]] == want) {
+                    lab[nb[k]] = -1;
+                    stack[top++] = nb[k];
+                }
+        }
+        regions += size >= min_px;
+    }
+    return regions;
+}
+
+void syn_sem_from_rgb(const float *rgb, int w, int h, syn_semantics *s)
+{
+    syn_sem_neutral(s);
+    if (!rgb || w < 1 || h < 1)
+        return;
+    int W = w, H = h;
+    if (w > SEM_SIDE || h > SEM_SIDE) {
+        double k = (double)SEM_SIDE / (w > h ? w : h);
+        W = (int)fmax(1, lround(w * k));
+        H = (int)fmax(1, lround(h * k));
+    }
+    size_t np = (size_t)W * H;
+    int RW = W > SEM_REGION_SIDE ? SEM_REGION_SIDE : W, RH = H;
+    if (W > SEM_REGION_SIDE || H > SEM_REGION_SIDE) {
+        double k = (double)SEM_REGION_SIDE / (W > H ? W : H);
+        RW = (int)fmax(1, lround(W * k));
+        RH = (int)fmax(1, lround(H * k));
+    }
+    float *work = (W != w || H != h) ? malloc(sizeof(float) * 3 * np) : NULL;
+    float *L = malloc(sizeof(float) * np * 6);
+    double *sat = malloc(sizeof(double) * (size_t)(W + 1) * (H + 1));
+    float *small = malloc(sizeof(float) * 3 * (size_t)RW * RH);
+    int *lab = malloc(sizeof(int) * 2 * (size_t)RW * RH);
+    if (((W != w || H != h) && !work) || !L || !sat || !small || !lab) {
+        free(work), free(L), free(sat), free(small), free(lab);
+        for (int a = 0; a < SYN_AX_COUNT; a++)
+            syn_sem_set(s, (syn_axis)a, 0.5f, 0, "not measured (out of memory)");
+        return;
+    }
+    const float *px = rgb;
+    if (work) {
+        shrink_rgb(rgb, w, h, work, W, H);
+        px = work;
+    }
+    float *gx = L + np, *gy = L + 2 * np, *mag = L + 3 * np, *bx = L + 4 * np, *by = L + 5 * np;
+
+    /* Lightness, colour and their moments. */
+    double sumL = 0, sumL2 = 0, sumC = 0, ycom = 0, warm = 0;
+    double hist[SEM_HUE_BINS] = {0};
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            size_t i = (size_t)y * W + x;
+            float r = clamp01(px[3 * i]), g = clamp01(px[3 * i + 1]), b = clamp01(px[3 * i + 2]);
+            float l = 0.2126f * r + 0.7152f * g + 0.0722f * b; /* Rec. 709 */
+            float hue, c;
+            hue_chroma(r, g, b, &hue, &c);
+            L[i] = l;
+            sumL += l;
+            sumL2 += (double)l * l;
+            sumC += c;
+            ycom += l * ((y + 0.5) / H);
+            /* Warm peaks at orange (30 deg) and cool at its opposite,
+             * cyan-blue (210 deg): the warm/cool split of colour
+             * psychology, reds to yellows against cyans to blues. */
+            warm += c * cos(2 * M_PI * (hue - 1.0 / 12));
+            int bin = (int)(hue * SEM_HUE_BINS) % SEM_HUE_BINS;
+            hist[bin] += c;
+        }
+    double meanL = sumL / np, meanC = sumC / np;
+    double stdL = sqrt(fmax(0, sumL2 / np - meanL * meanL));
+
+    syn_sem_set(s, SYN_AX_BRIGHTNESS, (float)meanL, 1.0f, "mean lightness %.2f", meanL);
+
+    /* Centre of mass of lightness, 0 = top; a uniform picture sits at 0.5,
+     * and its evidence is how far the mass leans off the middle. */
+    double yc = sumL > 1e-9 ? ycom / sumL : 0.5;
+    syn_sem_set(s, SYN_AX_ELEVATION, (float)(1 - yc), (float)fmin(1, 0.4 + 2 * fabs(0.5 - yc)),
+                "lightness centred %.0f%% from the top", 100 * yc);
+
+    /* Contrast: a luma std of 0.3 is a hard black-and-white picture. */
+    double con = fmin(1, stdL / 0.3);
+    double energy = 0.55 * fmin(1, meanC / 0.6) + 0.45 * con;
+    syn_sem_set(s, SYN_AX_ENERGY, (float)energy, 1.0f, "saturation %.2f, contrast (luma std) %.2f",
+                meanC, stdL);
+
+    /* Gradients (Sobel, /8 so a hard 0->1 step reads 0.5). */
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            int xm = x > 0 ? x - 1 : 0, xp = x < W - 1 ? x + 1 : W - 1;
+            int ym = y > 0 ? y - 1 : 0, yp = y < H - 1 ? y + 1 : H - 1;
+#define P(xx, yy) L[(size_t)(yy) * W + (xx)]
+            float dx = (P(xp, ym) + 2 * P(xp, y) + P(xp, yp) - P(xm, ym) - 2 * P(xm, y) -
+                        P(xm, yp)) / 8;
+            float dy = (P(xm, yp) + 2 * P(x, yp) + P(xp, yp) - P(xm, ym) - 2 * P(x, ym) -
+                        P(xp, ym)) / 8;
+#undef P
+            size_t i = (size_t)y * W + x;
+            gx[i] = dx;
+            gy[i] = dy;
+            mag[i] = sqrtf(dx * dx + dy * dy);
+        }
+    /* Angularity: in a window around each edge pixel, how much the
+     * gradient vectors disagree, 1 - |sum g| / sum |g|.  A straight edge
+     * or a gentle curve scores ~0, a 90-degree corner 0.29, a 60-degree one
+     * 0.5, a star's 36-degree tip 0.69.  Its root mean square over the edge
+     * pixels (weighted by edge strength) lets a few sharp corners count for
+     * more than a long, slightly bent outline. */
+    box_sum(gx, W, H, SEM_WIN, sat, bx);
+    box_sum(gy, W, H, SEM_WIN, sat, by);
+    box_sum(mag, W, H, SEM_WIN, sat, gx); /* gx now holds the sum of |g| */
+    double ang_num = 0, ang_den = 0;
+    size_t edges = 0;
+    for (size_t i = 0; i < np; i++) {
+        if (mag[i] < SEM_EDGE)
+            continue;
+        edges++;
+        double coh = gx[i] > 1e-9 ? hypot(bx[i], by[i]) / gx[i] : 1;
+        double inc = 1 - fmin(1, coh);
+        ang_num += mag[i] * inc * inc;
+        ang_den += mag[i];
+    }
+    double ang = ang_den > 0 ? sqrt(ang_num / ang_den) : 0;
+    double edge_frac = (double)edges / np;
+    /* Measured on white shapes at 192 px: circle 0.005, rounded square
+     * 0.01, square 0.08, triangle 0.14, five-point star 0.26; so 0.28 is
+     * the kiki end.  Edge density adds a little: 30 % edge pixels is dense
+     * texture. */
+    double sharp = 0.9 * fmin(1, ang / 0.28) + 0.1 * fmin(1, edge_frac / 0.3);
+    syn_sem_set(s, SYN_AX_SHARPNESS, (float)sharp, edges ? 1.0f : 0.3f,
+                "angularity %.3f, edge pixels %.1f%%", ang, 100 * edge_frac);
+
+    double wsum = meanC > 1e-6 ? warm / sumC : 0;
+    syn_sem_set(s, SYN_AX_WARMTH, (float)(0.5 + 0.5 * wsum), (float)fmin(1, meanC / 0.25),
+                "%s hues (warm-cool %+.2f) at saturation %.2f",
+                wsum > 0.2 ? "warm" : wsum < -0.2 ? "cool" : "mixed", wsum, meanC);
+
+    /* Valdez & Mehrabian (1994): pleasure = .69 brightness + .22 saturation;
+     * divided by their sum so that white at full saturation is 1. */
+    double val = (0.69 * meanL + 0.22 * fmin(1, meanC / 0.6)) / 0.91;
+    syn_sem_set(s, SYN_AX_VALENCE, (float)val, 0.8f,
+                "lightness %.2f, saturation %.2f (0.69 L + 0.22 S)", meanL, meanC);
+
+    /* Clutter: regions of the picture quantised to 4 lightness levels on a
+     * coarse grid (bigger than 3 px, so speckle does not count). */
+    shrink_rgb(px, W, H, small, RW, RH);
+    for (int i = 0; i < RW * RH; i++) {
+        float l = 0.2126f * small[3 * i] + 0.7152f * small[3 * i + 1] + 0.0722f * small[3 * i + 2];
+        int q = (int)(clamp01(l) * 4);
+        lab[i] = q > 3 ? 3 : q;
+    }
+    int regions = count_regions(lab, RW, RH, 4, lab + RW * RH);
+    /* 40 regions is a crowded picture; 25 % edge pixels a cluttered one. */
+    double dens = 0.5 * fmin(1, edge_frac / 0.25) + 0.5 * fmin(1, log1p(regions - 1.0) / log(40));
+    syn_sem_set(s, SYN_AX_DENSITY, (float)dens, 1.0f, "%d regions, edge pixels %.1f%%", regions,
+                100 * edge_frac);
+
+    /* Dominant hue: the peak of the chroma-weighted histogram (smoothed
+     * over neighbours), refined by the circular mean around the peak. */
+    int best = 0;
+    double bestv = -1;
+    for (int b = 0; b < SEM_HUE_BINS; b++) {
+        double v = hist[b] + 0.5 * (hist[(b + 1) % SEM_HUE_BINS] +
+                                    hist[(b + SEM_HUE_BINS - 1) % SEM_HUE_BINS]);
+        if (v > bestv)
+            bestv = v, best = b;
+    }
+    double cx = 0, cy = 0;
+    for (int d = -1; d <= 1; d++) {
+        int b = (best + d + SEM_HUE_BINS) % SEM_HUE_BINS;
+        double a = 2 * M_PI * (b + 0.5) / SEM_HUE_BINS;
+        cx += hist[b] * cos(a);
+        cy += hist[b] * sin(a);
+    }
+    double hue = meanC > 1e-6 ? atan2(cy, cx) / (2 * M_PI) : 0;
+    if (hue < 0)
+        hue += 1;
+    static const char *const hue_names[12] = {"red",  "orange", "yellow", "chartreuse",
+                                              "green", "spring green", "cyan", "azure",
+                                              "blue", "violet", "magenta", "rose"};
+    syn_sem_set(s, SYN_AX_HUE, (float)hue, (float)fmin(1, meanC / 0.3),
+                "dominant hue %.0f deg (%s), saturation %.2f", 360 * hue,
+                hue_names[(int)lround(hue * 12) % 12], meanC);
+
+    free(work), free(L), free(sat), free(small), free(lab);
+}
