@@ -112,6 +112,7 @@ int syn_fusion_init(void)
         return 0;
     if (syn_colormap_init() < 0)
         return -1;
+    syn_music_init();
     ready = 1;
     return 0;
 }

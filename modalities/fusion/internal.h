@@ -34,5 +34,8 @@ static inline uint64_t syn_rng_next(uint64_t *s)
 }
 
 int  syn_colormap_init(void);
+/* music.c: stb_hexwave's shared BLEP tables; not thread-safe, so once,
+ * from syn_fusion_init, before any thread. */
+void syn_music_init(void);
 
 #endif
