@@ -21,6 +21,14 @@
  * WAV and FLAC output are byte-deterministic; so is Ogg, because the random
  * Ogg stream serial number libsndfile picks is rewritten from the seed.
  *
+ * Semantics: with ctx->want_sem the decoder measures the axes on the
+ * samples (syn_sem_from_pcm) and hashes the input bytes into sem.hash;
+ * without ctx->want_grid it skips the spectrogram.  The encoder follows
+ * opts->mode: "spectral" synthesises the grid; "semantic" plays syn_music
+ * (8 s unless duration was given); "speech" speaks the text, or a
+ * description of the latent, with syn_speak (speech.c).  Every output
+ * carries a map line, so that it can be drawn back as a spectrogram.
+ *
  * Ownership: decode fills *out (syn_latent_free); encode fills *out
  * (syn_blob_free). */
 #include <limits.h>
@@ -38,10 +46,18 @@
 #include "syn/limits.h"
 #include "syn/modality.h"
 #include "syn/options.h"
+#include "syn/semantic.h"
+#include "syn/speech.h"
 
 /* Frames per sf_readf_float call: 8192 frames is 32 KiB per channel, big
  * enough to amortise the call, small enough to stop promptly at a limit. */
 #define AUD_BLOCK 8192
+
+/* Semantic music lasts 8 s unless duration is given: two to six bars at
+ * 60..180 BPM, long enough to hear the key and the tempo. */
+#define AUD_MUSIC_SEC 8.0
+/* A description to speak: a few sentences. */
+#define AUD_DESCRIBE_MAX 2048
 
 static const char *const aud_mimes[] = {"audio/wav",  "audio/x-wav",  "audio/wave",
                                         "audio/vnd.wave", "audio/flac", "audio/x-flac",
@@ -448,6 +464,22 @@ static int aud_decode(const uint8_t *p, size_t n, const syn_decode_ctx *ctx, syn
         map.n_fft = 0; /* syn_map_fix re-derives the frame for this rate */
     }
     syn_map_fix(&map);
+    if (ctx->want_sem) {
+        if (syn_sem_from_pcm(pcm, frames, info.channels, info.samplerate, &out->sem, e) < 0) {
+            free(pcm);
+            return -1;
+        }
+        out->sem.hash = syn_hash_bytes(p, n);
+        out->has_sem = 1;
+    }
+    if (!ctx->want_grid) { /* semantic or speech output: no spectrogram */
+        free(pcm);
+        map.duration = (double)frames / info.samplerate;
+        syn_map_apply_opts(&map, opts);
+        out->map = map;
+        out->has_map = has_map;
+        return 0;
+    }
     int stereo = syn_opt_given(opts, SYN_OPT_STEREO) ? opts->stereo != 0
                                                      : map.stereo && info.channels == 2;
     map.stereo = stereo;
@@ -516,6 +548,73 @@ static int ogg_set_serial(uint8_t *p, size_t n, uint32_t serial, syn_err *e)
     return 0;
 }
 
+/* The PCM to write, by mode: the grid synthesised (spectral), music
+ * (semantic) or speech.  *m is the map line's map for the output.
+ * *pcm is malloc'd.  0, or -1 with *e. */
+static int aud_render(syn_latent *in, const syn_opts *o, const syn_limits *lim, syn_map *m,
+                      float **pcm, size_t *frames, int *ch, syn_err *e)
+{
+    const char *mode = o ? o->mode : "spectral";
+    if (strcmp(mode, "semantic") == 0 || strcmp(mode, "speech") == 0) {
+        int speech = mode[1] == 'p';
+        int sr = o && o->sample_rate > 0 ? o->sample_rate : 22050;
+        if (sr < lim->min_sample_rate || sr > lim->max_sample_rate)
+            return syn_fail(e, SYN_E_LIMIT, "ask for another sample_rate",
+                            "sample rate %d Hz is outside %d..%d Hz", sr, lim->min_sample_rate,
+                            lim->max_sample_rate);
+        /* The output's map: a recording at this rate, so that drawing it
+         * back analyses it like any sound. */
+        syn_map_default(m, sr);
+        m->source = SYN_SRC_AUDIO;
+        m->seed = o ? o->seed : 0;
+        if (speech) {
+            char desc[AUD_DESCRIBE_MAX];
+            const char *text = in->text;
+            if (!text || !text[0]) {
+                if (!in->has_sem)
+                    return syn_fail(e, SYN_E_INTERNAL, NULL, "speech with neither text nor semantics");
+                const char *lang = o && o->lang[0] ? o->lang : in->lang[0] ? in->lang : "en";
+                syn_describe(&in->sem, &in->grid, lang, desc, sizeof desc);
+                text = desc;
+            }
+            const char *voice = o && o->voice[0]  ? o->voice
+                                : o && o->lang[0] ? o->lang
+                                : in->lang[0]     ? in->lang
+                                                  : "en";
+            if (syn_speak(text, voice, sr, pcm, frames, e) < 0)
+                return -1;
+            *ch = 1;
+        } else {
+            if (!in->has_sem)
+                return syn_fail(e, SYN_E_INTERNAL, NULL, "semantic music without semantics");
+            double dur = o && syn_opt_given(o, SYN_OPT_DURATION) ? o->duration : AUD_MUSIC_SEC;
+            if (!(dur > 0) || dur > lim->max_audio_out_sec)
+                return syn_fail(e, SYN_E_LIMIT, "ask for a shorter duration",
+                                "a %.1f s sound is outside the %.1f s output limit", dur,
+                                lim->max_audio_out_sec);
+            if (syn_music(&in->sem, (o ? o->seed : 0) ^ in->sem.hash, sr, dur, pcm, frames, ch,
+                          e) < 0)
+                return -1;
+        }
+        m->duration = (double)*frames / sr;
+        return 0;
+    }
+    *m = in->map;
+    /* The map may come from a user's file: hold it to the limits. */
+    if (!(m->duration > 0) || m->duration > lim->max_audio_out_sec)
+        return syn_fail(e, SYN_E_LIMIT, "ask for a shorter duration",
+                        "a %.1f s sound is outside the %.1f s output limit", m->duration,
+                        lim->max_audio_out_sec);
+    if (m->sample_rate < lim->min_sample_rate || m->sample_rate > lim->max_sample_rate)
+        return syn_fail(e, SYN_E_LIMIT, "ask for another sample_rate",
+                        "sample rate %d Hz is outside %d..%d Hz", m->sample_rate,
+                        lim->min_sample_rate, lim->max_sample_rate);
+    if (syn_spectral_synthesise(&in->grid, m, pcm, frames, ch, e) < 0)
+        return -1;
+    in->map = *m; /* synthesis updates ref_db for the reverse mapping */
+    return 0;
+}
+
 static int aud_encode(syn_latent *in, const syn_opts *o, const syn_limits *lim, syn_blob *out,
                       syn_err *e)
 {
@@ -528,21 +627,12 @@ static int aud_encode(syn_latent *in, const syn_opts *o, const syn_limits *lim, 
     if (!f)
         return syn_fail(e, SYN_E_BADREQ, "use format=wav, wav-float, flac or ogg",
                         "unknown audio format '%.15s'", name);
-    syn_map *m = &in->map;
-    /* The map may come from a user's file: hold it to the limits. */
-    if (!(m->duration > 0) || m->duration > lim->max_audio_out_sec)
-        return syn_fail(e, SYN_E_LIMIT, "ask for a shorter duration",
-                        "a %.1f s sound is outside the %.1f s output limit", m->duration,
-                        lim->max_audio_out_sec);
-    if (m->sample_rate < lim->min_sample_rate || m->sample_rate > lim->max_sample_rate)
-        return syn_fail(e, SYN_E_LIMIT, "ask for another sample_rate",
-                        "sample rate %d Hz is outside %d..%d Hz", m->sample_rate,
-                        lim->min_sample_rate, lim->max_sample_rate);
-
+    syn_map map;
+    syn_map *m = &map;
     float *pcm = NULL;
     size_t frames = 0;
     int ch = 0;
-    if (syn_spectral_synthesise(&in->grid, m, &pcm, &frames, &ch, e) < 0)
+    if (aud_render(in, o, lim, m, &pcm, &frames, &ch, e) < 0)
         return -1;
     /* One frame of slack for rounding duration * rate. */
     if ((double)frames > lim->max_audio_out_sec * m->sample_rate + 1.0) {

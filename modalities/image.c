@@ -17,10 +17,17 @@
  * keeps every row; with stereo, red is the left plane, green the right
  * (Coagula).
  *
+ * When the semantic axes are wanted (ctx->want_sem), they are measured on
+ * the decoded colours (alpha over black, shrunk to SEM_SHRINK_SIDE) by
+ * syn_sem_from_rgb, and seeded by a hash of the input bytes; when the grid
+ * is not wanted (ctx->want_grid == 0), no grid is made.  Understanding
+ * alone (ctx->target == NULL) uses the band grid, the smaller one.
+ *
  * Encoding writes an 8-bit PNG with libpng: a mono grid through a colour
  * map (paletted, colour type 3), a stereo grid as RGB (R = left, G = right,
- * B = their mean).  The map line goes into tEXt "synesthd" before the image
- * data.  The output is byte-deterministic (no time chunk).
+ * B = their mean), a painting (mode=semantic: syn_paint at width x height,
+ * 512 x 512 by default) as RGB.  The map line goes into tEXt "synesthd"
+ * before the image data.  The output is byte-deterministic (no time chunk).
  *
  * Ownership: decode fills *out, which the caller frees with
  * syn_latent_free(); encode fills *out, freed with syn_blob_free(). */
@@ -77,6 +84,14 @@
 /* Longest tEXt/zTXt/iTXt or other ancillary chunk libpng may buffer while
  * it looks for our map: an ICC profile is rarely above 1 MiB. */
 #define IMG_PNG_CHUNK_MAX (4u << 20)
+
+/* The semantic features look at 256 px (sem_image.c); 512 on the longer
+ * side is enough to area-average from, and bounds the float copy at 3 MiB
+ * however large the upload. */
+#define SEM_SHRINK_SIDE 512
+/* A painting's side when width/height are not given: a square the demo
+ * shows at full size, drawn in ~50 ms. */
+#define IMG_PAINT_SIDE 512
 
 enum img_kind { IMG_NONE = 0, IMG_PNG, IMG_JPEG, IMG_BMP };
 
@@ -308,7 +323,7 @@ static void img_grid_size(const syn_decode_ctx *ctx, const syn_map *map, int has
                           int h, int *rows, int *cols)
 {
     int to_audio = ctx->target && ctx->target->name && strcmp(ctx->target->name, "audio") == 0;
-    if (to_audio) {
+    if (to_audio || !ctx->target) { /* understanding only: the small band grid */
         if (has_map && map->source == SYN_SRC_AUDIO) {
             *rows = h;
             *cols = w;
@@ -334,6 +349,45 @@ static void img_fit(const float *src, int w, int h, float *dst, int cols, int ro
         memcpy(dst, src, sizeof(float) * (size_t)w * (size_t)h);
     else
         syn_resample(src, w, h, dst, cols, rows);
+}
+
+/* The semantic axes of the decoded picture: alpha over black, area-averaged
+ * to at most SEM_SHRINK_SIDE per side.  0, or -1 with *e. */
+static int img_semantics(const uint8_t *rgba, int w, int h, syn_semantics *s, syn_err *e)
+{
+    int W = w, H = h;
+    if (w > SEM_SHRINK_SIDE || h > SEM_SHRINK_SIDE) {
+        double k = (double)SEM_SHRINK_SIDE / (w > h ? w : h);
+        W = (int)fmax(1, lround(w * k));
+        H = (int)fmax(1, lround(h * k));
+    }
+    float *rgb = malloc(sizeof(float) * 3 * (size_t)W * (size_t)H);
+    if (!rgb)
+        return syn_fail(e, SYN_E_NOMEM, NULL, "out of memory for the picture's features");
+    for (int y = 0; y < H; y++) {
+        int y0 = (int)((long)y * h / H), y1 = (int)((long)(y + 1) * h / H);
+        if (y1 <= y0)
+            y1 = y0 + 1;
+        for (int x = 0; x < W; x++) {
+            int x0 = (int)((long)x * w / W), x1 = (int)((long)(x + 1) * w / W);
+            if (x1 <= x0)
+                x1 = x0 + 1;
+            double acc[3] = {0, 0, 0};
+            for (int yy = y0; yy < y1; yy++)
+                for (int xx = x0; xx < x1; xx++) {
+                    const uint8_t *px = rgba + 4 * ((size_t)yy * w + xx);
+                    double a = px[3] / 255.0; /* over black, as the grid */
+                    for (int c = 0; c < 3; c++)
+                        acc[c] += px[c] * a;
+                }
+            double k = 1.0 / (255.0 * (y1 - y0) * (x1 - x0));
+            for (int c = 0; c < 3; c++)
+                rgb[3 * ((size_t)y * W + x) + c] = (float)(acc[c] * k);
+        }
+    }
+    syn_sem_from_rgb(rgb, W, H, s);
+    free(rgb);
+    return 0;
 }
 
 static int img_decode(const uint8_t *p, size_t n, const syn_decode_ctx *ctx, syn_latent *out,
@@ -439,6 +493,21 @@ static int img_decode(const uint8_t *p, size_t n, const syn_decode_ctx *ctx, syn
     syn_map_apply_opts(&map, ctx->opts);
     int stereo = map.stereo != 0;
 
+    if (ctx->want_sem) {
+        if (img_semantics(rgba, iw, ih, &out->sem, e) < 0) {
+            stbi_image_free(rgba);
+            return -1;
+        }
+        out->sem.hash = syn_hash_bytes(p, n);
+        out->has_sem = 1;
+    }
+    if (!ctx->want_grid) { /* semantic or speech output: no grid to make */
+        stbi_image_free(rgba);
+        out->map = map;
+        out->has_map = has_map;
+        return 0;
+    }
+
     /* Planes at the picture's size: luma, and red/green for stereo. */
     size_t np = (size_t)iw * (size_t)ih;
     float *luma = malloc(sizeof(float) * np);
@@ -526,10 +595,10 @@ static uint8_t img_byte(float v)
     return (uint8_t)(i < 0 ? 0 : i > 255 ? 255 : i);
 }
 
-/* The grid as an 8-bit PNG into buf: paletted through table, or RGB from
- * the stereo planes when table is NULL.  Kept apart from img_encode so that
- * nothing the longjmp path reads lives in a register.  0, or -1 with the
- * reason in buf->ctx. */
+/* The grid as an 8-bit PNG into buf: paletted through table, or RGB when
+ * table is NULL, from the colour plane if there is one, else from the
+ * stereo planes.  Kept apart from img_encode so that nothing the longjmp
+ * path reads lives in a register.  0, or -1 with the reason in buf->ctx. */
 static int img_png_encode(const syn_grid *g, const uint8_t *table, char *line, img_buf *buf)
 {
     int stereo = table == NULL;
@@ -580,7 +649,10 @@ static int img_png_encode(const syn_grid *g, const uint8_t *table, char *line, i
 
     for (int r = 0; r < g->rows; r++) {
         size_t base = (size_t)r * (size_t)g->cols;
-        if (stereo) {
+        if (stereo && g->rgb) {
+            for (size_t c = 0; c < 3 * (size_t)g->cols; c++)
+                row[c] = img_byte(g->rgb[3 * base + c]);
+        } else if (stereo) {
             for (int c = 0; c < g->cols; c++) {
                 float L = g->left[base + c], R = g->right[base + c];
                 row[3 * c] = img_byte(L);
@@ -599,10 +671,73 @@ static int img_png_encode(const syn_grid *g, const uint8_t *table, char *line, i
     return 0;
 }
 
+/* Writes grid g (paletted through table, or RGB when table is NULL) with
+ * map line `line` into *out. */
+static int img_write(const syn_grid *g, const uint8_t *table, char *line, syn_blob *out,
+                     syn_err *e)
+{
+    img_pngctx ctx = {{0}, 0};
+    img_buf buf = {NULL, 0, 0, &ctx};
+    if (img_png_encode(g, table, line, &buf) < 0) {
+        free(buf.p);
+        if (ctx.oom)
+            return syn_fail(e, SYN_E_NOMEM, NULL, "out of memory writing the PNG");
+        return syn_fail(e, SYN_E_INTERNAL, NULL, "libpng: %s", ctx.msg);
+    }
+    out->data = buf.p;
+    out->len = buf.len;
+    out->mime = "image/png";
+    out->ext = "png";
+    snprintf(out->map, sizeof out->map, "%s", line);
+    return 0;
+}
+
+/* mode=semantic: an abstract painting of the latent's axes, seeded by the
+ * seed option and the input's hash, with a map line for playing it back. */
+static int img_encode_painting(syn_latent *in, const syn_opts *o, const syn_limits *lim,
+                               syn_blob *out, syn_err *e)
+{
+    if (!in->has_sem)
+        return syn_fail(e, SYN_E_INTERNAL, NULL, "semantic painting without semantics");
+    int w = o && syn_opt_given(o, SYN_OPT_WIDTH) && o->width > 0 ? o->width : IMG_PAINT_SIDE;
+    int h = o && syn_opt_given(o, SYN_OPT_HEIGHT) && o->height > 0 ? o->height : IMG_PAINT_SIDE;
+    if (lim && lim->max_out_side > 0 && (w > lim->max_out_side || h > lim->max_out_side))
+        return syn_fail(e, SYN_E_LIMIT, "ask for a smaller picture",
+                        "painting %dx%d is over the %d pixel side limit", w, h,
+                        lim->max_out_side);
+    syn_grid g = {.rows = h, .cols = w};
+    g.rgb = malloc(sizeof(float) * 3 * (size_t)w * (size_t)h);
+    if (!g.rgb)
+        return syn_fail(e, SYN_E_NOMEM, NULL, "out of memory for a %dx%d painting", w, h);
+    uint32_t seed = (o ? o->seed : 0) ^ in->sem.hash;
+    if (syn_paint(&in->sem, seed, w, h, g.rgb, e) < 0) {
+        free(g.rgb);
+        return -1;
+    }
+    /* The painting is a picture like any other: played back, it is read
+     * with the picture defaults and the options given. */
+    syn_map m;
+    syn_map_default(&m, o ? o->sample_rate : 0);
+    m.source = SYN_SRC_IMAGE;
+    m.seed = o ? o->seed : 0;
+    if (o)
+        syn_map_apply_opts(&m, o);
+    char line[sizeof out->map];
+    syn_map_format(&m, line, sizeof line);
+    int rc = img_write(&g, NULL, line, out, e);
+    free(g.rgb);
+    return rc;
+}
+
 static int img_encode(syn_latent *in, const syn_opts *o, const syn_limits *lim, syn_blob *out,
                       syn_err *e)
 {
     memset(out, 0, sizeof *out);
+    if (o && o->format[0] && strcmp(o->format, "png") != 0)
+        return syn_fail(e, SYN_E_BADREQ, "use format=png", "images are written as png, not %.15s",
+                        o->format);
+    if (o && strcmp(o->mode, "semantic") == 0)
+        return img_encode_painting(in, o, lim, out, e);
     const syn_grid *g = &in->grid;
     if (!g->v || g->rows <= 0 || g->cols <= 0)
         return syn_fail(e, SYN_E_INTERNAL, NULL, "image encode got an empty grid");
@@ -610,9 +745,6 @@ static int img_encode(syn_latent *in, const syn_opts *o, const syn_limits *lim, 
         return syn_fail(e, SYN_E_LIMIT, "ask for a smaller picture",
                         "picture %dx%d is over the %d pixel side limit", g->cols, g->rows,
                         lim->max_out_side);
-    if (o && o->format[0] && strcmp(o->format, "png") != 0)
-        return syn_fail(e, SYN_E_BADREQ, "use format=png", "images are written as png, not %.15s",
-                        o->format);
     int stereo = g->left && g->right;
     const uint8_t *table = NULL;
     if (!stereo) {
@@ -628,21 +760,7 @@ static int img_encode(syn_latent *in, const syn_opts *o, const syn_limits *lim, 
 
     char line[sizeof out->map];
     syn_map_format(&in->map, line, sizeof line);
-
-    img_pngctx ctx = {{0}, 0};
-    img_buf buf = {NULL, 0, 0, &ctx};
-    if (img_png_encode(g, table, line, &buf) < 0) {
-        free(buf.p);
-        if (ctx.oom)
-            return syn_fail(e, SYN_E_NOMEM, NULL, "out of memory writing the PNG");
-        return syn_fail(e, SYN_E_INTERNAL, NULL, "libpng: %s", ctx.msg);
-    }
-    out->data = buf.p;
-    out->len = buf.len;
-    out->mime = "image/png";
-    out->ext = "png";
-    snprintf(out->map, sizeof out->map, "%s", line);
-    return 0;
+    return img_write(g, table, line, out, e);
 }
 
 const syn_modality syn_image_modality = {
