@@ -1,0 +1,689 @@
+/* test_semantic.c -- the semantic encoders for pictures and sounds, the
+ * painting and the music: monotonic ladders (Spearman rho >= 0.9, computed
+ * here), cross-modal order, determinism, and the image/audio modalities in
+ * semantic mode.  Every input is synthesised here. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "syn/fusion.h"
+#include "syn/modality.h"
+#include "syn/options.h"
+#include "syn/semantic.h"
+
+#define SR 22050
+#define RHO_MIN 0.9
+#define SIDE 192 /* test pictures: big enough for shapes, small for speed */
+
+static int setup(void **state)
+{
+    (void)state;
+    return syn_modalities_init();
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    syn_modalities_fini();
+    return 0;
+}
+
+/* --- Spearman's rho ------------------------------------------------------ */
+
+static void ranks(const double *x, int n, double *r)
+{
+    for (int i = 0; i < n; i++) {
+        int less = 0, eq = 0;
+        for (int j = 0; j < n; j++)
+            less += x[j] < x[i], eq += x[j] == x[i];
+        r[i] = less + (eq + 1) / 2.0; /* ties share their mean rank */
+    }
+}
+
+static double spearman(const double *x, const double *y, int n)
+{
+    double rx[64], ry[64], mx = 0, my = 0, sxy = 0, sxx = 0, syy = 0;
+    assert_true(n <= 64);
+    ranks(x, n, rx);
+    ranks(y, n, ry);
+    for (int i = 0; i < n; i++)
+        mx += rx[i] / n, my += ry[i] / n;
+    for (int i = 0; i < n; i++) {
+        sxy += (rx[i] - mx) * (ry[i] - my);
+        sxx += (rx[i] - mx) * (rx[i] - mx);
+        syy += (ry[i] - my) * (ry[i] - my);
+    }
+    return sxx > 0 && syy > 0 ? sxy / sqrt(sxx * syy) : 0;
+}
+
+/* A ladder's steps 0..n-1 against the measured values. */
+static double ladder_rho(const char *what, const double *y, int n)
+{
+    double x[64];
+    for (int i = 0; i < n; i++)
+        x[i] = i;
+    double rho = spearman(x, y, n);
+    print_message("  %-44s rho %.3f  [", what, rho);
+    for (int i = 0; i < n; i++)
+        print_message("%s%.2f", i ? " " : "", y[i]);
+    print_message("]\n");
+    return rho;
+}
+
+/* --- picture makers -------------------------------------------------------- */
+
+static float *canvas(int w, int h, float r, float g, float b)
+{
+    float *p = malloc(sizeof(float) * 3 * w * h);
+    assert_non_null(p);
+    for (int i = 0; i < w * h; i++)
+        p[3 * i] = r, p[3 * i + 1] = g, p[3 * i + 2] = b;
+    return p;
+}
+
+/* Inside test of a shape centred at (cx, cy) with radius rad. */
+typedef int (*inside_fn)(double x, double y, double rad);
+
+static int in_circle(double x, double y, double r)
+{
+    return x * x + y * y <= r * r;
+}
+
+static int in_rounded_square(double x, double y, double r)
+{
+    double h = r * 0.85, c = r * 0.35; /* half side, corner radius */
+    double dx = fmax(fabs(x) - (h - c), 0), dy = fmax(fabs(y) - (h - c), 0);
+    return fabs(x) <= h && fabs(y) <= h && dx * dx + dy * dy <= c * c;
+}
+
+static int in_square(double x, double y, double r)
+{
+    return fabs(x) <= r * 0.85 && fabs(y) <= r * 0.85;
+}
+
+/* Inside a polygon given by n vertices (even-odd). */
+static int in_poly(double x, double y, const double *vx, const double *vy, int n)
+{
+    int in = 0;
+    for (int i = 0, j = n - 1; i < n; j = i++)
+        if ((vy[i] > y) != (vy[j] > y) && x < vx[j] + (y - vy[j]) * (vx[i] - vx[j]) / (vy[i] - vy[j]))
+            in = !in;
+    return in;
+}
+
+static int in_triangle(double x, double y, double r)
+{
+    double vx[3], vy[3];
+    for (int i = 0; i < 3; i++)
+        vx[i] = r * 1.1 * sin(2 * M_PI * i / 3), vy[i] = -r * 1.1 * cos(2 * M_PI * i / 3);
+    return in_poly(x, y, vx, vy, 3);
+}
+
+static int in_star(double x, double y, double r)
+{
+    double vx[10], vy[10];
+    for (int i = 0; i < 10; i++) {
+        double rr = i & 1 ? r * 0.45 : r * 1.2;
+        vx[i] = rr * sin(M_PI * i / 5), vy[i] = -rr * cos(M_PI * i / 5);
+    }
+    return in_poly(x, y, vx, vy, 10);
+}
+
+/* Draw a white shape, 4x4 supersampled. */
+static void draw(float *p, int w, int h, double cx, double cy, double rad, inside_fn in, float v)
+{
+    int x0 = (int)fmax(0, cx - 1.5 * rad), x1 = (int)fmin(w - 1, cx + 1.5 * rad);
+    int y0 = (int)fmax(0, cy - 1.5 * rad), y1 = (int)fmin(h - 1, cy + 1.5 * rad);
+    for (int y = y0; y <= y1; y++)
+        for (int x = x0; x <= x1; x++) {
+            int hit = 0;
+            for (int sy = 0; sy < 4; sy++)
+                for (int sx = 0; sx < 4; sx++)
+                    hit += in(x + (sx + 0.5) / 4 - cx, y + (sy + 0.5) / 4 - cy, rad);
+            float a = hit / 16.0f;
+            for (int c = 0; c < 3; c++)
+                p[3 * (y * w + x) + c] += (v - p[3 * (y * w + x) + c]) * a;
+        }
+}
+
+static void hsv_rgb(double h, double s, double v, float out[3])
+{
+    h = (h - floor(h)) * 6;
+    int i = (int)h % 6;
+    double f = h - floor(h), p = v * (1 - s), q = v * (1 - s * f), t = v * (1 - s * (1 - f));
+    double r[6] = {v, q, p, p, t, v}, g[6] = {t, v, v, q, p, p}, b[6] = {p, p, t, v, v, q};
+    out[0] = (float)r[i], out[1] = (float)g[i], out[2] = (float)b[i];
+}
+
+static syn_semantics sem_of(const float *rgb, int w, int h)
+{
+    syn_semantics s;
+    syn_sem_from_rgb(rgb, w, h, &s);
+    return s;
+}
+
+/* --- picture ladders ------------------------------------------------------- */
+
+static void brighter_pictures_raise_brightness(void **state)
+{
+    (void)state;
+    double y[7];
+    for (int i = 0; i < 7; i++) {
+        float g = 0.08f + 0.14f * i;
+        float *p = canvas(SIDE, SIDE, g, g * 0.9f, g * 0.8f);
+        draw(p, SIDE, SIDE, 60, 70, 30, in_circle, fminf(1, g + 0.2f));
+        syn_semantics s = sem_of(p, SIDE, SIDE);
+        y[i] = s.v[SYN_AX_BRIGHTNESS];
+        free(p);
+    }
+    assert_true(ladder_rho("picture lightness -> brightness", y, 7) >= RHO_MIN);
+}
+
+static void higher_light_raises_elevation(void **state)
+{
+    (void)state;
+    double y[7];
+    for (int i = 0; i < 7; i++) {
+        float *p = canvas(SIDE, SIDE, 0.05f, 0.05f, 0.1f);
+        double cy = SIDE * (0.85 - 0.7 * i / 6.0);
+        draw(p, SIDE, SIDE, SIDE * 0.4, cy, 22, in_circle, 1);
+        draw(p, SIDE, SIDE, SIDE * 0.7, cy + 10, 14, in_circle, 0.8f);
+        syn_semantics s = sem_of(p, SIDE, SIDE);
+        y[i] = s.v[SYN_AX_ELEVATION];
+        free(p);
+    }
+    assert_true(ladder_rho("bright mass higher -> elevation", y, 7) >= RHO_MIN);
+}
+
+static void redder_hues_raise_warmth(void **state)
+{
+    (void)state;
+    double y[7];
+    for (int i = 0; i < 7; i++) { /* blue (240 deg) through violet and magenta to red */
+        float c[3];
+        hsv_rgb((240 + 20.0 * i) / 360, 0.8, 0.85, c);
+        float *p = canvas(SIDE, SIDE, c[0], c[1], c[2]);
+        draw(p, SIDE, SIDE, 96, 96, 40, in_circle, 0.9f); /* a pale disc: less saturated */
+        syn_semantics s = sem_of(p, SIDE, SIDE);
+        y[i] = s.v[SYN_AX_WARMTH];
+        free(p);
+    }
+    assert_true(ladder_rho("blue -> red hues -> warmth", y, 7) >= RHO_MIN);
+}
+
+static void dominant_hue_is_found_on_the_wheel(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 12; i++) {
+        double hue = i / 12.0 + 0.01;
+        float c[3];
+        hsv_rgb(hue, 0.9, 0.9, c);
+        float *p = canvas(SIDE, SIDE, 0.1f, 0.1f, 0.1f);
+        for (int k = 0; k < 9; k++) { /* colour patches on a grey ground */
+            for (int y = (k / 3) * 64 + 8; y < (k / 3) * 64 + 56; y++)
+                for (int x = (k % 3) * 64 + 8; x < (k % 3) * 64 + 56; x++)
+                    memcpy(p + 3 * (y * SIDE + x), c, sizeof c);
+        }
+        syn_semantics s = sem_of(p, SIDE, SIDE);
+        double d = fabs(s.v[SYN_AX_HUE] - hue);
+        d = fmin(d, 1 - d);
+        assert_true(d < 0.03);
+        assert_true(s.w[SYN_AX_HUE] > 0.5f);
+        free(p);
+    }
+    float *p = canvas(SIDE, SIDE, 0.5f, 0.5f, 0.5f); /* grey says nothing about hue */
+    syn_semantics s = sem_of(p, SIDE, SIDE);
+    assert_true(s.w[SYN_AX_HUE] < 0.05f);
+    free(p);
+}
+
+static void sharper_shapes_raise_sharpness(void **state)
+{
+    (void)state;
+    inside_fn ladder[5] = {in_circle, in_rounded_square, in_square, in_triangle, in_star};
+    double y[5];
+    for (int i = 0; i < 5; i++) {
+        float *p = canvas(SIDE, SIDE, 0, 0, 0);
+        draw(p, SIDE, SIDE, 96, 96, 60, ladder[i], 1);
+        syn_semantics s = sem_of(p, SIDE, SIDE);
+        y[i] = s.v[SYN_AX_SHARPNESS];
+        free(p);
+    }
+    assert_true(ladder_rho("circle -> ... -> star -> sharpness", y, 5) >= RHO_MIN);
+    assert_true(y[4] - y[0] > 0.3); /* and by a visible margin */
+}
+
+static void more_shapes_raise_density(void **state)
+{
+    (void)state;
+    int counts[6] = {1, 2, 4, 8, 16, 32};
+    double y[6];
+    for (int i = 0; i < 6; i++) {
+        float *p = canvas(SIDE, SIDE, 0.1f, 0.1f, 0.15f);
+        for (int k = 0; k < counts[i]; k++) /* on a 6x6 lattice */
+            draw(p, SIDE, SIDE, 16 + (k % 6) * 32, 16 + (k / 6) * 32, 11, in_circle, 0.9f);
+        syn_semantics s = sem_of(p, SIDE, SIDE);
+        y[i] = s.v[SYN_AX_DENSITY];
+        free(p);
+    }
+    assert_true(ladder_rho("more shapes -> density", y, 6) >= RHO_MIN);
+}
+
+/* --- sound makers ---------------------------------------------------------- */
+
+static float *tone(double hz, double amp, double dur, size_t *n)
+{
+    *n = (size_t)(dur * SR);
+    float *p = malloc(sizeof(float) * *n);
+    assert_non_null(p);
+    for (size_t i = 0; i < *n; i++) {
+        double t = (double)i / SR, env = fmin(1, fmin(t / 0.01, (dur - t) / 0.01));
+        p[i] = (float)(amp * env * sin(2 * M_PI * hz * t));
+    }
+    return p;
+}
+
+static syn_semantics sem_pcm(const float *p, size_t n, int ch)
+{
+    syn_semantics s;
+    syn_err e;
+    assert_int_equal(syn_sem_from_pcm(p, n, ch, SR, &s, &e), 0);
+    return s;
+}
+
+/* --- sound ladders --------------------------------------------------------- */
+
+static void higher_tones_raise_brightness_and_elevation(void **state)
+{
+    (void)state;
+    double yb[7], ye[7];
+    for (int i = 0; i < 7; i++) { /* A2 .. A8 in half-octave steps... 110 Hz to 2.5 kHz */
+        size_t n;
+        float *p = tone(110 * pow(2, i * 0.75), 0.5, 1.0, &n);
+        syn_semantics s = sem_pcm(p, n, 1);
+        yb[i] = s.v[SYN_AX_BRIGHTNESS];
+        ye[i] = s.v[SYN_AX_ELEVATION];
+        free(p);
+    }
+    assert_true(ladder_rho("tone pitch -> brightness", yb, 7) >= RHO_MIN);
+    assert_true(ladder_rho("tone pitch -> elevation", ye, 7) >= RHO_MIN);
+}
+
+static void louder_tones_raise_energy(void **state)
+{
+    (void)state;
+    double y[6];
+    for (int i = 0; i < 6; i++) {
+        size_t n;
+        float *p = tone(440, 0.9 * pow(10, -(5 - i) * 8 / 20.0), 1.0, &n); /* 8 dB steps */
+        syn_semantics s = sem_pcm(p, n, 1);
+        y[i] = s.v[SYN_AX_ENERGY];
+        free(p);
+    }
+    assert_true(ladder_rho("tone level -> energy", y, 6) >= RHO_MIN);
+}
+
+static void faster_clicks_raise_energy_and_density(void **state)
+{
+    (void)state;
+    double rates[6] = {1, 2, 3, 5, 8, 12}, ye[6], yd[6];
+    for (int i = 0; i < 6; i++) {
+        size_t n = 2 * SR;
+        float *p = calloc(n, sizeof(float));
+        assert_non_null(p);
+        for (double t = 0.05; t < 2; t += 1 / rates[i]) { /* 3 ms decaying clicks */
+            size_t k0 = (size_t)(t * SR);
+            for (size_t k = 0; k < (size_t)(0.03 * SR) && k0 + k < n; k++)
+                p[k0 + k] = (float)(0.8 * exp(-(double)k / (0.003 * SR)) *
+                                    sin(2 * M_PI * 2500.0 * k / SR));
+        }
+        syn_semantics s = sem_pcm(p, n, 1);
+        ye[i] = s.v[SYN_AX_ENERGY];
+        yd[i] = s.v[SYN_AX_DENSITY];
+        free(p);
+    }
+    assert_true(ladder_rho("click rate -> energy", ye, 6) >= RHO_MIN);
+    assert_true(ladder_rho("click rate -> density", yd, 6) >= RHO_MIN);
+}
+
+static float *triad(int root_midi, int minor, size_t *n)
+{
+    *n = SR; /* 1 s */
+    float *p = calloc(*n, sizeof(float));
+    assert_non_null(p);
+    int iv[3] = {0, minor ? 3 : 4, 7};
+    for (int k = 0; k < 3; k++) {
+        double hz = 440 * pow(2, (root_midi + iv[k] - 69) / 12.0);
+        for (size_t i = 0; i < *n; i++)
+            p[i] += (float)(0.25 * sin(2 * M_PI * hz * i / SR));
+    }
+    return p;
+}
+
+static void major_triads_are_happier_than_minor(void **state)
+{
+    (void)state;
+    int roots[5] = {60, 62, 65, 67, 57}; /* C D F G A */
+    for (int r = 0; r < 5; r++) {
+        size_t n;
+        float *maj = triad(roots[r], 0, &n), *min = triad(roots[r], 1, &n);
+        syn_semantics a = sem_pcm(maj, n, 1), b = sem_pcm(min, n, 1);
+        print_message("  triad root %d: major valence %.2f, minor %.2f (%s | %s)\n", roots[r],
+                      a.v[SYN_AX_VALENCE], b.v[SYN_AX_VALENCE], a.reason[SYN_AX_VALENCE],
+                      b.reason[SYN_AX_VALENCE]);
+        assert_true(a.v[SYN_AX_VALENCE] > b.v[SYN_AX_VALENCE] + 0.1f);
+        free(maj), free(min);
+    }
+}
+
+static void pitch_class_maps_to_hue_by_fifths(void **state)
+{
+    (void)state;
+    for (int pc = 0; pc < 12; pc++) {
+        size_t n;
+        float *p = tone(261.63 * pow(2, pc / 12.0), 0.5, 0.6, &n);
+        syn_semantics s = sem_pcm(p, n, 1);
+        double want = (5 * pc % 12) / 12.0;
+        assert_true(fabs(s.v[SYN_AX_HUE] - want) < 1e-3);
+        free(p);
+    }
+}
+
+static void sound_features_reject_bad_arguments(void **state)
+{
+    (void)state;
+    syn_semantics s;
+    syn_err e;
+    float x = 0;
+    assert_int_equal(syn_sem_from_pcm(NULL, 10, 1, SR, &s, &e), -1);
+    assert_int_equal(syn_sem_from_pcm(&x, 0, 1, SR, &s, &e), -1);
+    assert_int_equal(syn_sem_from_pcm(&x, 1, 1, 10, &s, &e), -1);
+    /* one sample of silence and a tiny picture still give axes */
+    assert_int_equal(syn_sem_from_pcm(&x, 1, 1, SR, &s, &e), 0);
+    float px[3] = {0.5f, 0.5f, 0.5f};
+    syn_sem_from_rgb(px, 1, 1, &s);
+    assert_true(fabs(s.v[SYN_AX_BRIGHTNESS] - 0.5) < 0.05);
+}
+
+/* --- cross-modal order ------------------------------------------------------ */
+
+/* Spectral centroid of the PCM, measured here: 2048-point frames, a
+ * naive real DFT of every 8th frame (enough for a mean). */
+static double centroid(const float *pcm, size_t frames, int ch)
+{
+    enum { N = 1024 };
+    static double cs[N], sn[N];
+    for (int k = 0; k < N; k++)
+        cs[k] = cos(2 * M_PI * k / N), sn[k] = sin(2 * M_PI * k / N);
+    double num = 0, den = 0;
+    for (size_t f0 = 0; f0 + N <= frames; f0 += N * 4) {
+        double x[N];
+        for (int j = 0; j < N; j++) {
+            double v = 0;
+            for (int c = 0; c < ch; c++)
+                v += pcm[(f0 + j) * ch + c];
+            x[j] = v * (0.5 - 0.5 * cs[j]);
+        }
+        for (int k = 1; k < N / 2; k++) {
+            double re = 0, im = 0;
+            for (int j = 0; j < N; j++) {
+                int idx = (int)(((long)k * j) % N);
+                re += x[j] * cs[idx], im -= x[j] * sn[idx];
+            }
+            double p = re * re + im * im;
+            num += p * k * (double)SR / N;
+            den += p;
+        }
+    }
+    return den > 0 ? num / den : 0;
+}
+
+static void picture_brightness_ladder_raises_music_centroid(void **state)
+{
+    (void)state;
+    double y[5];
+    for (int i = 0; i < 5; i++) {
+        float g = 0.1f + 0.2f * i;
+        float *p = canvas(96, 96, g, g, g);
+        syn_semantics s = sem_of(p, 96, 96);
+        float *pcm;
+        size_t n;
+        int ch;
+        syn_err e;
+        assert_int_equal(syn_music(&s, 7, SR, 3.0, &pcm, &n, &ch, &e), 0);
+        assert_int_equal(ch, 2);
+        y[i] = centroid(pcm, n, ch);
+        free(pcm), free(p);
+    }
+    assert_true(ladder_rho("picture lightness -> music centroid (Hz)", y, 5) >= RHO_MIN);
+}
+
+static void pitch_ladder_raises_painting_lightness_and_height(void **state)
+{
+    (void)state;
+    enum { W = 160, H = 120 };
+    double yl[6], ye[6];
+    float *rgb = malloc(sizeof(float) * 3 * W * H);
+    assert_non_null(rgb);
+    for (int i = 0; i < 6; i++) {
+        size_t n;
+        float *p = tone(110 * pow(2, i * 0.8), 0.5, 1.0, &n);
+        syn_semantics s = sem_pcm(p, n, 1);
+        syn_err e;
+        assert_int_equal(syn_paint(&s, 11, W, H, rgb, &e), 0);
+        double sum = 0, ysum = 0;
+        for (int y = 0; y < H; y++)
+            for (int x = 0; x < W; x++) {
+                const float *q = rgb + 3 * (y * W + x);
+                double l = 0.2126 * q[0] + 0.7152 * q[1] + 0.0722 * q[2];
+                sum += l, ysum += l * (1 - (y + 0.5) / H);
+            }
+        yl[i] = sum / (W * H);
+        ye[i] = ysum / sum;
+        free(p);
+    }
+    free(rgb);
+    assert_true(ladder_rho("tone pitch -> painting mean lightness", yl, 6) >= RHO_MIN);
+    assert_true(ladder_rho("tone pitch -> painting centre of light (up)", ye, 6) >= RHO_MIN);
+}
+
+/* Onsets of a stereo PCM, counted here: 10 ms frames of the first
+ * difference's energy; an onset is a rise of 6 dB over the quietest of
+ * the previous 40 ms, at least 60 ms after the last. */
+static int count_onsets(const float *pcm, size_t frames)
+{
+    size_t hop = SR / 100, nf = frames / hop;
+    double *db = malloc(sizeof(double) * nf);
+    assert_non_null(db);
+    for (size_t f = 0; f < nf; f++) {
+        double acc = 1e-12;
+        for (size_t i = f * hop + 1; i < (f + 1) * hop; i++) {
+            double d = (pcm[2 * i] + pcm[2 * i + 1]) - (pcm[2 * i - 2] + pcm[2 * i - 1]);
+            acc += d * d;
+        }
+        db[f] = 10 * log10(acc / hop);
+    }
+    int count = 0;
+    long last = -100;
+    for (size_t f = 4; f < nf; f++) {
+        double lo = db[f - 1];
+        for (size_t k = f - 4; k < f; k++)
+            lo = fmin(lo, db[k]);
+        if (db[f] > lo + 6 && (long)f - last >= 6 && db[f] > -60)
+            count++, last = (long)f;
+    }
+    free(db);
+    return count;
+}
+
+static double rms(const float *pcm, size_t n)
+{
+    double acc = 0;
+    for (size_t i = 0; i < n; i++)
+        acc += (double)pcm[i] * pcm[i];
+    return sqrt(acc / n);
+}
+
+static void calm_versus_wild_raises_tempo_and_rms(void **state)
+{
+    (void)state;
+    double on[2], lv[2];
+    for (int i = 0; i < 2; i++) {
+        syn_semantics s;
+        syn_sem_neutral(&s);
+        syn_sem_set(&s, SYN_AX_ENERGY, i ? 0.9f : 0.1f, 1, "test");
+        float *pcm;
+        size_t n;
+        int ch;
+        syn_err e;
+        assert_int_equal(syn_music(&s, 3, SR, 6.0, &pcm, &n, &ch, &e), 0);
+        on[i] = count_onsets(pcm, n) / 6.0;
+        lv[i] = 20 * log10(rms(pcm, 2 * n));
+        free(pcm);
+    }
+    print_message("  calm vs wild music: %.1f vs %.1f onsets/s, RMS %.1f vs %.1f dBFS\n", on[0],
+                  on[1], lv[0], lv[1]);
+    assert_true(on[1] > 1.5 * on[0]);
+    assert_true(lv[1] > lv[0] + 2);
+}
+
+/* --- determinism and bounds --------------------------------------------------- */
+
+static void painting_and_music_are_deterministic(void **state)
+{
+    (void)state;
+    syn_semantics s;
+    syn_sem_neutral(&s);
+    syn_sem_set(&s, SYN_AX_SHARPNESS, 0.9f, 1, "test");
+    syn_sem_set(&s, SYN_AX_DENSITY, 0.7f, 1, "test");
+    enum { W = 97, H = 61 };
+    float *a = malloc(sizeof(float) * 3 * W * H), *b = malloc(sizeof(float) * 3 * W * H);
+    assert_non_null(a);
+    assert_non_null(b);
+    syn_err e;
+    assert_int_equal(syn_paint(&s, 42, W, H, a, &e), 0);
+    assert_int_equal(syn_paint(&s, 42, W, H, b, &e), 0);
+    assert_memory_equal(a, b, sizeof(float) * 3 * W * H);
+    assert_int_equal(syn_paint(&s, 43, W, H, b, &e), 0);
+    assert_true(memcmp(a, b, sizeof(float) * 3 * W * H) != 0);
+    for (int i = 0; i < 3 * W * H; i++)
+        assert_true(a[i] >= 0 && a[i] <= 1);
+    free(a), free(b);
+
+    float *p, *q;
+    size_t n, m;
+    int ch;
+    assert_int_equal(syn_music(&s, 42, 16000, 2.0, &p, &n, &ch, &e), 0);
+    assert_int_equal(syn_music(&s, 42, 16000, 2.0, &q, &m, &ch, &e), 0);
+    assert_int_equal(n, 32000);
+    assert_int_equal(n, m);
+    assert_memory_equal(p, q, sizeof(float) * 2 * n);
+    float peak = 0;
+    for (size_t i = 0; i < 2 * n; i++)
+        peak = fmaxf(peak, fabsf(p[i]));
+    assert_true(fabsf(peak - 0.891f) < 0.01f); /* -1 dBFS */
+    free(q);
+    assert_int_equal(syn_music(&s, 41, 16000, 2.0, &q, &m, &ch, &e), 0);
+    assert_true(memcmp(p, q, sizeof(float) * 2 * n) != 0);
+    free(p), free(q);
+    assert_int_equal(syn_music(&s, 1, SR, 0, &p, &n, &ch, &e), -1);
+    assert_int_equal(syn_paint(&s, 1, 0, 10, a = NULL, &e), -1);
+}
+
+/* --- through the modalities ---------------------------------------------------- */
+
+static void semantic_mode_turns_a_picture_into_music_and_back_into_a_painting(void **state)
+{
+    (void)state;
+    const syn_modality *img = syn_modality_by_name("image"), *aud = syn_modality_by_name("audio");
+    assert_non_null(img);
+    assert_non_null(aud);
+    syn_limits lim;
+    syn_limits_default(&lim);
+    syn_opts o;
+    syn_opts_default(&o);
+    syn_err e;
+    assert_int_equal(syn_opts_set(&o, "mode", "semantic", &lim, &e), 0);
+    assert_int_equal(syn_opts_set(&o, "duration", "2", &lim, &e), 0);
+
+    /* a painting from neutral-ish axes via a sound: sound -> painting */
+    size_t n;
+    float *t = tone(880, 0.5, 1.0, &n);
+    syn_semantics s = sem_pcm(t, n, 1);
+    free(t);
+    syn_latent lat;
+    memset(&lat, 0, sizeof lat);
+    lat.sem = s;
+    lat.has_sem = 1;
+    assert_int_equal(syn_opts_set(&o, "width", "200", &lim, &e), 0);
+    assert_int_equal(syn_opts_set(&o, "height", "120", &lim, &e), 0);
+    syn_blob png;
+    assert_int_equal(img->encode(&lat, &o, &lim, &png, &e), 0);
+    assert_string_equal(png.mime, "image/png");
+    assert_true(strstr(png.map, "synesthd/1") == png.map);
+
+    /* the PNG decodes; its semantics say what a painting of a high tone
+     * should: light, and lit from above */
+    syn_decode_ctx ctx = {.opts = &o, .limits = &lim, .target = aud, .want_grid = 0,
+                          .want_sem = 1};
+    syn_latent back;
+    assert_int_equal(img->decode(png.data, png.len, &ctx, &back, &e), 0);
+    assert_int_equal(back.has_sem, 1);
+    assert_true(back.sem.hash == syn_hash_bytes(png.data, png.len));
+    assert_true(back.sem.v[SYN_AX_ELEVATION] > 0.5f);
+
+    /* picture -> music */
+    syn_blob wav;
+    assert_int_equal(aud->encode(&back, &o, &lim, &wav, &e), 0);
+    assert_string_equal(wav.mime, "audio/wav");
+    syn_latent heard;
+    ctx.target = NULL; /* understanding only */
+    assert_int_equal(aud->decode(wav.data, wav.len, &ctx, &heard, &e), 0);
+    assert_int_equal(heard.has_sem, 1);
+    assert_true(fabs(heard.map.duration - 2.0) < 0.01);
+    /* the spectral path still reads our music (a grid when asked) */
+    ctx.want_grid = 1;
+    syn_latent grid;
+    assert_int_equal(aud->decode(wav.data, wav.len, &ctx, &grid, &e), 0);
+    assert_true(grid.grid.rows > 0);
+
+    /* without semantics, semantic mode is a bug, not a user error */
+    syn_latent none;
+    memset(&none, 0, sizeof none);
+    syn_blob bad;
+    assert_int_equal(img->encode(&none, &o, &lim, &bad, &e), -1);
+    assert_int_equal(e.kind, SYN_E_INTERNAL);
+
+    syn_latent_free(&back), syn_latent_free(&heard), syn_latent_free(&grid);
+    syn_blob_free(&png), syn_blob_free(&wav);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(brighter_pictures_raise_brightness),
+        cmocka_unit_test(higher_light_raises_elevation),
+        cmocka_unit_test(redder_hues_raise_warmth),
+        cmocka_unit_test(dominant_hue_is_found_on_the_wheel),
+        cmocka_unit_test(sharper_shapes_raise_sharpness),
+        cmocka_unit_test(more_shapes_raise_density),
+        cmocka_unit_test(higher_tones_raise_brightness_and_elevation),
+        cmocka_unit_test(louder_tones_raise_energy),
+        cmocka_unit_test(faster_clicks_raise_energy_and_density),
+        cmocka_unit_test(major_triads_are_happier_than_minor),
+        cmocka_unit_test(pitch_class_maps_to_hue_by_fifths),
+        cmocka_unit_test(sound_features_reject_bad_arguments),
+        cmocka_unit_test(picture_brightness_ladder_raises_music_centroid),
+        cmocka_unit_test(pitch_ladder_raises_painting_lightness_and_height),
+        cmocka_unit_test(calm_versus_wild_raises_tempo_and_rms),
+        cmocka_unit_test(painting_and_music_are_deterministic),
+        cmocka_unit_test(semantic_mode_turns_a_picture_into_music_and_back_into_a_painting),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
