@@ -115,8 +115,8 @@ typedef struct shape {
     float vx[PAINT_MAX_VERTS], vy[PAINT_MAX_VERTS];
     float round;         /* rounding radius, px                         */
     float wobble, phase; /* blob: radius modulation and its noise offset */
-    col3 col;
-    float alpha, shadow;
+    col3 col, hi, lo;  /* fill, its lit centre (blobs), its outline */
+    float alpha, shadow, stroke;
 } shape;
 
 static float poly_sd(const shape *s, float px, float py)
@@ -223,8 +223,8 @@ int syn_paint(const syn_semantics *s, uint32_t seed, int w, int h, float *rgb, s
 
     float Lbg = 0.14f + 0.72f * B;                    /* OKLab L of the ground  */
     float slope = (E - 0.5f) * 0.36f;                 /* light from above or below */
-    float Cbg = (0.02f + 0.07f * En) * (0.5f + 0.5f * V);
-    float Csh = (0.05f + 0.17f * En) * (0.55f + 0.45f * V);
+    float Cbg = (0.03f + 0.08f * En) * (0.6f + 0.4f * V);
+    float Csh = (0.08f + 0.17f * En) * (0.6f + 0.4f * V);
     float contrast = 0.10f + 0.28f * En;
     float y0 = 0.14f + 0.72f * (1 - E); /* where the mass sits, 0 = top */
 
@@ -243,9 +243,11 @@ int syn_paint(const syn_semantics *s, uint32_t seed, int w, int h, float *rgb, s
             float nx = (float)x / side * 3.0f;
             float n = stb_perlin_fbm_noise3(nx, ny, zoff, 2.0f, 0.5f, 3);
             float *px = rgb + ((size_t)y * w + x) * 3;
-            px[0] = clampf(c.r + tex * n, 0, 1);
-            px[1] = clampf(c.g + tex * n * 0.9f, 0, 1);
-            px[2] = clampf(c.b + tex * n * 0.8f, 0, 1);
+            /* canvas grain, which also dithers the ramp's 8-bit steps */
+            float grain = ((float)(syn_rng_next(&st) >> 40) / 16777216.0f - 0.5f) * 0.02f;
+            px[0] = clampf(c.r + tex * n + grain, 0, 1);
+            px[1] = clampf(c.g + tex * n * 0.9f + grain, 0, 1);
+            px[2] = clampf(c.b + tex * n * 0.8f + grain, 0, 1);
         }
     }
 
@@ -266,17 +268,18 @@ int syn_paint(const syn_semantics *s, uint32_t seed, int w, int h, float *rgb, s
     }
 
     /* 3. The shapes, biggest first. */
-    int n = 3 + (int)lroundf(42 * powf(D, 1.6f));
+    int n = 4 + (int)lroundf(40 * powf(D, 1.5f));
     if (n > PAINT_MAX_SHAPES)
         n = PAINT_MAX_SHAPES;
     static const float offs[5] = {0, 0.06f, -0.06f, 0.11f, -0.10f}; /* analogous hues */
     float minside = (float)(w < h ? w : h);
+    float fx = (float)(0.3 + 0.4 * urand(&st)); /* the composition's focus */
     shape shapes[PAINT_MAX_SHAPES];
     for (int i = 0; i < n; i++) {
         shape *sh = &shapes[i];
         memset(sh, 0, sizeof *sh);
-        sh->r = minside * (float)(0.55 + 0.9 * urand(&st)) * 0.30f / sqrtf((float)n);
-        sh->cx = (float)(0.08 + 0.84 * urand(&st)) * w;
+        sh->r = minside * (float)(0.5 + urand(&st)) * 0.36f / sqrtf((float)n);
+        sh->cx = clampf(fx + (float)nrand(&st) * 0.26f, 0.05f, 0.95f) * w;
         sh->cy = clampf(y0 + (float)nrand(&st) * 0.16f, 0.04f, 0.96f) * h;
         float k = clampf(Sh + (float)(urand(&st) - 0.5) * 0.24f, 0, 1);
         make_outline(sh, k, &st);
@@ -287,7 +290,11 @@ int syn_paint(const syn_semantics *s, uint32_t seed, int w, int h, float *rgb, s
         float L = urand(&st) < 0.8 ? Lbg + dl : Lbg - 0.6f * dl;
         if (L > 0.97f)
             L = 0.97f - 0.3f * (L - 0.97f);
-        sh->col = oklch(L, Csh * (float)(0.7 + 0.5 * urand(&st)) * (accent ? 1.2f : 1), hue);
+        float C = Csh * (float)(0.7 + 0.5 * urand(&st)) * (accent ? 1.2f : 1);
+        sh->col = oklch(L, C, hue);
+        sh->hi = oklch(L + 0.14f, C * 0.7f, hue + 0.02f);
+        sh->lo = oklch(L - 0.25f, C, hue);
+        sh->stroke = Sh > 0.5f ? (Sh - 0.5f) * 1.6f : 0; /* kiki gets crisp outlines */
         sh->alpha = (0.5f + 0.45f * En) * (float)(0.8 + 0.2 * urand(&st));
         sh->shadow = 0.18f + 0.12f * (1 - B);
     }
@@ -314,8 +321,18 @@ int syn_paint(const syn_semantics *s, uint32_t seed, int w, int h, float *rgb, s
                     blend(px, shadow_col, sh->shadow * cs * cs);
                 float d = shape_sd(sh, x + 0.5f, y + 0.5f);
                 float cov = clampf(0.5f - d, 0, 1); /* one pixel of anti-aliasing */
-                if (cov > 0)
-                    blend(px, sh->col, sh->alpha * cov);
+                if (cov > 0) {
+                    col3 c = sh->col;
+                    if (sh->nv == 0) { /* blobs are lit orbs: lighter to the centre */
+                        float t = clampf(-d / sh->r, 0, 1) * 0.8f;
+                        c.r += (sh->hi.r - c.r) * t, c.g += (sh->hi.g - c.g) * t;
+                        c.b += (sh->hi.b - c.b) * t;
+                    }
+                    blend(px, c, sh->alpha * cov);
+                }
+                float sc = sh->stroke * clampf(1.3f - fabsf(d), 0, 1);
+                if (sc > 0)
+                    blend(px, sh->lo, sc);
             }
     }
     return 0;
