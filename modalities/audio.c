@@ -23,7 +23,8 @@
  *
  * Semantics: with ctx->want_sem the decoder measures the axes on the
  * samples (syn_sem_from_pcm) and hashes the input bytes into sem.hash;
- * without ctx->want_grid it skips the spectrogram.  The encoder follows
+ * when only they are wanted (want_sem, not want_grid) it skips the
+ * spectrogram (a caller asking for neither gets it).  The encoder follows
  * opts->mode: "spectral" synthesises the grid; "semantic" plays syn_music
  * (8 s unless duration was given); "speech" speaks the text, or a
  * description of the latent, with syn_speak (speech.c).  Every output
@@ -472,7 +473,7 @@ static int aud_decode(const uint8_t *p, size_t n, const syn_decode_ctx *ctx, syn
         out->sem.hash = syn_hash_bytes(p, n);
         out->has_sem = 1;
     }
-    if (!ctx->want_grid) { /* semantic or speech output: no spectrogram */
+    if (ctx->want_sem && !ctx->want_grid) { /* semantics only: no spectrogram */
         free(pcm);
         map.duration = (double)frames / info.samplerate;
         syn_map_apply_opts(&map, opts);

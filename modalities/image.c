@@ -19,8 +19,9 @@
  *
  * When the semantic axes are wanted (ctx->want_sem), they are measured on
  * the decoded colours (alpha over black, shrunk to SEM_SHRINK_SIDE) by
- * syn_sem_from_rgb, and seeded by a hash of the input bytes; when the grid
- * is not wanted (ctx->want_grid == 0), no grid is made.  Understanding
+ * syn_sem_from_rgb, and seeded by a hash of the input bytes; when they
+ * alone are wanted (want_sem and not want_grid), no grid is made (a caller
+ * asking for neither gets the grid, as before semantics).  Understanding
  * alone (ctx->target == NULL) uses the band grid, the smaller one.
  *
  * Encoding writes an 8-bit PNG with libpng: a mono grid through a colour
@@ -501,7 +502,7 @@ static int img_decode(const uint8_t *p, size_t n, const syn_decode_ctx *ctx, syn
         out->sem.hash = syn_hash_bytes(p, n);
         out->has_sem = 1;
     }
-    if (!ctx->want_grid) { /* semantic or speech output: no grid to make */
+    if (ctx->want_sem && !ctx->want_grid) { /* semantics only: no grid to make */
         stbi_image_free(rgba);
         out->map = map;
         out->has_map = has_map;
