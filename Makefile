@@ -11,7 +11,7 @@
 BUILD_PKGS := build-essential pkg-config libmicrohttpd-dev libjansson-dev \
               libsndfile1-dev libfftw3-dev libpng-dev libcmocka-dev libstb-dev \
               libespeak-ng-dev fonts-dejavu-core fonts-wqy-microhei
-TEST_PKGS  := curl sox python3-numpy python3-skimage alsa-utils
+TEST_PKGS  := curl sox python3-numpy python3-skimage alsa-utils chromium nodejs
 BENCH_PKGS := hyperfine wrk nginx-light sox
 
 PKGCONF_LIBS := libmicrohttpd jansson sndfile fftw3f libpng zlib espeak-ng cmocka
@@ -48,7 +48,7 @@ UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 BIN := $(BUILD)/synesthd
 
-.PHONY: all run test unit bench deps deps-test deps-bench clean fmt
+.PHONY: all run test unit bench deps deps-test deps-npm deps-bench clean fmt
 all: $(BIN)
 
 $(BUILD)/%.o: %.c $(wildcard include/syn/*.h) Makefile
@@ -96,6 +96,15 @@ deps:
 	$(call need_pkgs,$(BUILD_PKGS))
 deps-test: deps
 	$(call need_pkgs,$(TEST_PKGS))
+	@command -v npm >/dev/null || $(MAKE) --no-print-directory deps-npm
+	@# playwright-core for tests/browser, pinned by package-lock.json; it drives
+	@# /usr/bin/chromium and never downloads a browser.
+	@if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then \
+	  echo "make deps-test: npm ci (playwright-core)"; npm ci --no-audit --no-fund --loglevel=error || exit 1; \
+	fi
+# Debian's npm, only where nodejs did not bring its own (nodesource's does).
+deps-npm:
+	$(call need_pkgs,npm)
 deps-bench: deps-test
 	$(call need_pkgs,$(BENCH_PKGS))
 
