@@ -747,7 +747,7 @@ static float *draw_line(const char *text, size_t n, int cap, int *w, syn_err *e)
         const txt_font *f = &txt_fonts[gl[i].font];
         float sc = stbtt_ScaleForPixelHeight(&f->info, px);
         float x = TXT_MARGIN + gl[i].x;
-        int base = (int)lroundf(top + f->ascent * px);
+        int base = (int)lroundf(top + txt_fonts[0].ascent * px); /* one baseline: Latin's */
         float fx = x - floorf(x);
         int x0, y0, x1, y1;
         stbtt_GetGlyphBitmapBoxSubpixel(&f->info, gl[i].index, sc, sc, fx, 0, &x0, &y0, &x1, &y1);
