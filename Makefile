@@ -55,6 +55,9 @@ $(BUILD)/%.o: %.c $(wildcard include/syn/*.h) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
+# the lexicon is compiled into text.c
+$(BUILD)/modalities/text.o: modalities/lexicon.def
+
 $(BUILD)/libsyn.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
