@@ -319,7 +319,8 @@ def check_ladders(srv):
     light, elev = [], []
     for hz in tones:
         wav = os.path.join(T, "tone%d.wav" % hz)
-        C.sox("-n", "-r", "22050", "-c", "1", "-b", "16", wav, "synth", "2", "sine", hz,
+        # -D: no dither, so the tone (and the painting it seeds) is the same every run
+        C.sox("-D", "-n", "-r", "22050", "-c", "1", "-b", "16", wav, "synth", "2", "sine", hz,
               "vol", "0.5")
         with open(wav, "rb") as f:
             png = srv.post_ok("/v1/generate/image?mode=semantic&seed=1", f.read(), "audio/wav")
