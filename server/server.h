@@ -226,7 +226,8 @@ int  srv_route_is_input(const srv_route *r, const char *name);
 #define SRV_MAX_INPUTS 8 /* parts of one request: image, audio, text, a, b */
 typedef struct srv_inputs {
     syn_part part[SRV_MAX_INPUTS];
-    const char *name[SRV_MAX_INPUTS]; /* form part or JSON key ("" for a raw body) */
+    const char *name[SRV_MAX_INPUTS]; /* part or JSON key name ("" for a raw body);
+                                         borrowed from the request or static */
     uint8_t *owned[SRV_MAX_INPUTS];   /* base64-decoded or JSON text bytes, freed */
     int n;
 } srv_inputs;
