@@ -271,7 +271,7 @@ desc="$(jget 'd["text"]' "$BODY" 2>/dev/null)"
 req POST "$BASE/v1/generate/audio?mode=speech&voice=en" --data-binary @"$CAMERA" -H 'Content-Type: image/png'
 cp "$BODY" "$TMPD/camera_speech.wav"
 s_img=$STATUS
-req POST "$BASE/v1/generate/audio?mode=speech&voice=en" -F text="$desc"
+req POST "$BASE/v1/generate/audio?mode=speech&voice=en" --form-string text="$desc"
 cp "$BODY" "$TMPD/desc_speech.wav"
 d_img="$(sox --i -D "$TMPD/camera_speech.wav" 2>/dev/null)"
 d_txt="$(sox --i -D "$TMPD/desc_speech.wav" 2>/dev/null)"
