@@ -6,6 +6,7 @@
  * that --help and GET /v1 can show it.  Accepts sizes with a k/M/G suffix
  * (powers of 1024).  A bad value is a syn_err with SYN_E_BADREQ; the serve
  * command line turns it into a message and exit status 2. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -173,8 +174,10 @@ int srv_config_finish(srv_config *c, syn_err *e)
         return syn_fail(e, SYN_E_BADREQ, "raise --max-sample-rate or lower --min-sample-rate",
                         "min-sample-rate %d is above max-sample-rate %d", l->min_sample_rate,
                         l->max_sample_rate);
-    if ((double)l->max_side * l->max_side < 1 || l->max_pixels < 1)
-        return syn_fail(e, SYN_E_BADREQ, "", "image limits must be positive");
+    unsigned char addr[16]; /* room for an IPv6 address */
+    if (inet_pton(AF_INET, c->bind, addr) != 1 && inet_pton(AF_INET6, c->bind, addr) != 1)
+        return syn_fail(e, SYN_E_BADREQ, "give a numeric address such as 127.0.0.1, 0.0.0.0 or ::1",
+                        "--bind: '%.60s' is not an IP address", c->bind);
     return 0;
 }
 

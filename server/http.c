@@ -571,7 +571,10 @@ int srv_http_shutdown(int grace_sec)
             break;
         nanosleep(&nap, NULL);
     }
-    int left = atomic_load(&jobs_);
+    int left = atomic_load(&jobs_), open = atomic_load(&active_);
+    if (open > 0)
+        fprintf(stderr, "synesthd: %d requests still open after %d s (%d conversions)\n", open,
+                grace_sec, left);
     if (left > 0)
         return left; /* MHD_stop_daemon would panic on a suspended connection */
     MHD_stop_daemon(daemon_);
