@@ -7,8 +7,8 @@
  *     and option fields,
  *   application/json {"image": "<base64>", "<option>": value, ...}.
  * Options come from the query string first, then from form fields or JSON
- * keys (which win), all through syn_opts_set().  The bytes must look like
- * the modality they claim (magic bytes), else 415.  Runs on a worker thread
+ * keys (which win), all through syn_opts_set().  Bytes whose magic says
+ * another modality than the one they claim are refused with 415.  Runs on a worker thread
  * (SRV_R_JOB): only re-entrant calls here.  The reply owns the output blob
  * and frees it with syn_blob_free() once libmicrohttpd has sent it. */
 #include <stdio.h>
@@ -233,15 +233,15 @@ static const syn_modality *check_input(const input *in, syn_err *e)
                      modality_list(names, sizeof names));
         return sniffed;
     }
-    if (in->claimed->sniff && !in->claimed->sniff(in->p, in->n)) {
-        if (sniffed)
-            syn_fail(e, SYN_E_UNSUPPORTED, "fix the Content-Type or the part name",
-                     "the input was sent as %s but its bytes look like %s", in->claimed->name,
-                     sniffed->name);
-        else
-            syn_fail(e, SYN_E_UNSUPPORTED, "send a PNG/JPEG picture or a WAV/FLAC/OGG sound",
-                     "the input was sent as %s but its bytes are not a format this server reads",
-                     in->claimed->name);
+    /* Bytes that look like another modality are a wrong type (415).  Bytes
+     * that look like nothing are left to the claimed decoder, which tells a
+     * damaged file of its type (422, e.g. a PNG with a broken signature)
+     * from an unknown format (415). */
+    if (in->claimed->sniff && !in->claimed->sniff(in->p, in->n) && sniffed &&
+        sniffed != in->claimed) {
+        syn_fail(e, SYN_E_UNSUPPORTED, "fix the Content-Type or the part name",
+                 "the input was sent as %s but its bytes look like %s", in->claimed->name,
+                 sniffed->name);
         return NULL;
     }
     return in->claimed;
