@@ -48,19 +48,17 @@ static int set_option(syn_opts *o, const char *name, const char *value, const sy
     for (int i = 0; i < SYN_OPT_COUNT; i++)
         if (strcmp(syn_optdefs[i].name, name) == 0)
             return -1; /* a known option with a bad value: keep libsyn's hint */
-    char names[512];
-    size_t used = 0;
-    names[0] = 0;
-    for (int i = 0; i < SYN_OPT_COUNT; i++) {
-        int w = snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "",
+    e->kind = SYN_E_BADREQ;
+    snprintf(e->message, sizeof e->message, "unknown option '%.60s'", name);
+    /* the hint lists every option name (about 130 bytes, well inside hint[]) */
+    size_t used = (size_t)snprintf(e->hint, sizeof e->hint, "valid options:");
+    for (int i = 0; i < SYN_OPT_COUNT && used < sizeof e->hint; i++) {
+        int w = snprintf(e->hint + used, sizeof e->hint - used, "%s %s", i ? "," : "",
                          syn_optdefs[i].name);
-        if (w < 0 || (size_t)w >= sizeof names - used)
+        if (w < 0)
             break;
         used += (size_t)w;
     }
-    e->kind = SYN_E_BADREQ;
-    snprintf(e->message, sizeof e->message, "unknown option '%.60s'", name);
-    snprintf(e->hint, sizeof e->hint, "valid options: %s", names);
     return -1;
 }
 
