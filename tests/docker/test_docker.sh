@@ -42,8 +42,13 @@ API_PID=""
 # --- teardown ---------------------------------------------------------------
 # Runs before lib.sh's own cleanup (which removes $TMPD and sets the status).
 docker_cleanup() {
-    local rc=$? ids
+    local rc=$? ids p
     trap - EXIT
+    # Background clients of this suite first (not the API service: compose
+    # down below still needs it).
+    for p in $(jobs -p); do
+        [ "$p" = "$API_PID" ] || kill -TERM "$p" 2>/dev/null
+    done
     if command -v podman >/dev/null 2>&1; then
         if [ -n "$API_PID" ] && command -v docker-compose >/dev/null 2>&1; then
             DOCKER_HOST="unix://$API_SOCK" timeout 60 docker-compose -p "$RUN_ID-scale" \
@@ -346,7 +351,7 @@ port="$(free_port)"
 export PUBLISH_PORT="$port"
 SCALE=(timeout 180 docker-compose -p "$RUN_ID-scale" -f "$ROOT/docker/compose.scale.yaml")
 LB="http://127.0.0.1:$port"
-if "${SCALE[@]}" up -d --no-build --scale synesthd=2 >"$TMPD/scale.log" 2>&1 &&
+if "${SCALE[@]}" up -d --build --scale synesthd=2 >"$TMPD/scale.log" 2>&1 &&
     wait_http "$LB/healthz" 30; then
     ok "compose.scale.yaml comes up: nginx answers on 127.0.0.1:$port"
     mapfile -t reps < <(podman ps -q --filter "label=com.docker.compose.project=$RUN_ID-scale" \
