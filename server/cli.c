@@ -36,8 +36,7 @@ static int read_all(FILE *f, size_t cap, uint8_t **out, size_t *len, syn_err *e)
 {
     size_t n = 0, bcap = 65536; /* 64 KiB first, doubling */
     uint8_t *p = malloc(bcap);
-    if (!p)
-        return syn_fail(e, SYN_E_NOMEM, "", "out of memory");
+    if (!p) return syn_fail(e, SYN_E_NOMEM, "", "out of memory");
     for (;;) {
         if (n == bcap) {
             if (bcap > cap) {
@@ -55,8 +54,7 @@ static int read_all(FILE *f, size_t cap, uint8_t **out, size_t *len, syn_err *e)
         }
         size_t got = fread(p + n, 1, bcap - n, f);
         n += got;
-        if (got == 0)
-            break;
+        if (got == 0) break;
     }
     if (ferror(f)) {
         free(p);
@@ -82,8 +80,7 @@ static int write_all(const char *path, const syn_blob *b, syn_err *e)
     int bad = fwrite(b->data, 1, b->len, f) != b->len;
     bad |= to_stdout ? fflush(f) != 0 : fclose(f) != 0;
     if (bad) {
-        if (!to_stdout)
-            remove(path);
+        if (!to_stdout) remove(path);
         return syn_fail(e, SYN_E_INTERNAL, "check the disk", "cannot write %.200s", path);
     }
     return 0;
@@ -95,30 +92,26 @@ int srv_cli_convert(int argc, char **argv, srv_config *cfg)
     syn_opts o;
     syn_err e = {0};
     syn_opts_default(&o);
-    if (srv_config_init(cfg, &e) < 0)
-        return report(&e), 2;
+    if (srv_config_init(cfg, &e) < 0) return report(&e), 2;
     /* Options are range-checked against the limits: read every limit flag
      * first, then the options. */
     for (int pass = 0; pass < 2; pass++) {
         for (int i = 1; i < argc; i++) {
             const char *a = argv[i];
             if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
-                if (++i >= argc)
-                    return usage("-o needs a file name");
+                if (++i >= argc) return usage("-o needs a file name");
                 output = argv[i];
                 continue;
             }
             if (strncmp(a, "--", 2) != 0 || a[2] == 0) {
-                if (pass == 0 && input)
-                    return usage("only one INPUT");
+                if (pass == 0 && input) return usage("only one INPUT");
                 input = a;
                 continue;
             }
             char name[64];
             const char *eq = strchr(a + 2, '='), *value;
             size_t nl = eq ? (size_t)(eq - (a + 2)) : strlen(a + 2);
-            if (nl >= sizeof name)
-                nl = sizeof name - 1;
+            if (nl >= sizeof name) nl = sizeof name - 1;
             memcpy(name, a + 2, nl);
             name[nl] = 0;
             if (eq)
@@ -131,38 +124,29 @@ int srv_cli_convert(int argc, char **argv, srv_config *cfg)
             }
             if (pass == 0) {
                 int r = srv_config_set(cfg, name, value, &e);
-                if (r < 0)
-                    return report(&e), 2;
+                if (r < 0) return report(&e), 2;
                 continue;
             }
-            if (srv_config_set(cfg, name, value, &e) == 1)
-                continue;
-            if (strcmp(name, "format") == 0)
-                format = value;
-            if (syn_opts_set(&o, name, value, &cfg->limits, &e) < 0)
-                return report(&e);
+            if (srv_config_set(cfg, name, value, &e) == 1) continue;
+            if (strcmp(name, "format") == 0) format = value;
+            if (syn_opts_set(&o, name, value, &cfg->limits, &e) < 0) return report(&e);
         }
-        if (pass == 0 && srv_config_finish(cfg, &e) < 0)
-            return report(&e), 2;
+        if (pass == 0 && srv_config_finish(cfg, &e) < 0) return report(&e), 2;
     }
-    if (!input)
-        return usage("missing INPUT");
-    if (!output)
-        return usage("missing -o OUTPUT");
+    if (!input) return usage("missing INPUT");
+    if (!output) return usage("missing -o OUTPUT");
 
     const char *slash = strrchr(output, '/');
     const char *dot = strrchr(slash ? slash : output, '.');
     const char *ext = dot ? dot + 1 : "";
     const syn_modality *target = *ext ? syn_modality_for_format(ext) : NULL;
-    if (!target && format)
-        target = syn_modality_for_format(format);
+    if (!target && format) target = syn_modality_for_format(format);
     if (!target) {
         syn_fail(&e, SYN_E_BADREQ, "name the output .png, .wav, .flac or .ogg, or give --format",
                  "cannot tell the target from '%.200s'", output);
         return report(&e);
     }
-    if (!format && syn_opts_set(&o, "format", ext, &cfg->limits, &e) < 0)
-        return report(&e);
+    if (!format && syn_opts_set(&o, "format", ext, &cfg->limits, &e) < 0) return report(&e);
 
     uint8_t *p = NULL;
     size_t n = 0;
@@ -173,10 +157,8 @@ int srv_cli_convert(int argc, char **argv, srv_config *cfg)
         return report(&e);
     }
     int rc = read_all(f, cfg->limits.max_body_bytes, &p, &n, &e);
-    if (f != stdin)
-        fclose(f);
-    if (rc < 0)
-        return report(&e);
+    if (f != stdin) fclose(f);
+    if (rc < 0) return report(&e);
     if (n == 0) {
         free(p);
         syn_fail(&e, SYN_E_EMPTY, "give a picture or a sound", "the input is empty");
@@ -185,8 +167,7 @@ int srv_cli_convert(int argc, char **argv, srv_config *cfg)
     syn_blob blob = {0};
     rc = syn_convert(NULL, p, n, target, &o, &cfg->limits, &blob, &e);
     free(p);
-    if (rc < 0)
-        return report(&e);
+    if (rc < 0) return report(&e);
     rc = write_all(output, &blob, &e);
     syn_blob_free(&blob);
     return rc < 0 ? report(&e) : 0;

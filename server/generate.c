@@ -23,8 +23,8 @@ typedef struct input {
     const syn_modality *claimed; /* by Content-Type or part name; NULL: sniff  */
     const uint8_t *p;
     size_t n;
-    uint8_t *owned;              /* base64-decoded bytes to free             */
-    const char *what;            /* for messages: "the request body", ...    */
+    uint8_t *owned;   /* base64-decoded bytes to free             */
+    const char *what; /* for messages: "the request body", ...    */
 } input;
 
 static const char *modality_list(char *buf, size_t n)
@@ -33,8 +33,7 @@ static const char *modality_list(char *buf, size_t n)
     buf[0] = 0;
     for (const syn_modality *const *m = syn_modalities(); *m; m++) {
         int w = snprintf(buf + used, n - used, "%s%s", used ? ", " : "", (*m)->name);
-        if (w < 0 || (size_t)w >= n - used)
-            break;
+        if (w < 0 || (size_t)w >= n - used) break;
         used += (size_t)w;
     }
     return buf;
@@ -43,8 +42,7 @@ static const char *modality_list(char *buf, size_t n)
 static int set_option(syn_opts *o, const char *name, const char *value, const syn_limits *lim,
                       syn_err *e)
 {
-    if (syn_opts_set(o, name, value, lim, e) == 0)
-        return 0;
+    if (syn_opts_set(o, name, value, lim, e) == 0) return 0;
     for (int i = 0; i < SYN_OPT_COUNT; i++)
         if (strcmp(syn_optdefs[i].name, name) == 0)
             return -1; /* a known option with a bad value: keep libsyn's hint */
@@ -55,8 +53,7 @@ static int set_option(syn_opts *o, const char *name, const char *value, const sy
     for (int i = 0; i < SYN_OPT_COUNT && used < sizeof e->hint; i++) {
         int w = snprintf(e->hint + used, sizeof e->hint - used, "%s %s", i ? "," : "",
                          syn_optdefs[i].name);
-        if (w < 0)
-            break;
+        if (w < 0) break;
         used += (size_t)w;
     }
     return -1;
@@ -77,15 +74,13 @@ static int b64_value(int c)
 static int b64_decode(const char *s, size_t n, uint8_t **out, size_t *len)
 {
     uint8_t *p = malloc(n / 4 * 3 + 3);
-    if (!p)
-        return -1;
+    if (!p) return -1;
     size_t o = 0;
     unsigned acc = 0;
     int bits = 0;
     for (size_t i = 0; i < n; i++) {
         int c = (unsigned char)s[i];
-        if (c == '=' || c == ' ' || c == '\n' || c == '\r' || c == '\t')
-            continue;
+        if (c == '=' || c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
         int v = b64_value(c);
         if (v < 0) {
             free(p);
@@ -122,7 +117,8 @@ static int from_json(srv_request *rq, syn_opts *o, input *in, syn_err *e)
     }
     /* The parameter table: modality names take base64 strings; option names
      * take strings, numbers or booleans; nothing else is allowed. */
-    json_object_foreach(root, key, v) {
+    json_object_foreach(root, key, v)
+    {
         const syn_modality *m = syn_modality_by_name(key);
         if (m) {
             if (!json_is_string(v)) {
@@ -170,8 +166,7 @@ static int from_json(srv_request *rq, syn_opts *o, input *in, syn_err *e)
                      "JSON key '%.40s' has an unusable type", key);
             goto out;
         }
-        if (set_option(o, key, val, &rq->cfg->limits, e) < 0)
-            goto out;
+        if (set_option(o, key, val, &rq->cfg->limits, e) < 0) goto out;
     }
     rc = 0;
 out:
@@ -285,8 +280,7 @@ static void map_headers(srv_reply *rp, const char *map)
                 up = 0;
             }
             name[k] = 0;
-            if (ok)
-                srv_reply_header(rp, name, "%.*s", (int)(tl - (size_t)(eq + 1 - s)), eq + 1);
+            if (ok) srv_reply_header(rp, name, "%.*s", (int)(tl - (size_t)(eq + 1 - s)), eq + 1);
         }
         s += tl;
     }
@@ -306,8 +300,7 @@ void srv_generate_handler(srv_request *rq, srv_reply *rp, const char *target)
         return;
     }
     for (size_t i = 0; i < rq->nargs; i++)
-        if (set_option(&o, rq->args[i].name, rq->args[i].value, lim, &e) < 0)
-            goto fail;
+        if (set_option(&o, rq->args[i].name, rq->args[i].value, lim, &e) < 0) goto fail;
     int rc;
     if (rq->multipart)
         rc = from_multipart(rq, &o, &in, &e);
@@ -315,13 +308,10 @@ void srv_generate_handler(srv_request *rq, srv_reply *rp, const char *target)
         rc = from_json(rq, &o, &in, &e);
     else
         rc = from_raw(rq, &in);
-    if (rc < 0)
-        goto fail;
+    if (rc < 0) goto fail;
     const syn_modality *m = check_input(&in, &e);
-    if (!m)
-        goto fail;
-    if (syn_convert(m, in.p, in.n, out, &o, lim, &blob, &e) < 0)
-        goto fail;
+    if (!m) goto fail;
+    if (syn_convert(m, in.p, in.n, out, &o, lim, &blob, &e) < 0) goto fail;
     free(in.owned);
     syn_blob *keep = malloc(sizeof *keep);
     if (!keep) {
@@ -336,8 +326,7 @@ void srv_generate_handler(srv_request *rq, srv_reply *rp, const char *target)
     rp->free_fn = blob_release;
     rp->free_cls = keep;
     srv_reply_header(rp, "Content-Disposition", "inline; filename=\"synesthd.%s\"", keep->ext);
-    if (keep->map[0])
-        map_headers(rp, keep->map);
+    if (keep->map[0]) map_headers(rp, keep->map);
     return;
 fail:
     free(in.owned);

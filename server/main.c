@@ -51,8 +51,8 @@ int main(int argc, char **argv)
         return 1;
     }
     int v6 = strchr(cfg.bind, ':') != NULL;
-    fprintf(stderr, "synesthd %s: listening on http://%s%s%s:%d\n", SYNESTHD_VERSION,
-            v6 ? "[" : "", cfg.bind, v6 ? "]" : "", srv_http_port());
+    fprintf(stderr, "synesthd %s: listening on http://%s%s%s:%d\n", SYNESTHD_VERSION, v6 ? "[" : "",
+            cfg.bind, v6 ? "]" : "", srv_http_port());
 
     int sig = 0;
     while (sigwait(&set, &sig) != 0)
