@@ -24,6 +24,9 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -362,9 +365,16 @@ static enum MHD_Result body_call(conn_req *q, const char *data, size_t n)
     return MHD_YES;
 }
 
+#define JOB_NICE 10
+
 static void *job_main(void *arg)
 {
     conn_req *q = arg;
+    /* Conversions run at nice +10: on a busy machine the scheduler then
+     * gives the HTTP threads ~10x their weight, so /healthz and small
+     * requests keep answering in milliseconds while every core converts
+     * (Linux applies setpriority to one thread when given its tid). */
+    setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), JOB_NICE);
     q->rq.route->handler(&q->rq, &q->rp, q->rq.route->arg);
     atomic_fetch_sub(&jobs_, 1);
     atomic_store(&q->state, ST_DONE);
@@ -477,8 +487,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     char path[256]; /* the log keeps a long URL's first 255 bytes */
     clean(path, sizeof path, q->rq.path);
     /* status 0: the client went away before an answer was queued */
-    fprintf(stderr, "%s %s %d %zu %.2fms\n", q->rq.method, path, q->status, q->bytes_out,
-            sec * 1e3);
+    srv_log_access("%s %s %d %zu %.2fms\n", q->rq.method, path, q->status, q->bytes_out,
+                   sec * 1e3);
     srv_metrics_request(q->route_idx, q->status, sec, q->bytes_in, q->bytes_out);
     atomic_fetch_sub(&active_, 1);
     req_release(q);

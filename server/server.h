@@ -134,6 +134,11 @@ struct srv_reply {
     size_t nhdrs;
 };
 
+/* log.c -- the access log, one line per request, written in batches */
+#define LOG_FLUSH_MS 50 /* the longest a line waits; main.c flushes this often */
+void srv_log_access(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void srv_log_flush(void);
+
 /* Start the daemon on cfg (bind, port, threads, limits).  0 or -1 + *e. */
 int srv_http_start(const srv_config *cfg, syn_err *e);
 int srv_http_port(void); /* the real bound port                    */
