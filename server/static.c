@@ -26,39 +26,27 @@ static const char *asset_name(const char *path)
 /* A flat, known-typed name: "/x.js" yes, "/../x", "/a/b.js", "/.env" no. */
 static int safe_name(const char *path)
 {
-    if (path[0] != '/' || path[1] == '.' || path[1] == 0)
-        return 0;
-    if (strchr(path + 1, '/') || strchr(path, '\\'))
-        return 0;
+    if (path[0] != '/' || path[1] == '.' || path[1] == 0) return 0;
+    if (strchr(path + 1, '/') || strchr(path, '\\')) return 0;
     return srv_mime_for_name(path) != NULL;
 }
 
 static const srv_asset *embedded(const char *path)
 {
     for (const srv_asset *a = srv_assets; a->path; a++)
-        if (strcmp(a->path, path) == 0)
-            return a;
+        if (strcmp(a->path, path) == 0) return a;
     return NULL;
 }
 
 int srv_static_exists(const char *path, const srv_config *cfg)
 {
     path = asset_name(path);
-    if (!safe_name(path))
-        return 0;
-    if (!cfg->static_dir[0])
-        return embedded(path) != NULL;
+    if (!safe_name(path)) return 0;
+    if (!cfg->static_dir[0]) return embedded(path) != NULL;
     char file[1024];
     struct stat st;
     snprintf(file, sizeof file, "%s%s", cfg->static_dir, path);
     return stat(file, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-const char *srv_mime_for_ext(const char *ext)
-{
-    char name[32];
-    snprintf(name, sizeof name, ".%s", ext);
-    return srv_mime_for_name(name);
 }
 
 /* Read a file whole into *out (malloc'd, caller frees).  0 or -1. */
@@ -66,8 +54,7 @@ static int read_file(const char *file, uint8_t **out, size_t *len)
 {
     FILE *f = fopen(file, "rb");
     struct stat st;
-    if (!f)
-        return -1;
+    if (!f) return -1;
     if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > STATIC_MAX_FILE) {
         fclose(f);
         return -1;
@@ -79,8 +66,7 @@ static int read_file(const char *file, uint8_t **out, size_t *len)
         p = NULL;
     }
     fclose(f);
-    if (!p)
-        return -1;
+    if (!p) return -1;
     *out = p;
     *len = n;
     return 0;
