@@ -11,7 +11,9 @@
 BUILD_PKGS := build-essential pkg-config libmicrohttpd-dev libjansson-dev \
               libsndfile1-dev libfftw3-dev libpng-dev libcmocka-dev libstb-dev \
               libespeak-ng-dev fonts-dejavu-core fonts-wqy-microhei
-TEST_PKGS  := curl sox python3-numpy python3-skimage alsa-utils chromium nodejs
+TEST_PKGS  := curl sox python3-numpy python3-skimage alsa-utils sound-theme-freedesktop \
+              podman buildah fuse-overlayfs slirp4netns uidmap debootstrap crun runc \
+              netavark aardvark-dns podman-compose docker-compose chromium nodejs
 BENCH_PKGS := hyperfine wrk nginx-light sox
 
 PKGCONF_LIBS := libmicrohttpd jansson sndfile fftw3f libpng zlib espeak-ng cmocka
@@ -54,6 +56,9 @@ all: $(BIN)
 $(BUILD)/%.o: %.c $(wildcard include/syn/*.h) Makefile
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
+
+# the lexicon is compiled into text.c
+$(BUILD)/modalities/text.o: modalities/lexicon.def
 
 $(BUILD)/libsyn.a: $(LIB_OBJ)
 	@rm -f $@

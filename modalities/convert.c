@@ -186,7 +186,8 @@ int syn_convert_parts(const syn_part *parts, int n, const syn_modality *out, con
         return syn_fail(e, SYN_E_BADREQ, "use /v1/generate/audio for speech",
                         "mode=speech makes sound, not %s", out->name);
     int is_text = !strcmp(out->name, "text");
-    int want_grid = !strcmp(mode, "spectral") || is_text;
+    /* speech of a picture or sound says its description, which reads the grid */
+    int want_grid = !strcmp(mode, "spectral") || !strcmp(mode, "speech") || is_text;
     int want_sem = strcmp(mode, "spectral") != 0 || is_text;
 
     syn_latent lat;

@@ -14,7 +14,8 @@
 
 #define SYN_MODALITY_LIST                                                                          \
     SYN_MODALITY(image)                                                                            \
-    SYN_MODALITY(audio)
+    SYN_MODALITY(audio)                                                                            \
+    SYN_MODALITY(text)
 
 #define SYN_MODALITY(n) extern const syn_modality syn_##n##_modality;
 SYN_MODALITY_LIST
@@ -110,7 +111,8 @@ const char *syn_format_mime(const char *format)
     static const struct {
         const char *format, *mime;
     } mimes[] = {{"png", "image/png"},   {"wav", "audio/wav"}, {"wav-float", "audio/wav"},
-                 {"flac", "audio/flac"}, {"ogg", "audio/ogg"}, {"json", "application/json"}};
+                 {"flac", "audio/flac"}, {"ogg", "audio/ogg"}, {"json", "application/json"},
+                 {"txt", "text/plain; charset=utf-8"}};
     for (size_t i = 0; format && i < sizeof mimes / sizeof mimes[0]; i++)
         if (!strcasecmp(mimes[i].format, format))
             return mimes[i].mime;

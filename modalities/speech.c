@@ -10,13 +10,14 @@
  * callback, its phoneme tables) and is not re-entrant, so it is set up once
  * in syn_speech_init() (at start-up, from syn_modalities_init) and every
  * synthesis runs under one global mutex.  Measured on the 2-core dev box
- * (warm page cache): espeak_Initialize takes 2 ms; one call holds the lock
- * for 9-17 ms for 25 English words (4.9 s of speech, voice switch included)
- * and 8-10 ms for 13 Chinese characters (2.8 s), 1 ms for one word.  That is
- * 2-3 ms per second of speech, under the WAV encoding that follows, so one
- * lock serialises little and a worker thread is not worth it.  (Cold cache,
- * first run after boot: 290 ms to initialise and 1.9 s for the first voice,
- * which is why init also loads the English voice.)
+ * (warm page cache): espeak_Initialize with the English voice takes 2-5 ms;
+ * one call holds the lock for 8-9 ms for 25 English words (7.9 s of speech,
+ * a switch of voice included), 6-8 ms for 13 Chinese characters (4.8 s),
+ * under 1 ms for one word: about 1 ms per second of speech, less than the
+ * WAV encoding that follows, so one lock serialises little and a worker
+ * thread is not worth it.  (Cold cache, first run after boot: 290 ms to
+ * initialise and 1.9 s for the first voice, which is why init loads the
+ * English voice.)
  * espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS) makes espeak_Synth call our
  * callback with 16-bit mono samples at espeak's own rate (22050 Hz) and
  * return when the text is spoken; the callback appends them to a growable
@@ -45,14 +46,16 @@ typedef struct pcm_buf {
     int failed;         /* 1: out of memory; 2: over the length limit         */
 } pcm_buf;
 
+/* The buffer of the synthesis running now: set and cleared under the lock.
+ * (The events espeak passes with each chunk do not always carry the
+ * user_data of espeak_Synth: a chunk whose list holds only the terminator
+ * comes without it, and its samples would be lost.) */
+static pcm_buf *current;
+
 static int on_samples(short *wav, int n, espeak_EVENT *ev)
 {
-    pcm_buf *b = NULL;
-    for (; ev && ev->type != espeakEVENT_LIST_TERMINATED; ev++)
-        if (ev->user_data) {
-            b = ev->user_data;
-            break;
-        }
+    (void)ev;
+    pcm_buf *b = current;
     if (!b || !wav || n <= 0)
         return 0;
     if (b->n + (size_t)n > b->max) {
@@ -191,7 +194,9 @@ int syn_speak(const char *text, const char *voice, int sample_rate, float **pcm,
         syn_fail(e, SYN_E_INTERNAL, "install espeak-ng-data", "espeak-ng has no '%s' voice", name);
         goto unlock;
     }
-    espeak_ERROR er = espeak_Synth(text, n + 1, 0, POS_CHARACTER, 0, espeakCHARS_UTF8, NULL, &b);
+    current = &b;
+    espeak_ERROR er = espeak_Synth(text, n + 1, 0, POS_CHARACTER, 0, espeakCHARS_UTF8, NULL, NULL);
+    current = NULL;
     if (b.failed == 1)
         syn_fail(e, SYN_E_NOMEM, "", "out of memory while speaking");
     else if (b.failed == 2)

@@ -6,6 +6,7 @@
  * that --help and GET /v1 can show it.  Accepts sizes with a k/M/G suffix
  * (powers of 1024).  A bad value is a syn_err with SYN_E_BADREQ; the serve
  * command line turns it into a message and exit status 2. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -42,8 +43,8 @@ const srv_cfgdef srv_cfgdefs[] = {
      "decoded image width or height; 16384 px, below stb_image's own cap"},
     {"max-audio-in", "SYNESTHD_MAX_AUDIO_IN", LIM(max_audio_in_sec), SRV_CT_DBL, 0.001, 86400, 1,
      "decoded audio seconds; 10 minutes keeps the STFT near 100 MB"},
-    {"max-audio-out", "SYNESTHD_MAX_AUDIO_OUT", LIM(max_audio_out_sec), SRV_CT_DBL, 0.001, 86400,
-     1, "generated audio seconds (option duration); 5 minutes is 26 MB of 44.1 kHz WAV"},
+    {"max-audio-out", "SYNESTHD_MAX_AUDIO_OUT", LIM(max_audio_out_sec), SRV_CT_DBL, 0.001, 86400, 1,
+     "generated audio seconds (option duration); 5 minutes is 26 MB of 44.1 kHz WAV"},
     {"min-sample-rate", "SYNESTHD_MIN_SAMPLE_RATE", LIM(min_sample_rate), SRV_CT_INT, 1, 1e6, 1,
      "lowest accepted sample rate; 8 kHz is telephone audio"},
     {"max-sample-rate", "SYNESTHD_MAX_SAMPLE_RATE", LIM(max_sample_rate), SRV_CT_INT, 1, 1e6, 1,
@@ -57,8 +58,8 @@ const srv_cfgdef srv_cfgdefs[] = {
      "busy while one job waits on I/O and memory stays bounded"},
     {"max-connections", "SYNESTHD_MAX_CONNECTIONS", LIM(max_connections), SRV_CT_INT, 1, 1e6, 1,
      "open sockets; 512 is far above a demo's needs and far below the fd limit"},
-    {"per-ip-connections", "SYNESTHD_PER_IP_CONNECTIONS", LIM(per_ip_connections), SRV_CT_INT,
-     1, 1e6, 1, "open sockets per client address; 64 lets wrk -c64 run, one host cannot take all"},
+    {"per-ip-connections", "SYNESTHD_PER_IP_CONNECTIONS", LIM(per_ip_connections), SRV_CT_INT, 1,
+     1e6, 1, "open sockets per client address; 64 lets wrk -c64 run, one host cannot take all"},
     {"conn-timeout", "SYNESTHD_CONN_TIMEOUT", LIM(conn_timeout_sec), SRV_CT_INT, 1, 86400, 1,
      "idle connection timeout in seconds; 30 s lets a slow phone upload finish"},
     {"shutdown-grace", "SYNESTHD_SHUTDOWN_GRACE", LIM(shutdown_grace_sec), SRV_CT_INT, 0, 3600, 1,
@@ -75,8 +76,7 @@ int srv_cpu_count(void)
 static const srv_cfgdef *find_def(const char *name)
 {
     for (const srv_cfgdef *d = srv_cfgdefs; d->flag; d++)
-        if (strcmp(d->flag, name) == 0)
-            return d;
+        if (strcmp(d->flag, name) == 0) return d;
     return NULL;
 }
 
@@ -86,14 +86,23 @@ static int parse_number(const srv_cfgdef *d, const char *s, double *out)
     char *end;
     errno = 0;
     double v = strtod(s, &end);
-    if (end == s || errno == ERANGE || !isfinite(v))
-        return -1;
+    if (end == s || errno == ERANGE || !isfinite(v)) return -1;
     if (d->type == SRV_CT_SIZE && *end) {
         switch (*end) {
-        case 'k': case 'K': v *= 1024.0; break;
-        case 'm': case 'M': v *= 1024.0 * 1024; break;
-        case 'g': case 'G': v *= 1024.0 * 1024 * 1024; break;
-        default: return -1;
+        case 'k':
+        case 'K':
+            v *= 1024.0;
+            break;
+        case 'm':
+        case 'M':
+            v *= 1024.0 * 1024;
+            break;
+        case 'g':
+        case 'G':
+            v *= 1024.0 * 1024 * 1024;
+            break;
+        default:
+            return -1;
         }
         end++;
         if (*end == 'i') /* "32MiB" */
@@ -101,10 +110,8 @@ static int parse_number(const srv_cfgdef *d, const char *s, double *out)
         if (*end == 'B') /* "32MB", also read as powers of 1024 */
             end++;
     }
-    if (*end)
-        return -1;
-    if (d->type != SRV_CT_DBL && v != floor(v))
-        return -1;
+    if (*end) return -1;
+    if (d->type != SRV_CT_DBL && v != floor(v)) return -1;
     *out = v;
     return 0;
 }
@@ -112,7 +119,7 @@ static int parse_number(const srv_cfgdef *d, const char *s, double *out)
 static int set_def(srv_config *c, const srv_cfgdef *d, const char *value, const char *origin,
                    syn_err *e)
 {
-    char *field = (char *)c + d->offset;
+    void *field = (char *)c + d->offset;
     if (d->type == SRV_CT_STR) {
         if (strlen(value) >= (size_t)d->max)
             return syn_fail(e, SYN_E_BADREQ, "use a shorter value", "%s: value too long", origin);
@@ -122,7 +129,7 @@ static int set_def(srv_config *c, const srv_cfgdef *d, const char *value, const 
     double v;
     if (parse_number(d, value, &v) < 0)
         return syn_fail(e, SYN_E_BADREQ,
-                        d->type == SRV_CT_SIZE ? "give bytes, optionally with a k, M or G suffix"
+                        d->type == SRV_CT_SIZE  ? "give bytes, optionally with a k, M or G suffix"
                         : d->type == SRV_CT_DBL ? "give a number"
                                                 : "give a whole number",
                         "%s: '%.40s' is not a valid value", origin, value);
@@ -130,11 +137,20 @@ static int set_def(srv_config *c, const srv_cfgdef *d, const char *value, const 
         return syn_fail(e, SYN_E_BADREQ, "see synesthd --help", "%s: %.40s is outside %.17g..%.17g",
                         origin, value, d->min, d->max);
     switch (d->type) {
-    case SRV_CT_SIZE: *(size_t *)field = (size_t)v; break;
-    case SRV_CT_LONG: *(long *)field = (long)v; break;
-    case SRV_CT_INT: *(int *)field = (int)v; break;
-    case SRV_CT_DBL: *(double *)field = v; break;
-    case SRV_CT_STR: break;
+    case SRV_CT_SIZE:
+        *(size_t *)field = (size_t)v;
+        break;
+    case SRV_CT_LONG:
+        *(long *)field = (long)v;
+        break;
+    case SRV_CT_INT:
+        *(int *)field = (int)v;
+        break;
+    case SRV_CT_DBL:
+        *(double *)field = v;
+        break;
+    case SRV_CT_STR:
+        break;
     }
     return 0;
 }
@@ -148,8 +164,7 @@ int srv_config_init(srv_config *c, syn_err *e)
     c->threads = srv_cpu_count();
     for (const srv_cfgdef *d = srv_cfgdefs; d->flag; d++) {
         const char *v = getenv(d->env);
-        if (v && *v && set_def(c, d, v, d->env, e) < 0)
-            return -1;
+        if (v && *v && set_def(c, d, v, d->env, e) < 0) return -1;
     }
     return 0;
 }
@@ -157,8 +172,7 @@ int srv_config_init(srv_config *c, syn_err *e)
 int srv_config_set(srv_config *c, const char *name, const char *value, syn_err *e)
 {
     const srv_cfgdef *d = find_def(name);
-    if (!d)
-        return 0;
+    if (!d) return 0;
     char origin[64];
     snprintf(origin, sizeof origin, "--%s", d->flag);
     return set_def(c, d, value, origin, e) < 0 ? -1 : 1;
@@ -167,38 +181,54 @@ int srv_config_set(srv_config *c, const char *name, const char *value, syn_err *
 int srv_config_finish(srv_config *c, syn_err *e)
 {
     syn_limits *l = &c->limits;
-    if (l->max_jobs == 0)
-        l->max_jobs = 2 * srv_cpu_count(); /* see the max-jobs help */
+    if (l->max_jobs == 0) l->max_jobs = 2 * srv_cpu_count(); /* see the max-jobs help */
     if (l->min_sample_rate > l->max_sample_rate)
         return syn_fail(e, SYN_E_BADREQ, "raise --max-sample-rate or lower --min-sample-rate",
                         "min-sample-rate %d is above max-sample-rate %d", l->min_sample_rate,
                         l->max_sample_rate);
-    if ((double)l->max_side * l->max_side < 1 || l->max_pixels < 1)
-        return syn_fail(e, SYN_E_BADREQ, "", "image limits must be positive");
+    unsigned char addr[16]; /* room for an IPv6 address */
+    if (inet_pton(AF_INET, c->bind, addr) != 1 && inet_pton(AF_INET6, c->bind, addr) != 1)
+        return syn_fail(e, SYN_E_BADREQ, "give a numeric address such as 127.0.0.1, 0.0.0.0 or ::1",
+                        "--bind: '%.60s' is not an IP address", c->bind);
     return 0;
 }
 
 void srv_config_value(const srv_config *c, const srv_cfgdef *d, char *buf, size_t n)
 {
-    const char *field = (const char *)c + d->offset;
+    const void *field = (const char *)c + d->offset;
     switch (d->type) {
-    case SRV_CT_SIZE: snprintf(buf, n, "%zu", *(const size_t *)field); break;
-    case SRV_CT_LONG: snprintf(buf, n, "%ld", *(const long *)field); break;
-    case SRV_CT_INT: snprintf(buf, n, "%d", *(const int *)field); break;
-    case SRV_CT_DBL: snprintf(buf, n, "%g", *(const double *)field); break;
-    case SRV_CT_STR: snprintf(buf, n, "%s", field); break;
+    case SRV_CT_SIZE:
+        snprintf(buf, n, "%zu", *(const size_t *)field);
+        break;
+    case SRV_CT_LONG:
+        snprintf(buf, n, "%ld", *(const long *)field);
+        break;
+    case SRV_CT_INT:
+        snprintf(buf, n, "%d", *(const int *)field);
+        break;
+    case SRV_CT_DBL:
+        snprintf(buf, n, "%g", *(const double *)field);
+        break;
+    case SRV_CT_STR:
+        snprintf(buf, n, "%s", (const char *)field);
+        break;
     }
 }
 
 double srv_config_number(const srv_config *c, const srv_cfgdef *d)
 {
-    const char *field = (const char *)c + d->offset;
+    const void *field = (const char *)c + d->offset;
     switch (d->type) {
-    case SRV_CT_SIZE: return (double)*(const size_t *)field;
-    case SRV_CT_LONG: return (double)*(const long *)field;
-    case SRV_CT_INT: return *(const int *)field;
-    case SRV_CT_DBL: return *(const double *)field;
-    case SRV_CT_STR: break;
+    case SRV_CT_SIZE:
+        return (double)*(const size_t *)field;
+    case SRV_CT_LONG:
+        return (double)*(const long *)field;
+    case SRV_CT_INT:
+        return *(const int *)field;
+    case SRV_CT_DBL:
+        return *(const double *)field;
+    case SRV_CT_STR:
+        break;
     }
     return 0;
 }
@@ -209,20 +239,19 @@ void srv_config_usage(const char *prog)
     syn_err e;
     if (srv_config_init(&c, &e) < 0) /* show defaults even if the env is bad */
         syn_limits_default(&c.limits);
-    printf("usage: %s [--flag value ...]          serve the API and the web demo\n"
-           "       %s convert INPUT -o OUTPUT [--option value ...]\n"
-           "                                     convert a file without a server\n"
-           "                                     (INPUT '-' is stdin; OUTPUT's extension picks\n"
-           "                                     the target: png -> image, wav/flac/ogg -> audio)\n\n"
-           "Flags override SYNESTHD_* environment variables, which override defaults.\n\n",
-           prog, prog);
+    printf(
+        "usage: %s [--flag value ...]          serve the API and the web demo\n"
+        "       %s convert INPUT -o OUTPUT [--option value ...]\n"
+        "                                     convert a file without a server\n"
+        "                                     (INPUT '-' is stdin; OUTPUT's extension picks\n"
+        "                                     the target: png -> image, wav/flac/ogg -> audio)\n\n"
+        "Flags override SYNESTHD_* environment variables, which override defaults.\n\n",
+        prog, prog);
     for (const srv_cfgdef *d = srv_cfgdefs; d->flag; d++) {
         char v[64];
         srv_config_value(&c, d, v, sizeof v);
-        if (d == srv_cfgdefs + 0)
-            printf("Server:\n");
-        if (d->is_limit && !d[-1].is_limit)
-            printf("\nLimits:\n");
+        if (d == srv_cfgdefs + 0) printf("Server:\n");
+        if (d->is_limit && !d[-1].is_limit) printf("\nLimits:\n");
         printf("  --%-20s %-28s now: %s%s\n      %s\n", d->flag, d->env, *v ? v : "(embedded)",
                strcmp(d->flag, "max-jobs") == 0 && c.limits.max_jobs == 0 ? " (2 x CPUs)" : "",
                d->help);
@@ -243,8 +272,7 @@ static void die2(const char *msg, const char *hint)
 void srv_config_parse_argv(srv_config *c, int argc, char **argv)
 {
     syn_err e;
-    if (srv_config_init(c, &e) < 0)
-        die2(e.message, e.hint);
+    if (srv_config_init(c, &e) < 0) die2(e.message, e.hint);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -278,9 +306,7 @@ void srv_config_parse_argv(srv_config *c, int argc, char **argv)
             fprintf(stderr, "synesthd: unknown flag --%s (see synesthd --help)\n", name);
             exit(2);
         }
-        if (r < 0)
-            die2(e.message, e.hint);
+        if (r < 0) die2(e.message, e.hint);
     }
-    if (srv_config_finish(c, &e) < 0)
-        die2(e.message, e.hint);
+    if (srv_config_finish(c, &e) < 0) die2(e.message, e.hint);
 }

@@ -23,29 +23,34 @@ static int read_file(const char *path, unsigned char **out, size_t *len)
         fprintf(stderr, "embed: %s: %s\n", path, strerror(errno));
         return -1;
     }
-    size_t cap = 4096, n = 0;
+    size_t cap = 4096, n = 0; /* 4 KiB first, doubling */
     unsigned char *buf = malloc(cap);
-    while (buf) {
+    for (;;) {
+        if (!buf) {
+            fprintf(stderr, "embed: %s: out of memory\n", path);
+            fclose(f);
+            return -1;
+        }
         if (n == cap) {
             unsigned char *nb = cap < EMBED_MAX_FILE ? realloc(buf, cap * 2) : NULL;
             if (!nb) {
                 fprintf(stderr, "embed: %s: larger than %u bytes or out of memory\n", path,
                         EMBED_MAX_FILE);
                 free(buf);
-                buf = NULL;
-                break;
+                fclose(f);
+                return -1;
             }
             buf = nb;
             cap *= 2;
         }
         size_t got = fread(buf + n, 1, cap - n, f);
         n += got;
-        if (got == 0)
-            break;
+        if (got == 0) break;
     }
-    int bad = !buf || ferror(f);
+    int bad = ferror(f);
     fclose(f);
     if (bad) {
+        fprintf(stderr, "embed: %s: read error\n", path);
         free(buf);
         return -1;
     }
@@ -65,8 +70,7 @@ static int emit(FILE *o, int argc, char **argv)
             fprintf(stderr, "embed: %s: unknown extension (add it to server/mime.h)\n", argv[i]);
             return -1;
         }
-        if (read_file(argv[i], &p, &n) < 0)
-            return -1;
+        if (read_file(argv[i], &p, &n) < 0) return -1;
         fprintf(o, "static const unsigned char asset%d[%zu] = {", i - 2, n ? n : 1);
         for (size_t k = 0; k < n; k++)
             fprintf(o, "%s%u,", k % 20 ? "" : "\n    ", p[k]);
@@ -103,8 +107,7 @@ int main(int argc, char **argv)
         return 1;
     }
     int rc = emit(o, argc, argv);
-    if (fclose(o) != 0)
-        rc = -1;
+    if (fclose(o) != 0) rc = -1;
     if (rc < 0) {
         remove(argv[1]);
         return 1;

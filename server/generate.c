@@ -55,7 +55,7 @@ static int set_option(syn_opts *o, const char *name, const char *value, const sy
     }
     e->kind = SYN_E_BADREQ;
     snprintf(e->message, sizeof e->message, "unknown option '%.60s'", name);
-    snprintf(e->hint, sizeof e->hint, "valid options: %s", names);
+    snprintf(e->hint, sizeof e->hint, "valid options: %.240s", names); /* hint is 256 */
     return -1;
 }
 
@@ -126,7 +126,9 @@ static int json_input(srv_inputs *in, const char *key, json_t *v, const syn_moda
                         m && !m->sniff ? "give the text as a JSON string"
                                        : "give the bytes as a base64 string",
                         "JSON key '%.40s' must be a string", key);
-    syn_part *pt = add_input(in, key, e);
+    /* the name must outlive the JSON tree: a static string */
+    const char *name = !strcmp(key, "a") ? "a" : !strcmp(key, "b") ? "b" : m->name;
+    syn_part *pt = add_input(in, name, e);
     if (!pt)
         return -1;
     const char *s = json_string_value(v);

@@ -11,5 +11,5 @@ void srv_health_handler(srv_request *rq, srv_reply *rp, const char *arg)
     (void)arg;
     srv_reply_json(rp, 200,
                    json_pack("{s:s,s:s,s:f}", "status", "ok", "version", SYNESTHD_VERSION,
-                             "uptime_s", (double)(long long)(srv_uptime_sec() * 1000) / 1000));
+                             "uptime_s", srv_uptime_sec()));
 }

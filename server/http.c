@@ -24,6 +24,9 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,27 +51,30 @@
 enum { ST_BODY = 0, ST_RUNNING, ST_DONE };
 
 typedef struct conn_req {
-    srv_request rq;           /* what the handler sees                       */
-    srv_reply rp;             /* what it answers                             */
+    srv_request rq; /* what the handler sees                       */
+    srv_reply rp;   /* what it answers                             */
     struct MHD_Connection *conn;
     struct MHD_PostProcessor *pp;
-    int route_idx;            /* index in srv_routes, -1 before routing      */
-    int failed;               /* rp holds an error to send on the last call  */
-    _Atomic int state;        /* ST_*: written by the worker, read by MHD    */
-    _Atomic int refs;         /* MHD's reference + the worker's while it runs */
-    size_t cap;               /* body cap for this route                     */
+    int route_idx;     /* index in srv_routes, -1 before routing      */
+    int failed;        /* rp holds an error to send on the last call  */
+    _Atomic int state; /* ST_*: written by the worker, read by MHD    */
+    _Atomic int refs;  /* MHD's reference + the worker's while it runs */
+    size_t cap;        /* body cap for this route                     */
     size_t bytes_in, bytes_out;
-    int status;               /* what was queued (0: nothing)                */
-    int cur;                  /* multipart: 1 part, 2 field, 0 none          */
+    int status; /* what was queued (0: nothing)                */
+    int cur;    /* multipart: 1 part, 2 field, 0 none          */
     struct timespec t0;
 } conn_req;
 
 static struct MHD_Daemon *daemon_;
 static const srv_config *cfg_;
-static atomic_int jobs_;    /* conversions running now (max_jobs)              */
-static atomic_int active_;  /* requests between first call and completion      */
+static atomic_int jobs_;   /* conversions running now (max_jobs)              */
+static atomic_int active_; /* requests between first call and completion      */
 
-int srv_http_jobs_in_flight(void) { return atomic_load(&jobs_); }
+int srv_http_jobs_in_flight(void)
+{
+    return atomic_load(&jobs_);
+}
 
 /* ------------------------------------------------------------------------ */
 
@@ -83,10 +89,8 @@ static void kv_free(srv_kv *kv, size_t n)
 
 static void req_release(conn_req *q)
 {
-    if (atomic_fetch_sub(&q->refs, 1) != 1)
-        return;
-    if (q->pp)
-        MHD_destroy_post_processor(q->pp);
+    if (atomic_fetch_sub(&q->refs, 1) != 1) return;
+    if (q->pp) MHD_destroy_post_processor(q->pp);
     srv_reply_clear(&q->rp);
     kv_free(q->rq.args, q->rq.nargs);
     kv_free(q->rq.fields, q->rq.nfields);
@@ -106,15 +110,13 @@ static void req_release(conn_req *q)
 /* Append n bytes to a growing buffer (doubling), never beyond cap. */
 static int buf_append(uint8_t **p, size_t *len, size_t *bcap, const void *data, size_t n)
 {
-    if (n == 0)
-        return 0;
+    if (n == 0) return 0;
     if (*len + n > *bcap) {
         size_t ncap = *bcap ? *bcap : 4096; /* 4 KiB: a form field or a small icon */
         while (ncap < *len + n)
             ncap *= 2;
         uint8_t *np = realloc(*p, ncap);
-        if (!np)
-            return -1;
+        if (!np) return -1;
         *p = np;
         *bcap = ncap;
     }
@@ -126,8 +128,7 @@ static int buf_append(uint8_t **p, size_t *len, size_t *bcap, const void *data, 
 static int add_kv(srv_kv **kv, size_t *n, const char *name, const char *value, size_t vlen)
 {
     srv_kv *nk = realloc(*kv, (*n + 1) * sizeof *nk);
-    if (!nk)
-        return -1;
+    if (!nk) return -1;
     *kv = nk;
     nk[*n].name = strdup(name);
     nk[*n].value = malloc(vlen + 1);
@@ -150,17 +151,14 @@ static enum MHD_Result queue_reply(conn_req *q)
     srv_reply *rp = &q->rp;
     struct MHD_Response *r;
     if (rp->free_fn) {
-        r = MHD_create_response_from_buffer_with_free_callback_cls(rp->len, rp->body,
-                                                                   rp->free_fn, rp->free_cls);
-        if (r)
-            rp->free_fn = NULL; /* libmicrohttpd owns the body now */
+        r = MHD_create_response_from_buffer_with_free_callback_cls(rp->len, rp->body, rp->free_fn,
+                                                                   rp->free_cls);
+        if (r) rp->free_fn = NULL; /* libmicrohttpd owns the body now */
     } else {
         r = MHD_create_response_from_buffer(rp->len, rp->body, MHD_RESPMEM_PERSISTENT);
     }
-    if (!r)
-        return MHD_NO; /* out of memory: close; req_release frees the body */
-    if (rp->ctype)
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, rp->ctype);
+    if (!r) return MHD_NO; /* out of memory: close; req_release frees the body */
+    if (rp->ctype) MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, rp->ctype);
     /* blob: lets the demo show and play what it fetched; nothing else loads */
     MHD_add_response_header(r, "Content-Security-Policy",
                             "default-src 'self'; img-src 'self' blob:; media-src 'self' blob:");
@@ -187,16 +185,14 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
 {
     (void)kind;
     conn_req *q = cls;
-    if (!value)
-        value = "";
+    if (!value) value = "";
     return add_kv(&q->rq.args, &q->rq.nargs, key, value, strlen(value)) < 0 ? MHD_NO : MHD_YES;
 }
 
 static int is_option(const char *name)
 {
     for (int i = 0; i < SYN_OPT_COUNT; i++)
-        if (strcmp(syn_optdefs[i].name, name) == 0)
-            return 1;
+        if (strcmp(syn_optdefs[i].name, name) == 0) return 1;
     return 0;
 }
 
@@ -204,8 +200,7 @@ static int is_option(const char *name)
 static void fail400(conn_req *q, const char *code, const char *hint, const char *msg,
                     const char *arg)
 {
-    if (q->failed)
-        return;
+    if (q->failed) return;
     q->failed = 1;
     srv_reply_error(&q->rp, 400, code, hint, msg, arg);
 }
@@ -223,24 +218,20 @@ static enum MHD_Result on_post(void *cls, enum MHD_ValueKind kind, const char *k
     (void)transfer_encoding;
     conn_req *q = cls;
     srv_request *rq = &q->rq;
-    if (q->failed)
-        return MHD_NO;
+    if (q->failed) return MHD_NO;
     if (off == 0) { /* a new part or field */
         if (srv_route_is_input(rq->route, key)) {
             srv_part *np = realloc(rq->parts, (rq->nparts + 1) * sizeof *np);
-            if (!np)
-                goto nomem;
+            if (!np) goto nomem;
             rq->parts = np;
             memset(&np[rq->nparts], 0, sizeof *np);
             np[rq->nparts].name = strdup(key);
             np[rq->nparts].ctype = content_type ? strdup(content_type) : NULL;
             rq->nparts++;
-            if (!np[rq->nparts - 1].name)
-                goto nomem;
+            if (!np[rq->nparts - 1].name) goto nomem;
             q->cur = 1;
         } else if (is_option(key)) {
-            if (add_kv(&rq->fields, &rq->nfields, key, "", 0) < 0)
-                goto nomem;
+            if (add_kv(&rq->fields, &rq->nfields, key, "", 0) < 0) goto nomem;
             q->cur = 2;
         } else {
             fail400(q, "bad_request",
@@ -252,13 +243,11 @@ static enum MHD_Result on_post(void *cls, enum MHD_ValueKind kind, const char *k
     }
     if (q->cur == 1) {
         srv_part *p = &rq->parts[rq->nparts - 1];
-        if (buf_append(&p->data, &p->len, &p->cap, data, size) < 0)
-            goto nomem;
+        if (buf_append(&p->data, &p->len, &p->cap, data, size) < 0) goto nomem;
     } else if (q->cur == 2) {
         srv_kv *f = &rq->fields[rq->nfields - 1];
         char *nv = realloc(f->value, f->len + size + 1);
-        if (!nv)
-            goto nomem;
+        if (!nv) goto nomem;
         memcpy(nv + f->len, data, size);
         f->len += size;
         nv[f->len] = 0;
@@ -275,19 +264,16 @@ nomem:
 
 static const char *method_name(const char *m)
 {
-    static const char *const known[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH",
-                                        "OPTIONS"};
+    static const char *const known[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"};
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
-        if (strcmp(m, known[i]) == 0)
-            return known[i];
+        if (strcmp(m, known[i]) == 0) return known[i];
     return "OTHER";
 }
 
 static enum MHD_Result first_call(conn_req *q, struct MHD_Connection *c, const char *method)
 {
     const srv_route *r = srv_route_find(q->rq.path, cfg_);
-    if (!r)
-        return reject(q, 404, "not_found", "GET /v1 lists the endpoints", "no such endpoint");
+    if (!r) return reject(q, 404, "not_found", "GET /v1 lists the endpoints", "no such endpoint");
     q->rq.route = r;
     q->route_idx = (int)(r - srv_routes);
     unsigned bit = srv_method_bit(method);
@@ -299,20 +285,18 @@ static enum MHD_Result first_call(conn_req *q, struct MHD_Connection *c, const c
         srv_reply_header(&q->rp, MHD_HTTP_HEADER_ALLOW, "%s", allow);
         return queue_reply(q);
     }
-    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
-    const char *te = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                 MHD_HTTP_HEADER_TRANSFER_ENCODING);
-    const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                 MHD_HTTP_HEADER_CONTENT_TYPE);
-    const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
-                                                  MHD_HTTP_HEADER_IF_NONE_MATCH);
+    const char *cl =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *te =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    const char *inm =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
     int chunked = te && strcasestr(te, "chunked") != NULL;
     unsigned long long len = cl ? strtoull(cl, NULL, 10) : 0; /* MHD has validated it */
     q->cap = srv_route_max_body(r, &cfg_->limits);
     if (bit == SRV_POST && !cl && !chunked)
-        return reject(q, 411, "length_required",
-                      "send a Content-Length header or a chunked body",
+        return reject(q, 411, "length_required", "send a Content-Length header or a chunked body",
                       "the request has no Content-Length");
     if (len > q->cap || (chunked && q->cap == 0)) {
         char hint[128];
@@ -327,8 +311,7 @@ static enum MHD_Result first_call(conn_req *q, struct MHD_Connection *c, const c
         if (!srv_route_accepts(r, eff)) {
             char types[512], hint[640];
             srv_route_types_text(r, types, sizeof types);
-            snprintf(hint, sizeof hint,
-                     "%ssend one of: %s",
+            snprintf(hint, sizeof hint, "%ssend one of: %s",
                      strncasecmp(eff, "application/x-www-form-urlencoded", 33) == 0
                          ? "curl --data-binary sends x-www-form-urlencoded: add "
                            "-H 'Content-Type: image/png' (or the file's type), or use -F; "
@@ -349,12 +332,10 @@ static enum MHD_Result first_call(conn_req *q, struct MHD_Connection *c, const c
     }
     if ((ct && !(q->rq.ctype = strdup(ct))) || (inm && !(q->rq.if_none_match = strdup(inm))))
         return MHD_NO;
-    if (MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, q) < 0)
-        return MHD_NO;
+    if (MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, q) < 0) return MHD_NO;
     if (len && !q->pp) { /* the whole body is coming: one allocation */
         q->rq.body = malloc((size_t)len);
-        if (!q->rq.body)
-            return reject(q, 500, "internal", "retry later", "out of memory");
+        if (!q->rq.body) return reject(q, 500, "internal", "retry later", "out of memory");
         q->rq.body_cap = (size_t)len;
     }
     return MHD_YES; /* successes are queued on a later call (keep-alive trap) */
@@ -364,20 +345,18 @@ static enum MHD_Result body_call(conn_req *q, const char *data, size_t n)
 {
     q->bytes_in += n;
     if (q->bytes_in > q->cap) {
-        if (q->bytes_in > DRAIN_FACTOR * (q->cap ? q->cap : 1))
-            return MHD_NO;
+        if (q->bytes_in > DRAIN_FACTOR * (q->cap ? q->cap : 1)) return MHD_NO;
         if (!q->failed) {
             q->failed = 1;
             srv_reply_error(&q->rp, 413, "payload_too_large", "send a smaller body (--max-body)",
                             "the request body is larger than %zu bytes", q->cap);
         }
     }
-    if (q->failed)
-        return MHD_YES; /* drain; the error goes out on the last call */
+    if (q->failed) return MHD_YES; /* drain; the error goes out on the last call */
     if (q->pp) {
         if (MHD_post_process(q->pp, data, n) != MHD_YES)
-            fail400(q, "bad_request", "let the client build the multipart body (curl -F)",
-                    "%s", "the multipart/form-data body is malformed");
+            fail400(q, "bad_request", "let the client build the multipart body (curl -F)", "%s",
+                    "the multipart/form-data body is malformed");
         return MHD_YES;
     }
     if (buf_append(&q->rq.body, &q->rq.body_len, &q->rq.body_cap, data, n) < 0) {
@@ -387,9 +366,16 @@ static enum MHD_Result body_call(conn_req *q, const char *data, size_t n)
     return MHD_YES;
 }
 
+#define JOB_NICE 10
+
 static void *job_main(void *arg)
 {
     conn_req *q = arg;
+    /* Conversions run at nice +10: on a busy machine the scheduler then
+     * gives the HTTP threads ~10x their weight, so /healthz and small
+     * requests keep answering in milliseconds while every core converts
+     * (Linux applies setpriority to one thread when given its tid). */
+    setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), JOB_NICE);
     q->rq.route->handler(&q->rq, &q->rp, q->rq.route->arg);
     atomic_fetch_sub(&jobs_, 1);
     atomic_store(&q->state, ST_DONE);
@@ -401,10 +387,8 @@ static void *job_main(void *arg)
 static enum MHD_Result last_call(conn_req *q)
 {
     int st = atomic_load(&q->state);
-    if (st == ST_DONE)
-        return queue_reply(q);
-    if (st == ST_RUNNING)
-        return MHD_YES; /* not expected while suspended; wait for the worker */
+    if (st == ST_DONE) return queue_reply(q);
+    if (st == ST_RUNNING) return MHD_YES; /* not expected while suspended; wait for the worker */
     if (q->pp) {
         enum MHD_Result ok = MHD_destroy_post_processor(q->pp);
         q->pp = NULL;
@@ -412,8 +396,7 @@ static enum MHD_Result last_call(conn_req *q)
             fail400(q, "bad_request", "let the client build the multipart body (curl -F)", "%s",
                     "the multipart/form-data body ended early");
     }
-    if (q->failed)
-        return queue_reply(q);
+    if (q->failed) return queue_reply(q);
     const srv_route *r = q->rq.route;
     if (!(r->flags & SRV_R_JOB)) {
         r->handler(&q->rq, &q->rp, r->arg);
@@ -451,17 +434,15 @@ static enum MHD_Result last_call(conn_req *q)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     (void)cls;
     (void)version;
     conn_req *q = *con_cls;
     if (!q) {
         q = calloc(1, sizeof *q);
-        if (!q)
-            return MHD_NO;
+        if (!q) return MHD_NO;
         clock_gettime(CLOCK_MONOTONIC, &q->t0);
         atomic_init(&q->refs, 1);
         atomic_init(&q->state, ST_BODY);
@@ -472,8 +453,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         q->rq.path = strdup(url);
         *con_cls = q;
         atomic_fetch_add(&active_, 1);
-        if (!q->rq.path)
-            return MHD_NO;
+        if (!q->rq.path) return MHD_NO;
         return first_call(q, c, method);
     }
     if (*upload_data_size) {
@@ -500,8 +480,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     (void)c;
     (void)toe;
     conn_req *q = *con_cls;
-    if (!q)
-        return;
+    if (!q) return;
     *con_cls = NULL;
     struct timespec t1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -509,8 +488,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     char path[256]; /* the log keeps a long URL's first 255 bytes */
     clean(path, sizeof path, q->rq.path);
     /* status 0: the client went away before an answer was queued */
-    fprintf(stderr, "%s %s %d %zu %.2fms\n", q->rq.method, path, q->status, q->bytes_out,
-            sec * 1e3);
+    srv_log_access("%s %s %d %zu %.2fms\n", q->rq.method, path, q->status, q->bytes_out,
+                   sec * 1e3);
     srv_metrics_request(q->route_idx, q->status, sec, q->bytes_in, q->bytes_out);
     atomic_fetch_sub(&active_, 1);
     req_release(q);
@@ -538,15 +517,12 @@ int srv_http_start(const srv_config *cfg, syn_err *e)
     }
     cfg_ = cfg;
     daemon_ = MHD_start_daemon(
-        flags, (uint16_t)cfg->port, NULL, NULL, on_request, NULL,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->threads,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->limits.max_connections,
+        flags, (uint16_t)cfg->port, NULL, NULL, on_request, NULL, MHD_OPTION_THREAD_POOL_SIZE,
+        (unsigned)cfg->threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->limits.max_connections,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->limits.per_ip_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->limits.conn_timeout_sec,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY_LIMIT,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&bind_addr,
-        MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY_LIMIT, MHD_OPTION_NOTIFY_COMPLETED,
+        on_completed, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&bind_addr, MHD_OPTION_END);
     if (!daemon_)
         return syn_fail(e, SYN_E_INTERNAL, "pick another --port or --bind",
                         "cannot listen on %s port %d", cfg->bind, cfg->port);
@@ -561,23 +537,22 @@ int srv_http_port(void)
 
 int srv_http_shutdown(int grace_sec)
 {
-    MHD_socket lfd = MHD_quiesce_daemon(daemon_); /* stop accepting */
+    MHD_socket lfd = MHD_quiesce_daemon(daemon_);         /* stop accepting */
     struct timespec t0, now, nap = {0, 20 * 1000 * 1000}; /* 20 ms: cheap, and quick */
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (;;) {
-        if (atomic_load(&active_) == 0)
-            break;
+        if (atomic_load(&active_) == 0) break;
         clock_gettime(CLOCK_MONOTONIC, &now);
-        if (now.tv_sec - t0.tv_sec >= grace_sec)
-            break;
+        if (now.tv_sec - t0.tv_sec >= grace_sec) break;
         nanosleep(&nap, NULL);
     }
-    int left = atomic_load(&jobs_);
-    if (left > 0)
-        return left; /* MHD_stop_daemon would panic on a suspended connection */
+    int left = atomic_load(&jobs_), open = atomic_load(&active_);
+    if (open > 0)
+        fprintf(stderr, "synesthd: %d requests still open after %d s (%d conversions)\n", open,
+                grace_sec, left);
+    if (left > 0) return left; /* MHD_stop_daemon would panic on a suspended connection */
     MHD_stop_daemon(daemon_);
     daemon_ = NULL;
-    if (lfd != MHD_INVALID_SOCKET)
-        close(lfd);
+    if (lfd != MHD_INVALID_SOCKET) close(lfd);
     return 0;
 }

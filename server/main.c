@@ -34,7 +34,8 @@ int main(int argc, char **argv)
     srv_config cfg;
     srv_config_parse_argv(&cfg, argc, argv); /* exits on --help, --version, errors */
     srv_metrics_init();
-    if (syn_modalities_init() < 0) {
+    /* every FFT plan now, before the first thread: no request ever plans */
+    if (syn_modalities_init() < 0 || syn_modalities_warm() < 0) {
         fprintf(stderr, "synesthd: cannot initialise the modalities\n");
         return 1;
     }
@@ -51,15 +52,19 @@ int main(int argc, char **argv)
         return 1;
     }
     int v6 = strchr(cfg.bind, ':') != NULL;
-    fprintf(stderr, "synesthd %s: listening on http://%s%s%s:%d\n", SYNESTHD_VERSION,
-            v6 ? "[" : "", cfg.bind, v6 ? "]" : "", srv_http_port());
+    fprintf(stderr, "synesthd %s: listening on http://%s%s%s:%d\n", SYNESTHD_VERSION, v6 ? "[" : "",
+            cfg.bind, v6 ? "]" : "", srv_http_port());
 
-    int sig = 0;
-    while (sigwait(&set, &sig) != 0)
-        ;
+    /* wait for SIGTERM/SIGINT, flushing the access log while waiting */
+    struct timespec tick = {0, LOG_FLUSH_MS * 1000000L};
+    int sig;
+    while ((sig = sigtimedwait(&set, NULL, &tick)) < 0)
+        srv_log_flush();
     fprintf(stderr, "synesthd: %s, finishing in-flight requests (up to %d s)\n",
             sig == SIGTERM ? "SIGTERM" : "SIGINT", cfg.limits.shutdown_grace_sec);
+    srv_log_flush();
     int left = srv_http_shutdown(cfg.limits.shutdown_grace_sec);
+    srv_log_flush();
     if (left > 0) {
         /* Workers still hold suspended connections: libmicrohttpd cannot be
          * stopped under them, and the modalities cannot be torn down while

@@ -26,8 +26,8 @@ static const int statuses[] = {200, 304, 400, 404, 405, 411, 413, 415, 422, 429,
 #define NSTATUS (sizeof statuses / sizeof statuses[0] + 1)
 
 /* Upper bounds in seconds: 1 ms (a /healthz answer) to 10 s (a long conversion). */
-static const double buckets[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-                                 0.1,   0.25,   0.5,   1,    2.5,   5,   10};
+static const double buckets[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                 0.25,  0.5,    1,     2.5,  5,     10};
 #define NBUCKET (sizeof buckets / sizeof buckets[0])
 
 static struct {
@@ -64,8 +64,7 @@ static size_t route_slot(int route)
 static size_t status_slot(int status)
 {
     for (size_t i = 0; i < NSTATUS - 1; i++)
-        if (statuses[i] == status)
-            return i;
+        if (statuses[i] == status) return i;
     return NSTATUS - 1;
 }
 
@@ -79,8 +78,7 @@ void srv_metrics_request(int route, int status, double seconds, size_t in, size_
     atomic_fetch_add_explicit(&M.hist[r][b], 1, memory_order_relaxed);
     atomic_fetch_add_explicit(&M.sum_us[r], (unsigned long long)(seconds * 1e6),
                               memory_order_relaxed);
-    if (in)
-        atomic_fetch_add_explicit(&M.bytes_in, in, memory_order_relaxed);
+    if (in) atomic_fetch_add_explicit(&M.bytes_in, in, memory_order_relaxed);
     atomic_fetch_add_explicit(&M.bytes_out, out, memory_order_relaxed);
 }
 
@@ -96,7 +94,11 @@ static unsigned long long get(_Atomic unsigned long long *v)
 
 /* A growing text buffer; on allocation failure it stops growing and
  * render() reports the failure. */
-typedef struct { char *p; size_t len, cap; int bad; } buf_t;
+typedef struct {
+    char *p;
+    size_t len, cap;
+    int bad;
+} buf_t;
 
 static void put(buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void put(buf_t *b, const char *fmt, ...)
@@ -146,8 +148,7 @@ void srv_metrics_handler(srv_request *rq, srv_reply *rp, const char *arg)
         size_t r = i + 1 == nroutes ? MAX_ROUTES - 1 : i;
         for (size_t s = 0; s < NSTATUS; s++) {
             unsigned long long v = get(&M.requests[r][s]);
-            if (!v)
-                continue;
+            if (!v) continue;
             if (s < NSTATUS - 1)
                 put(&b, "synesthd_requests_total{route=\"%s\",status=\"%d\"} %llu\n",
                     route_label(r), statuses[s], v);

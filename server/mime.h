@@ -9,7 +9,9 @@
 #include <string.h>
 #include <strings.h>
 
-static const struct { const char *ext, *mime; } srv_mime_table[] = {
+static const struct {
+    const char *ext, *mime;
+} srv_mime_table[] = {
     {"html", "text/html; charset=utf-8"},
     {"css", "text/css; charset=utf-8"},
     {"js", "text/javascript; charset=utf-8"},
@@ -25,11 +27,9 @@ static inline const char *srv_mime_for_name(const char *name)
 {
     const char *slash = strrchr(name, '/');
     const char *dot = strrchr(slash ? slash : name, '.');
-    if (!dot)
-        return NULL;
+    if (!dot) return NULL;
     for (size_t i = 0; i < sizeof srv_mime_table / sizeof srv_mime_table[0]; i++)
-        if (strcasecmp(dot + 1, srv_mime_table[i].ext) == 0)
-            return srv_mime_table[i].mime;
+        if (strcasecmp(dot + 1, srv_mime_table[i].ext) == 0) return srv_mime_table[i].mime;
     return NULL;
 }
 
@@ -40,7 +40,7 @@ static inline unsigned long long srv_fnv1a64(const unsigned char *p, size_t n)
     unsigned long long h = 0xcbf29ce484222325ULL; /* FNV-1a 64 offset basis */
     for (size_t i = 0; i < n; i++) {
         h ^= p[i];
-        h *= 0x100000001b3ULL;                    /* FNV-1a 64 prime */
+        h *= 0x100000001b3ULL; /* FNV-1a 64 prime */
     }
     return h;
 }

@@ -31,27 +31,24 @@ static const struct {
 int srv_errkind_status(syn_errkind k)
 {
     for (size_t i = 0; i < sizeof kind_map / sizeof kind_map[0]; i++)
-        if (kind_map[i].kind == k)
-            return kind_map[i].status;
+        if (kind_map[i].kind == k) return kind_map[i].status;
     return 500;
 }
 
 static const char *errkind_code(syn_errkind k)
 {
     for (size_t i = 0; i < sizeof kind_map / sizeof kind_map[0]; i++)
-        if (kind_map[i].kind == k)
-            return kind_map[i].code;
+        if (kind_map[i].kind == k) return kind_map[i].code;
     return "internal";
 }
 
 /* The last-resort body when even building the JSON fails (out of memory). */
-static const char oom_body[] =
-    "{\"error\":{\"status\":500,\"code\":\"internal\",\"message\":\"out of memory\",\"hint\":\"\"}}";
+static const char oom_body[] = "{\"error\":{\"status\":500,\"code\":\"internal\",\"message\":\"out "
+                               "of memory\",\"hint\":\"\"}}";
 
 static void set_body(srv_reply *rp, int status, const char *ctype, uint8_t *body, size_t len)
 {
-    if (rp->free_fn)
-        rp->free_fn(rp->free_cls);
+    if (rp->free_fn) rp->free_fn(rp->free_cls);
     rp->status = status;
     rp->ctype = ctype;
     rp->body = body;
@@ -67,7 +64,8 @@ void srv_reply_bytes(srv_reply *rp, int status, const char *ctype, uint8_t *body
 
 void srv_reply_json(srv_reply *rp, int status, void *root)
 {
-    /* 12 digits: enough for every limit and time, without binary noise (0.512, not 0.51200000000000001) */
+    /* 12 digits: enough for every limit and time, without binary noise (0.512, not
+     * 0.51200000000000001) */
     char *s = root ? json_dumps((json_t *)root, JSON_COMPACT | JSON_REAL_PRECISION(12)) : NULL;
     json_decref((json_t *)root);
     if (!s) {
@@ -87,15 +85,15 @@ static void reply_error_text(srv_reply *rp, int status, const char *code, const 
     json_t *root = json_pack("{s:{s:i,s:s,s:s,s:s}}", "error", "status", status, "code", code,
                              "message", message, "hint", hint ? hint : "");
     if (!root) { /* invalid UTF-8 in the message: say so without echoing it */
-        root = json_pack("{s:{s:i,s:s,s:s,s:s}}", "error", "status", status, "code", code,
-                         "message", "the request was rejected (details were not valid UTF-8)",
-                         "hint", "");
+        root =
+            json_pack("{s:{s:i,s:s,s:s,s:s}}", "error", "status", status, "code", code, "message",
+                      "the request was rejected (details were not valid UTF-8)", "hint", "");
     }
     srv_reply_json(rp, status, root);
 }
 
-void srv_reply_error(srv_reply *rp, int status, const char *code, const char *hint,
-                     const char *fmt, ...)
+void srv_reply_error(srv_reply *rp, int status, const char *code, const char *hint, const char *fmt,
+                     ...)
 {
     char msg[512]; /* bounded: two syn_err sentences fit */
     va_list ap;
@@ -119,11 +117,9 @@ int srv_reply_header(srv_reply *rp, const char *name, const char *fmt, ...)
     vsnprintf(value, sizeof value, fmt, ap);
     va_end(ap);
     for (char *c = value; *c; c++) /* never let a value split the header block */
-        if (*c == '\r' || *c == '\n')
-            *c = ' ';
+        if (*c == '\r' || *c == '\n') *c = ' ';
     srv_header *h = realloc(rp->hdrs, (rp->nhdrs + 1) * sizeof *h);
-    if (!h)
-        return -1;
+    if (!h) return -1;
     rp->hdrs = h;
     h[rp->nhdrs].name = strdup(name);
     h[rp->nhdrs].value = strdup(value);
@@ -138,8 +134,7 @@ int srv_reply_header(srv_reply *rp, const char *name, const char *fmt, ...)
 
 void srv_reply_clear(srv_reply *rp)
 {
-    if (rp->free_fn)
-        rp->free_fn(rp->free_cls);
+    if (rp->free_fn) rp->free_fn(rp->free_cls);
     for (size_t i = 0; i < rp->nhdrs; i++) {
         free(rp->hdrs[i].name);
         free(rp->hdrs[i].value);

@@ -17,8 +17,11 @@
  * MIME type (SRV_TYPES_MODALITIES follows the registry, so a new modality
  * needs no edit here), bytes to sniff, multipart form data, or JSON. */
 static const char *const input_types[] = {
-    SRV_TYPES_MODALITIES, "application/octet-stream", "multipart/form-data",
-    "application/json", NULL,
+    SRV_TYPES_MODALITIES,
+    "application/octet-stream",
+    "multipart/form-data",
+    "application/json",
+    NULL,
 };
 
 const srv_route srv_routes[] = {
@@ -59,25 +62,26 @@ const srv_route *srv_route_find(const char *path, const srv_config *cfg)
 {
     const srv_route *assets = NULL;
     for (const srv_route *r = srv_routes; r->path; r++) {
-        if (strcmp(r->path, path) == 0)
-            return r;
-        if (r->flags & SRV_R_ASSETS)
-            assets = r;
+        if (strcmp(r->path, path) == 0) return r;
+        if (r->flags & SRV_R_ASSETS) assets = r;
     }
-    if (assets && srv_static_exists(path, cfg))
-        return assets;
+    if (assets && srv_static_exists(path, cfg)) return assets;
     return NULL;
 }
 
-static const struct { unsigned bit; const char *name; } method_names[] = {
-    {SRV_GET, "GET"}, {SRV_HEAD, "HEAD"}, {SRV_POST, "POST"},
+static const struct {
+    unsigned bit;
+    const char *name;
+} method_names[] = {
+    {SRV_GET, "GET"},
+    {SRV_HEAD, "HEAD"},
+    {SRV_POST, "POST"},
 };
 
 unsigned srv_method_bit(const char *method)
 {
     for (size_t i = 0; i < sizeof method_names / sizeof method_names[0]; i++)
-        if (strcmp(method, method_names[i].name) == 0)
-            return method_names[i].bit;
+        if (strcmp(method, method_names[i].name) == 0) return method_names[i].bit;
     return 0;
 }
 
@@ -88,8 +92,7 @@ void srv_route_allow(const srv_route *r, char *buf, size_t n)
     for (size_t i = 0; i < sizeof method_names / sizeof method_names[0]; i++)
         if (r->methods & method_names[i].bit) {
             int w = snprintf(buf + used, n - used, "%s%s", used ? ", " : "", method_names[i].name);
-            if (w < 0 || (size_t)w >= n - used)
-                return;
+            if (w < 0 || (size_t)w >= n - used) return;
             used += (size_t)w;
         }
 }
@@ -103,12 +106,10 @@ static int type_is(const char *ctype, const char *want)
 
 int srv_route_accepts(const srv_route *r, const char *ctype)
 {
-    if (!r->types)
-        return 1;
+    if (!r->types) return 1;
     for (const char *const *t = r->types; *t; t++) {
         if (strcmp(*t, SRV_TYPES_MODALITIES) == 0) {
-            if (syn_modality_by_mime(ctype))
-                return 1;
+            if (syn_modality_by_mime(ctype)) return 1;
         } else if (type_is(ctype, *t))
             return 1;
     }
@@ -119,22 +120,19 @@ void srv_route_types_text(const srv_route *r, char *buf, size_t n)
 {
     size_t used = 0;
     buf[0] = 0;
-    if (!r->types)
-        return;
+    if (!r->types) return;
     for (const char *const *t = r->types; *t; t++) {
         if (strcmp(*t, SRV_TYPES_MODALITIES) == 0) {
             for (const syn_modality *const *m = syn_modalities(); *m; m++)
                 for (const char *const *mt = (*m)->mime_types; mt && *mt; mt++) {
                     int w = snprintf(buf + used, n - used, "%s%s", used ? ", " : "", *mt);
-                    if (w < 0 || (size_t)w >= n - used)
-                        return;
+                    if (w < 0 || (size_t)w >= n - used) return;
                     used += (size_t)w;
                 }
             continue;
         }
         int w = snprintf(buf + used, n - used, "%s%s", used ? ", " : "", *t);
-        if (w < 0 || (size_t)w >= n - used)
-            return;
+        if (w < 0 || (size_t)w >= n - used) return;
         used += (size_t)w;
     }
 }

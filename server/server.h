@@ -31,7 +31,7 @@ typedef struct srv_asset {
     const char *mime;          /* "text/html; charset=utf-8", ...            */
     const unsigned char *data; /* the file's bytes (static storage)          */
     size_t len;
-    const char *etag;          /* quoted strong ETag: FNV-1a 64 of the bytes */
+    const char *etag; /* quoted strong ETag: FNV-1a 64 of the bytes */
 } srv_asset;
 
 extern const srv_asset srv_assets[]; /* terminated by a row with path NULL */
@@ -41,23 +41,29 @@ extern const srv_asset srv_assets[]; /* terminated by a row with path NULL */
  * ------------------------------------------------------------------------ */
 typedef struct srv_config {
     syn_limits limits;
-    char bind[64];       /* numeric IPv4 or IPv6 address                     */
-    int port;            /* 0 picks a free port                              */
-    int threads;         /* libmicrohttpd thread pool size                   */
-    char static_dir[512];/* "" = serve the embedded copy of static/          */
+    char bind[64];        /* numeric IPv4 or IPv6 address                     */
+    int port;             /* 0 picks a free port                              */
+    int threads;          /* libmicrohttpd thread pool size                   */
+    char static_dir[512]; /* "" = serve the embedded copy of static/          */
 } srv_config;
 
-typedef enum srv_cfgtype { SRV_CT_SIZE, SRV_CT_LONG, SRV_CT_INT, SRV_CT_DBL, SRV_CT_STR } srv_cfgtype;
+typedef enum srv_cfgtype {
+    SRV_CT_SIZE,
+    SRV_CT_LONG,
+    SRV_CT_INT,
+    SRV_CT_DBL,
+    SRV_CT_STR
+} srv_cfgtype;
 
 /* One row per setting; GET /v1 and --help print this table. */
 typedef struct srv_cfgdef {
-    const char *flag;  /* "max-body" (used as --max-body)                    */
-    const char *env;   /* "SYNESTHD_MAX_BODY"                                */
-    size_t offset;     /* into srv_config                                    */
+    const char *flag; /* "max-body" (used as --max-body)                    */
+    const char *env;  /* "SYNESTHD_MAX_BODY"                                */
+    size_t offset;    /* into srv_config                                    */
     srv_cfgtype type;
-    double min, max;   /* numeric range (STR: max = buffer size)             */
-    int is_limit;      /* 1: a syn_limits field, reported under "limits"     */
-    const char *help;  /* what it bounds and why the default                 */
+    double min, max;  /* numeric range (STR: max = buffer size)             */
+    int is_limit;     /* 1: a syn_limits field, reported under "limits"     */
+    const char *help; /* what it bounds and why the default                 */
 } srv_cfgdef;
 
 extern const srv_cfgdef srv_cfgdefs[]; /* terminated by a row with flag NULL */
@@ -87,9 +93,9 @@ typedef struct srv_kv {
 } srv_kv;
 
 typedef struct srv_part {
-    char *name;         /* form field name: a modality ("image", "audio")    */
-    char *ctype;        /* the part's Content-Type, or NULL                  */
-    uint8_t *data;      /* the part's bytes                                  */
+    char *name;    /* form field name: a modality ("image", "audio")    */
+    char *ctype;   /* the part's Content-Type, or NULL                  */
+    uint8_t *data; /* the part's bytes                                  */
     size_t len, cap;
 } srv_part;
 
@@ -98,49 +104,56 @@ struct srv_route;
 struct srv_request {
     const struct srv_route *route;
     const srv_config *cfg;
-    const char *method;  /* "GET", "HEAD" or "POST" (static strings)         */
+    const char *method; /* "GET", "HEAD" or "POST" (static strings)         */
     char *path;
     char *ctype;         /* Content-Type header, or NULL                     */
     char *if_none_match; /* If-None-Match header, or NULL                    */
     srv_kv *args;        /* query string, in order                           */
     size_t nargs;
-    srv_kv *fields;      /* multipart fields that are not modalities         */
+    srv_kv *fields; /* multipart fields that are not modalities         */
     size_t nfields;
-    srv_part *parts;     /* multipart parts named after a modality           */
+    srv_part *parts; /* multipart parts named after a modality           */
     size_t nparts;
-    uint8_t *body;       /* raw body (not multipart)                         */
+    uint8_t *body; /* raw body (not multipart)                         */
     size_t body_len, body_cap;
-    int multipart;       /* 1: body arrived as multipart/form-data           */
+    int multipart; /* 1: body arrived as multipart/form-data           */
 };
 
-typedef struct srv_header { char *name, *value; } srv_header;
+typedef struct srv_header {
+    char *name, *value;
+} srv_header;
 
 struct srv_reply {
     int status;
-    const char *ctype;          /* static string                             */
-    uint8_t *body;              /* response bytes                            */
+    const char *ctype; /* static string                             */
+    uint8_t *body;     /* response bytes                            */
     size_t len;
-    void (*free_fn)(void *);    /* frees free_cls after sending; NULL: body is static */
+    void (*free_fn)(void *); /* frees free_cls after sending; NULL: body is static */
     void *free_cls;
-    srv_header *hdrs;           /* extra headers, malloc'd                   */
+    srv_header *hdrs; /* extra headers, malloc'd                   */
     size_t nhdrs;
 };
 
+/* log.c -- the access log, one line per request, written in batches */
+#define LOG_FLUSH_MS 50 /* the longest a line waits; main.c flushes this often */
+void srv_log_access(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void srv_log_flush(void);
+
 /* Start the daemon on cfg (bind, port, threads, limits).  0 or -1 + *e. */
-int  srv_http_start(const srv_config *cfg, syn_err *e);
-int  srv_http_port(void);          /* the real bound port                    */
+int srv_http_start(const srv_config *cfg, syn_err *e);
+int srv_http_port(void); /* the real bound port                    */
 /* SIGTERM: stop accepting, wait up to grace_sec for in-flight requests,
  * stop.  Returns the number of requests still running (0 = clean stop). */
-int  srv_http_shutdown(int grace_sec);
-int  srv_http_jobs_in_flight(void);
+int srv_http_shutdown(int grace_sec);
+int srv_http_jobs_in_flight(void);
 
 /* ---------------------------------------------------------------------------
  * routes.c -- the one route table; the router's checks use it.
  * ------------------------------------------------------------------------ */
 enum { SRV_GET = 1, SRV_HEAD = 2, SRV_POST = 4 };
 enum {
-    SRV_R_JOB = 1,    /* runs on a worker thread, counted against max_jobs   */
-    SRV_R_ASSETS = 2  /* path matches any static asset (and "/")             */
+    SRV_R_JOB = 1,   /* runs on a worker thread, counted against max_jobs   */
+    SRV_R_ASSETS = 2 /* path matches any static asset (and "/")             */
 };
 /* max_body: 0 = the route takes no body; SRV_BODY_LIMIT = limits.max_body_bytes */
 #define SRV_BODY_LIMIT ((size_t)-1)
@@ -150,15 +163,15 @@ enum {
 typedef void (*srv_handler)(srv_request *rq, srv_reply *rp, const char *arg);
 
 typedef struct srv_route {
-    unsigned methods;           /* SRV_GET | SRV_HEAD | SRV_POST             */
+    unsigned methods; /* SRV_GET | SRV_HEAD | SRV_POST             */
     const char *path;
     srv_handler handler;
-    const char *arg;            /* handler argument ("image" for generate)   */
+    const char *arg; /* handler argument ("image" for generate)   */
     size_t max_body;
-    const char *const *types;   /* accepted Content-Types (NULL: any/none)   */
-    unsigned flags;             /* SRV_R_*                                   */
-    const char *label;          /* metrics label                             */
-    const char *description;    /* one line for GET /v1                      */
+    const char *const *types; /* accepted Content-Types (NULL: any/none)   */
+    unsigned flags;           /* SRV_R_*                                   */
+    const char *label;        /* metrics label                             */
+    const char *description;  /* one line for GET /v1                      */
 } srv_route;
 
 extern const srv_route srv_routes[]; /* terminated by a row with path NULL */
@@ -166,11 +179,11 @@ size_t srv_route_count(void);
 
 /* Find the route for path (any method).  NULL: 404. */
 const srv_route *srv_route_find(const char *path, const srv_config *cfg);
-unsigned srv_method_bit(const char *method);        /* 0 if unknown */
+unsigned srv_method_bit(const char *method); /* 0 if unknown */
 /* "GET, HEAD" into buf, for the Allow header. */
 void srv_route_allow(const srv_route *r, char *buf, size_t n);
 /* 1 if the route accepts this Content-Type (parameters ignored). */
-int  srv_route_accepts(const srv_route *r, const char *ctype);
+int srv_route_accepts(const srv_route *r, const char *ctype);
 /* The accepted types as one readable string, for hints. */
 void srv_route_types_text(const srv_route *r, char *buf, size_t n);
 size_t srv_route_max_body(const srv_route *r, const syn_limits *l);
@@ -179,10 +192,10 @@ size_t srv_route_max_body(const srv_route *r, const syn_limits *l);
  * reply.c -- the one error helper, JSON replies, headers.
  * ------------------------------------------------------------------------ */
 /* HTTP status and stable code for an error kind. */
-int  srv_errkind_status(syn_errkind k);
+int srv_errkind_status(syn_errkind k);
 /* Error reply: {"error":{"status","code","message","hint"}}. */
-void srv_reply_error(srv_reply *rp, int status, const char *code, const char *hint,
-                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void srv_reply_error(srv_reply *rp, int status, const char *code, const char *hint, const char *fmt,
+                     ...) __attribute__((format(printf, 5, 6)));
 void srv_reply_syn_error(srv_reply *rp, const syn_err *e);
 /* JSON success; takes the reference to root (json_t *, void * here so that
  * this header needs no jansson.h). */
@@ -190,7 +203,7 @@ void srv_reply_json(srv_reply *rp, int status, void *root);
 /* Take ownership of a malloc'd body. */
 void srv_reply_bytes(srv_reply *rp, int status, const char *ctype, uint8_t *body, size_t len);
 /* Append a header (copied).  0 or -1 on allocation failure. */
-int  srv_reply_header(srv_reply *rp, const char *name, const char *fmt, ...)
+int srv_reply_header(srv_reply *rp, const char *name, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* Release whatever the reply still owns (body if not handed over, headers). */
 void srv_reply_clear(srv_reply *rp);
@@ -198,9 +211,8 @@ void srv_reply_clear(srv_reply *rp);
 /* ---------------------------------------------------------------------------
  * static.c -- GET / and the assets (embedded, or --static-dir from disk).
  * ------------------------------------------------------------------------ */
-int  srv_static_exists(const char *path, const srv_config *cfg);
+int srv_static_exists(const char *path, const srv_config *cfg);
 void srv_static_handler(srv_request *rq, srv_reply *rp, const char *arg);
-const char *srv_mime_for_ext(const char *ext);  /* NULL if unknown */
 
 /* ---------------------------------------------------------------------------
  * health.c / describe.c / metrics.c -- GET /healthz, GET /v1, GET /metrics.
@@ -209,7 +221,7 @@ void srv_health_handler(srv_request *rq, srv_reply *rp, const char *arg);
 void srv_describe_handler(srv_request *rq, srv_reply *rp, const char *arg);
 void srv_metrics_handler(srv_request *rq, srv_reply *rp, const char *arg);
 
-void   srv_metrics_init(void);      /* records the process start time       */
+void srv_metrics_init(void); /* records the process start time       */
 double srv_uptime_sec(void);
 /* route: index in srv_routes, or -1 when no route matched. */
 void srv_metrics_request(int route, int status, double seconds, size_t in, size_t out);
@@ -226,7 +238,8 @@ int  srv_route_is_input(const srv_route *r, const char *name);
 #define SRV_MAX_INPUTS 8 /* parts of one request: image, audio, text, a, b */
 typedef struct srv_inputs {
     syn_part part[SRV_MAX_INPUTS];
-    const char *name[SRV_MAX_INPUTS]; /* form part or JSON key ("" for a raw body) */
+    const char *name[SRV_MAX_INPUTS]; /* part or JSON key name ("" for a raw body);
+                                         borrowed from the request or static */
     uint8_t *owned[SRV_MAX_INPUTS];   /* base64-decoded or JSON text bytes, freed */
     int n;
 } srv_inputs;

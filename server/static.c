@@ -29,14 +29,14 @@
 #include "server.h"
 
 #define STATIC_MAX_FILE (16u << 20) /* same cap as embed.c: a demo asset is kilobytes */
-#define VERSION_DIR "/a/"            /* versioned asset URLs: "/a/<16 hex>/<name>"     */
-#define VERSION_HEX 16               /* a 64-bit hash in hex                          */
+#define VERSION_DIR "/a/"           /* versioned asset URLs: "/a/<16 hex>/<name>"     */
+#define VERSION_HEX 16              /* a 64-bit hash in hex                          */
 #define VERSION_ADD (sizeof VERSION_DIR - 1 + VERSION_HEX) /* "/a/<hex>" put before "/NAME" */
-#define NAME_MAX_LEN 64              /* longest asset name looked for in the page     */
+#define NAME_MAX_LEN 64 /* longest asset name looked for in the page     */
 /* A year, the longest lifetime RFC 9111 caches are advised to honour; the
  * URL carries the content's hash, so it never needs revalidating. */
 #define LONG_CACHE "public, max-age=31536000, immutable"
-#define FNV_PRIME 0x100000001b3ULL   /* FNV-1a 64 prime, to fold the per-asset hashes */
+#define FNV_PRIME 0x100000001b3ULL /* FNV-1a 64 prime, to fold the per-asset hashes */
 
 static const char *asset_name(const char *path)
 {
@@ -46,8 +46,7 @@ static const char *asset_name(const char *path)
 static int is_hex(const char *s, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
-            return 0;
+        if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'))) return 0;
     return 1;
 }
 
@@ -56,8 +55,7 @@ static int is_hex(const char *s, size_t n)
 static const char *unversion(const char *path, char ver[VERSION_HEX + 1])
 {
     ver[0] = 0;
-    if (strncmp(path, VERSION_DIR, sizeof VERSION_DIR - 1) != 0)
-        return path;
+    if (strncmp(path, VERSION_DIR, sizeof VERSION_DIR - 1) != 0) return path;
     const char *h = path + sizeof VERSION_DIR - 1;
     if (strlen(h) < VERSION_HEX + 2 || !is_hex(h, VERSION_HEX) || h[VERSION_HEX] != '/')
         return path;
@@ -69,18 +67,15 @@ static const char *unversion(const char *path, char ver[VERSION_HEX + 1])
 /* A flat, known-typed name: "/x.js" yes, "/../x", "/a/b.js", "/.env" no. */
 static int safe_name(const char *path)
 {
-    if (path[0] != '/' || path[1] == '.' || path[1] == 0)
-        return 0;
-    if (strchr(path + 1, '/') || strchr(path, '\\'))
-        return 0;
+    if (path[0] != '/' || path[1] == '.' || path[1] == 0) return 0;
+    if (strchr(path + 1, '/') || strchr(path, '\\')) return 0;
     return srv_mime_for_name(path) != NULL;
 }
 
 static const srv_asset *embedded(const char *path)
 {
     for (const srv_asset *a = srv_assets; a->path; a++)
-        if (strcmp(a->path, path) == 0)
-            return a;
+        if (strcmp(a->path, path) == 0) return a;
     return NULL;
 }
 
@@ -101,21 +96,12 @@ int srv_static_exists(const char *path, const srv_config *cfg)
 {
     char ver[VERSION_HEX + 1];
     path = asset_name(unversion(path, ver));
-    if (!safe_name(path))
-        return 0;
-    if (!cfg->static_dir[0])
-        return embedded(path) != NULL;
+    if (!safe_name(path)) return 0;
+    if (!cfg->static_dir[0]) return embedded(path) != NULL;
     char file[1024];
     struct stat st;
     snprintf(file, sizeof file, "%s%s", cfg->static_dir, path);
     return stat(file, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-const char *srv_mime_for_ext(const char *ext)
-{
-    char name[32];
-    snprintf(name, sizeof name, ".%s", ext);
-    return srv_mime_for_name(name);
 }
 
 /* Read a file whole into *out (malloc'd, caller frees).  0 or -1. */
@@ -123,8 +109,7 @@ static int read_file(const char *file, uint8_t **out, size_t *len)
 {
     FILE *f = fopen(file, "rb");
     struct stat st;
-    if (!f)
-        return -1;
+    if (!f) return -1;
     if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode) || st.st_size > STATIC_MAX_FILE) {
         fclose(f);
         return -1;
@@ -136,8 +121,7 @@ static int read_file(const char *file, uint8_t **out, size_t *len)
         p = NULL;
     }
     fclose(f);
-    if (!p)
-        return -1;
+    if (!p) return -1;
     *out = p;
     *len = n;
     return 0;
@@ -147,19 +131,16 @@ static int read_file(const char *file, uint8_t **out, size_t *len)
  * the length of /NAME, else 0. */
 static size_t asset_ref(const uint8_t *p, size_t n, size_t i)
 {
-    if (p[i] != '"' || i + 2 >= n || p[i + 1] != '/')
-        return 0;
+    if (p[i] != '"' || i + 2 >= n || p[i + 1] != '/') return 0;
     size_t k = i + 1;
     while (k < n && k - i <= NAME_MAX_LEN && p[k] != '"' && p[k] > ' ')
         k++;
-    if (k >= n || p[k] != '"')
-        return 0;
+    if (k >= n || p[k] != '"') return 0;
     char name[NAME_MAX_LEN + 2];
     size_t len = k - i - 1;
     memcpy(name, p + i + 1, len);
     name[len] = 0;
-    if (strcmp(name, "/index.html") == 0 || !embedded(name))
-        return 0;
+    if (strcmp(name, "/index.html") == 0 || !embedded(name)) return 0;
     return len;
 }
 
@@ -172,8 +153,7 @@ static int versioned_page(const srv_asset *page, const char *ver, uint8_t **out,
         refs += asset_ref(page->data, page->len, i) > 0;
     size_t cap = page->len + refs * VERSION_ADD;
     uint8_t *o = malloc(cap ? cap : 1);
-    if (!o)
-        return -1;
+    if (!o) return -1;
     size_t w = 0;
     for (size_t i = 0; i < page->len; i++) {
         o[w++] = page->data[i];
@@ -226,8 +206,7 @@ void srv_static_handler(srv_request *rq, srv_reply *rp, const char *arg)
             srv_reply_bytes(rp, 200, a->mime, NULL, 0);
             rp->body = (uint8_t *)a->data; /* static storage: no free_fn */
             rp->len = a->len;
-            if (strcmp(ver, cur) == 0)
-                cache = LONG_CACHE;
+            if (strcmp(ver, cur) == 0) cache = LONG_CACHE;
         }
     } else {
         char file[1024];

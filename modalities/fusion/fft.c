@@ -18,7 +18,8 @@
 
 #define NSIZES 9 /* 64 .. 16384 */
 static syn_fft sizes[NSIZES];
-static int planned[NSIZES]; /* written under lock, read with acquire */
+enum { FFT_FWD = 1, FFT_INV = 2 };
+static int planned[NSIZES]; /* FFT_* bits: written under lock, read with acquire */
 static pthread_mutex_t plan_lock = PTHREAD_MUTEX_INITIALIZER;
 static int ready;
 
@@ -42,47 +43,62 @@ static void fft_free(syn_fft *f)
     memset(f, 0, sizeof *f);
 }
 
-/* Called with plan_lock held. */
-static int fft_make(syn_fft *f, int n)
+/* Called with plan_lock held: make what `want` asks (FFT_FWD, FFT_INV)
+ * and is not there yet.  The window and phase tables come with either. */
+static int fft_make(syn_fft *f, int n, int want)
 {
     f->n = n;
+    if (!f->window) {
+        f->window = fftwf_malloc(sizeof(float) * n);
+        f->cos_t = fftwf_malloc(sizeof(float) * n);
+        f->sin_t = fftwf_malloc(sizeof(float) * n);
+        if (!f->window || !f->cos_t || !f->sin_t)
+            return -1;
+        for (int j = 0; j < n; j++) {
+            double a = 2 * M_PI * j / n;
+            f->window[j] = (float)(0.5 - 0.5 * cos(a));
+            f->cos_t[j] = (float)cos(a);
+            f->sin_t[j] = (float)sin(a);
+        }
+    }
     float *re = fftwf_malloc(sizeof(float) * n);
     fftwf_complex *cx = fftwf_malloc(sizeof(fftwf_complex) * (n / 2 + 1));
-    f->window = fftwf_malloc(sizeof(float) * n);
-    f->cos_t = fftwf_malloc(sizeof(float) * n);
-    f->sin_t = fftwf_malloc(sizeof(float) * n);
     if (re && cx) {
-        f->r2c = fftwf_plan_dft_r2c_1d(n, re, cx, FFTW_ESTIMATE);
-        f->c2r = fftwf_plan_dft_c2r_1d(n, cx, re, FFTW_ESTIMATE);
+        if ((want & FFT_FWD) && !f->r2c)
+            f->r2c = fftwf_plan_dft_r2c_1d(n, re, cx, FFTW_ESTIMATE);
+        if ((want & FFT_INV) && !f->c2r)
+            f->c2r = fftwf_plan_dft_c2r_1d(n, cx, re, FFTW_ESTIMATE);
     }
     fftwf_free(re);
     fftwf_free(cx);
-    if (!f->r2c || !f->c2r || !f->window || !f->cos_t || !f->sin_t) {
-        fft_free(f);
-        return -1;
-    }
-    for (int j = 0; j < n; j++) {
-        double a = 2 * M_PI * j / n;
-        f->window[j] = (float)(0.5 - 0.5 * cos(a));
-        f->cos_t[j] = (float)cos(a);
-        f->sin_t[j] = (float)sin(a);
-    }
-    return 0;
+    return ((want & FFT_FWD) && !f->r2c) || ((want & FFT_INV) && !f->c2r) ? -1 : 0;
 }
 
-const syn_fft *syn_fft_get(int n)
+/* Planning costs ~15 M instructions a direction and size (most of a small
+ * conversion), so a one-shot analysis plans only the forward transform. */
+static const syn_fft *fft_get(int n, int want)
 {
     if (!ready || n < SYN_FFT_MIN || n > SYN_FFT_MAX || (n & (n - 1)))
         return NULL;
     int i = log2i(n) - log2i(SYN_FFT_MIN);
-    if (__atomic_load_n(&planned[i], __ATOMIC_ACQUIRE))
+    if ((__atomic_load_n(&planned[i], __ATOMIC_ACQUIRE) & want) == want)
         return &sizes[i];
     pthread_mutex_lock(&plan_lock);
-    int ok = planned[i] || fft_make(&sizes[i], n) == 0;
+    int ok = (planned[i] & want) == want || fft_make(&sizes[i], n, want) == 0;
     if (ok)
-        __atomic_store_n(&planned[i], 1, __ATOMIC_RELEASE);
+        __atomic_store_n(&planned[i], planned[i] | want, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&plan_lock);
     return ok ? &sizes[i] : NULL;
+}
+
+const syn_fft *syn_fft_get(int n)
+{
+    return fft_get(n, FFT_FWD | FFT_INV);
+}
+
+const syn_fft *syn_fft_fwd(int n)
+{
+    return fft_get(n, FFT_FWD);
 }
 
 int syn_fusion_warm(void)

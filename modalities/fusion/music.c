@@ -7,7 +7,9 @@
  *
  * The mapping (each after the axis grounding in syn/semantic.h):
  *   energy      tempo 60..180 BPM, drive, percussion, a wider stereo spread
- *   valence     major (I V vi IV) or natural minor (i VI III VII)
+ *   valence     major (I IV V I) or natural minor (i iv v i): the tonic chord
+ *               opens and closes every phrase and every chord has the mode's
+ *               own quality, so the key is heard (and measured) as major or minor
  *   hue         the key: the inverse of pitch class -> hue, pc = 5 k mod 12
  *               for k = round(12 hue) (C = red, by fifths round the wheel)
  *   brightness, elevation   the melody's register, E3..G#5
@@ -225,9 +227,10 @@ int syn_music(const syn_semantics *s, uint32_t seed, int sample_rate, double dur
     adsr lead = {0.003f + 0.07f * (1 - Sh), 0.12f, 0.55f, 0.06f + 0.25f * (1 - Sh)};
     adsr padenv = {0.35f, 0.3f, 0.8f, 0.5f};
     adsr bassenv = {0.008f, 0.2f, 0.6f, 0.12f};
-    /* chord roots as scale degrees: I V vi IV, or i VI III VII */
-    static const int prog_major[4] = {0, 4, 5, 3}, prog_minor[4] = {0, 5, 2, 6};
-    const int *prog = major ? prog_major : prog_minor;
+    /* chord roots as scale degrees: I IV V I, or i iv v i.  (i VI III VII
+     * spends half its time on chords of the relative major, and a slow
+     * 8 s piece is only two bars long: it read back as major.) */
+    static const int prog[4] = {0, 3, 4, 0};
 
     int deg = 0; /* the melody's scale degree above the tonic */
     int nbars = (int)ceil(duration / bar);

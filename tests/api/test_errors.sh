@@ -73,8 +73,8 @@ CAMERA=/usr/lib/python3/dist-packages/skimage/data/camera.png
 req POST "$BASE$GEN_IMAGE" --data-binary @"$CAMERA" -H 'Content-Type: audio/wav'
 expect_error "a PNG sent as audio/wav -> 415" 415
 
-req POST "$BASE$GEN_AUDIO" --data-binary 'a plain sentence' -H 'Content-Type: text/plain'
-expect_error "Content-Type text/plain -> 415" 415
+req POST "$BASE$GEN_AUDIO" --data-binary 'a,b,c' -H 'Content-Type: text/csv'
+expect_error "Content-Type text/csv -> 415" 415
 
 req POST "$BASE$GEN_AUDIO" --data-binary @"$TMPD/random.bin" -H 'Content-Type: application/octet-stream'
 expect_error "application/octet-stream with unknown magic -> 415" 415

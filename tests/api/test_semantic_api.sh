@@ -115,7 +115,8 @@ else
 fi
 
 # --- /v1/similarity -----------------------------------------------------------
-sim() { # sim NAME curl-args... -> prints the score, or "" on failure
+sim() { # sim LABEL curl-args... -> prints the score, or "" on failure
+    shift
     req POST "$BASE/v1/similarity" "$@"
     [ "$STATUS" = 200 ] && jget 'd["score"]' "$BODY"
 }
@@ -219,11 +220,22 @@ if [ "$s1" = 200 ] && [ "$s2" = 200 ] && [ -n "$vf" ] && awk -v va="$va" -v vf="
 else
     not_ok "fusion: picture + 'slow and sad' -> music sadder and calmer than the picture alone" "status $s1/$s2, valence $va -> $vf, energy $ea -> $ef"
 fi
-req POST "$BASE/v1/generate/audio?mode=semantic&seed=3&weight_text=0" -F image=@"$ASTRO" -F text='slow and sad'
-if cmp -s "$BODY" "$TMPD/alone.wav"; then
-    ok "fusion: weight_text=0 leaves the picture's music unchanged"
+# weight_text=0: the text has no say in any axis (the seed's variation may
+# still change, since the fused hash covers every part).
+req POST "$BASE/v1/embed" -F image=@"$ASTRO"
+cp "$BODY" "$TMPD/e_img.json"
+req POST "$BASE/v1/embed?weight_text=0" -F image=@"$ASTRO" -F text='slow and sad'
+if [ "$STATUS" = 200 ] && why="$(jcheck 'all(abs(d["semantics"][k]["value"] - v["value"]) < 1e-3 for k, v in __import__("json").load(open(args[0]))["semantics"].items())' "$BODY" "$TMPD/e_img.json")"; then
+    ok "fusion: weight_text=0 leaves every axis of the picture unchanged"
 else
-    not_ok "fusion: weight_text=0 leaves the picture's music unchanged" "status $STATUS, bytes differ"
+    not_ok "fusion: weight_text=0 leaves every axis of the picture unchanged" "$STATUS ${why:-}"
+fi
+req POST "$BASE/v1/embed?weight_text=3" -F image=@"$ASTRO" -F text='slow and sad'
+cp "$BODY" "$TMPD/e_fused.json"
+if [ "$STATUS" = 200 ] && why="$(jcheck 'd["semantics"]["valence"]["value"] < __import__("json").load(open(args[0]))["semantics"]["valence"]["value"] - 0.05' "$BODY" "$TMPD/e_img.json")"; then
+    ok "fusion: picture + 'slow and sad' embeds sadder than the picture alone"
+else
+    not_ok "fusion: picture + 'slow and sad' embeds sadder than the picture alone" "$STATUS ${why:-}"
 fi
 req POST "$BASE/v1/generate/audio?duration=2" -F image=@"$CAMERA" -F text='slow and sad'
 if [ "$STATUS" = 200 ] && [ "$(body_kind)" = wav ]; then
@@ -259,7 +271,7 @@ desc="$(jget 'd["text"]' "$BODY" 2>/dev/null)"
 req POST "$BASE/v1/generate/audio?mode=speech&voice=en" --data-binary @"$CAMERA" -H 'Content-Type: image/png'
 cp "$BODY" "$TMPD/camera_speech.wav"
 s_img=$STATUS
-req POST "$BASE/v1/generate/audio?mode=speech&voice=en" -F text="$desc"
+req POST "$BASE/v1/generate/audio?mode=speech&voice=en" --form-string text="$desc"
 cp "$BODY" "$TMPD/desc_speech.wav"
 d_img="$(sox --i -D "$TMPD/camera_speech.wav" 2>/dev/null)"
 d_txt="$(sox --i -D "$TMPD/desc_speech.wav" 2>/dev/null)"
