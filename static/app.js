@@ -178,6 +178,8 @@ function setImage(file) {
     $("image-file").value = "";
   }
   thumb.hidden = !file;
+  $("image-help").textContent = file ? "Drop another, or press to choose again"
+                                     : "Drop it here, or press to choose (PNG, JPEG, BMP)";
   $("image-chosen").hidden = !file;
   $("drop").classList.toggle("has", !!file);
   guessTarget();
@@ -375,6 +377,7 @@ async function convert(ev) {
   const options = chosenOptions();
   state.busy = true;
   $("go").disabled = true;
+  $("trip").disabled = true; // the round trip waits for this run's results
   document.querySelector(".results").setAttribute("aria-busy", "true");
   const what = parts.map((p) => (p.name === "text" ? "your words" : p.filename)).join(" + ");
   const prog = startProgress(what);
@@ -387,6 +390,9 @@ async function convert(ev) {
     const kind = type.startsWith("image/") ? "image" : type.startsWith("audio/") ? "audio" : "text";
     state.last = { target: tgt, parts, options, blob: r.blob, headers: r.headers, kind };
     const outName = `synesthd-${tgt}.${extOf(type)}`;
+    const panel = document.querySelector(".results"); // one column: bring the result into view
+    if (panel.getBoundingClientRect().top > window.innerHeight * 0.8)
+      panel.scrollIntoView({ behavior: matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth" });
     showCurl(tgt, parts, options, outName);
     setStatus(`Done in ${secs.toFixed(2)} s · ${kib(r.blob.size)} ${type.split(";")[0]}`);
     if (kind === "image") await showImage(r.blob, r.headers, outName);
@@ -396,7 +402,6 @@ async function convert(ev) {
       showText(json, r.blob, outName);
     }
     $("trip-box").hidden = kind === "text";
-    $("trip").disabled = false;
     await understand(parts, options, kind === "text");
   } catch (e) {
     prog.stop();
@@ -405,6 +410,7 @@ async function convert(ev) {
   } finally {
     state.busy = false;
     $("go").disabled = false;
+    $("trip").disabled = !state.last;
     document.querySelector(".results").setAttribute("aria-busy", "false");
   }
 }
@@ -505,16 +511,25 @@ function listAxes(sem) {
   }
 }
 
+// The radar's tooltip: fixed to the viewport above its point, and kept
+// there when focusing the point scrolls the page.
+let tipAnchor = null;
 function tip(text, target) {
   const t = $("tip");
-  if (!text) { t.hidden = true; return; }
-  t.textContent = text;
-  t.hidden = false;
-  const r = target.getBoundingClientRect();
-  const w = t.offsetWidth;
+  tipAnchor = text ? target : null;
+  t.hidden = !text;
+  if (text) { t.textContent = text; placeTip(); }
+}
+
+function placeTip() {
+  if (!tipAnchor) return;
+  const t = $("tip");
+  const r = tipAnchor.getBoundingClientRect();
+  const w = t.offsetWidth, h = t.offsetHeight;
   const x = Math.max(8, Math.min(window.innerWidth - w - 8, r.left + r.width / 2 - w / 2));
-  t.style.left = x + window.scrollX + "px";
-  t.style.top = r.top + window.scrollY - t.offsetHeight - 10 + "px";
+  const above = r.top - h - 8;
+  t.style.left = x + "px";
+  t.style.top = (above >= 8 ? above : r.bottom + 8) + "px";
 }
 
 /* ---- the command ------------------------------------------------------- */
@@ -648,8 +663,16 @@ async function main() {
     setStatus("Options are back to their defaults.");
   });
   $("copy").addEventListener("click", copyCurl);
+  for (const chip of document.querySelectorAll(".chip")) {
+    chip.addEventListener("click", () => {
+      $("text-in").value = chip.dataset.text;
+      guessTarget();
+      $("make").requestSubmit();
+    });
+  }
   $("trip").addEventListener("click", roundTrip);
-  window.addEventListener("scroll", () => { $("tip").hidden = true; }, { passive: true });
+  window.addEventListener("scroll", placeTip, { passive: true });
+  window.addEventListener("resize", placeTip);
   try {
     state.api = await describe();
     buildControls(state.api);

@@ -335,6 +335,8 @@ async function main() {
         await tabTo(() => document.activeElement.classList.contains("pt"), "a radar point");
       }
       expect(await page.isVisible("#tip"), "focusing a point shows no reason");
+      const box = await page.$eval("#tip", (t) => { const r = t.getBoundingClientRect(); return [r.top, r.bottom, innerHeight]; });
+      expect(box[0] >= 0 && box[1] <= box[2], "the reason is off screen: " + box);
       const tipText = await page.textContent("#tip");
       expect(/\d/.test(tipText), "tooltip: " + tipText);
       await shot(page, "09-keyboard", false);
