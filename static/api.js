@@ -113,13 +113,14 @@ function curlFile(name) {
 // -F name=@file (curl types them by extension, the server sniffs the
 // bytes), text with --form-string so that a leading @ or < stays text.
 export function curlCommand(path, parts, options, outName) {
-  const base = location.origin;
-  const args = ["curl", "-sS", "--fail-with-body"];
+  const lines = [["curl", "-sS", "--fail-with-body"]];
   for (const p of parts) {
-    if (typeof p.value === "string") args.push("--form-string", shq(p.name + "=" + p.value));
-    else args.push("-F", shq(p.name + "=@" + curlFile(p.filename)));
+    if (typeof p.value === "string") lines.push(["--form-string", shq(p.name + "=" + p.value)]);
+    else lines.push(["-F", shq(p.name + "=@" + curlFile(p.filename))]);
   }
-  for (const [k, v] of Object.entries(options)) args.push("-F", shq(k + "=" + v));
-  args.push("-o", shq(outName), shq(base + path));
-  return args.join(" ");
+  const opts = Object.entries(options).map(([k, v]) => ["-F", shq(k + "=" + v)].join(" "));
+  if (opts.length) lines.push(opts);
+  lines.push(["-o", shq(outName), shq(location.origin + path)]);
+  // One part or option group per line, joined by shell line continuations.
+  return lines.map((l) => l.join(" ")).join(" \\\n  ");
 }

@@ -226,6 +226,18 @@ async function main() {
       await shot(page, "05-text-zh");
     });
 
+    await run(ctx, base, "words as the target: a picture described, no round trip offered", async (page) => {
+      await page.setInputFiles("#image-file", CAMERA);
+      await page.check("input[name=target][value=text]");
+      const r = await convertAndWait(page, "/v1/generate/text");
+      expect((r.headers()["content-type"] || "").startsWith("application/json"), "not JSON");
+      await page.waitForSelector("#radar .pt", { timeout: STEP_MS });
+      const t = await page.textContent("#out-text");
+      expect(t.trim().length > 20, "no description: " + t);
+      expect(await page.isHidden("#trip-box") && await page.isHidden("#out-image-box"), "picture or round trip shown");
+      await shot(page, "05-words-target");
+    });
+
     await run(ctx, base, "round trip: picture -> sound -> picture shows an SSIM score", async (page) => {
       await page.setInputFiles("#image-file", CAMERA);
       await page.fill("#opt-duration", "2");
