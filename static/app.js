@@ -116,6 +116,16 @@ function buildControls(api) {
   }
   for (const opt of api.options)
     if (!MAIN.includes(opt.name)) $("more-options").appendChild(optionField(opt));
+  // What the file pickers accept follows the server's modalities.
+  const types = (name) => ((api.modalities || []).find((m) => m.name === name) || {}).mime_types || [];
+  if (types("image").length) {
+    $("image-file").accept = types("image").join(",");
+    const names = [...new Set(types("image").map((t) => t.split("/")[1].replace(/^(x-ms-|x-)/, "")
+      .replace("jpg", "jpeg").toUpperCase()))];
+    imageHelp = `Drop it here, or press to choose (${names.join(", ")})`;
+    $("image-help").textContent = imageHelp;
+  }
+  if (types("audio").length) $("audio-file").accept = types("audio").join(",") + ",.wav,.flac,.ogg,.mp3";
   $("version").textContent = `${api.name} ${api.version}`;
 }
 
@@ -162,6 +172,7 @@ function objectUrl(blob) {
 }
 
 let imageThumbUrl = null;
+let imageHelp = "Drop it here, or press to choose";
 function setImage(file) {
   if (imageThumbUrl) URL.revokeObjectURL(imageThumbUrl);
   state.image = file ? { blob: file, name: file.name || "picture.png" } : null;
@@ -178,8 +189,7 @@ function setImage(file) {
     $("image-file").value = "";
   }
   thumb.hidden = !file;
-  $("image-help").textContent = file ? "Drop another, or press to choose again"
-                                     : "Drop it here, or press to choose (PNG, JPEG, BMP)";
+  $("image-help").textContent = file ? "Drop another, or press to choose again" : imageHelp;
   $("image-chosen").hidden = !file;
   $("drop").classList.toggle("has", !!file);
   guessTarget();
