@@ -46,12 +46,29 @@ function startServer() {
       buf += d;
       const line = buf.split("\n")[0];
       const m = /^synesthd \S+: listening on (http:\/\/[^\s]+:\d+)/.exec(line);
-      if (m && buf.includes("\n")) {
+      if (m && buf.includes("\n") && !srv.base) {
         clearTimeout(timer);
-        resolveStart({ srv, base: m[1].replace("0.0.0.0", "127.0.0.1") });
+        srv.base = m[1].replace("0.0.0.0", "127.0.0.1");
+        srv.log = () => buf;
+        resolveStart({ srv, base: srv.base });
       }
     });
   });
+}
+
+// SIGTERM, then the server must exit 0 within 15 s with no sanitizer
+// report (SAN=1 builds) in its log.
+async function stopServer(srv) {
+  srv.removeAllListeners("exit");
+  const code = await new Promise((res) => {
+    if (srv.exitCode !== null) return res(srv.exitCode);
+    const t = setTimeout(() => { srv.kill("SIGKILL"); res("killed after 15 s"); }, 15000);
+    srv.on("exit", (c, sig) => { clearTimeout(t); res(c === null ? sig : c); });
+    srv.kill("SIGTERM");
+  });
+  const report = /(AddressSanitizer|LeakSanitizer|runtime error:)[^\n]*/.exec(srv.log());
+  if (code === 0 && !report) ok("server stopped cleanly");
+  else notOk("server stopped cleanly", `exit ${code}${report ? ", " + report[0] : ""}`);
 }
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -315,7 +332,15 @@ async function main() {
       await tabTo(() => document.activeElement.id === "image-file", "the picture input");
       const outline = await page.evaluate(() => getComputedStyle(document.querySelector("#drop")).outlineStyle);
       expect(outline !== "none", "no visible focus on the drop zone");
-      const [chooser] = await Promise.all([page.waitForEvent("filechooser"), page.keyboard.press("Space")]);
+      // Space opens the file chooser of the focused input; Enter is the other key for it.
+      let chooser = null;
+      for (const key of ["Space", "Enter", "Space"]) {
+        const ev = page.waitForEvent("filechooser", { timeout: 3000 }).catch(() => null);
+        await page.keyboard.press(key);
+        chooser = await ev;
+        if (chooser) break;
+      }
+      expect(chooser, "neither Space nor Enter opened the file chooser");
       await chooser.setFiles(CAMERA);
       await tabTo(() => document.activeElement.name === "target", "the targets");
       await page.keyboard.press("ArrowRight");
@@ -406,10 +431,7 @@ async function main() {
     notOk("setup", e.message);
   } finally {
     if (ctx) await ctx.close().catch(() => {});
-    if (server) {
-      server.srv.removeAllListeners("exit");
-      server.srv.kill("SIGTERM");
-    }
+    if (server) await stopServer(server.srv);
     rmSync(work, { recursive: true, force: true });
   }
   process.exit(failed ? 1 : 0);
