@@ -76,7 +76,7 @@ $(BUILD)/static_assets.o: $(BUILD)/static_assets.c
 $(BIN): $(SERVER_OBJ) $(BUILD)/libsyn.a
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libsyn.a
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/harness.h $(BUILD)/libsyn.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) $< $(BUILD)/libsyn.a -o $@ $(CMOCKA) $(LDLIBS)
 

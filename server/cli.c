@@ -228,17 +228,8 @@ int srv_cli_convert(int argc, char **argv, srv_config *cfg)
                 continue;
             }
             char name[64];
-            const char *eq = strchr(a + 2, '='), *value;
-            size_t nl = eq ? (size_t)(eq - (a + 2)) : strlen(a + 2);
-            if (nl >= sizeof name)
-                nl = sizeof name - 1;
-            memcpy(name, a + 2, nl);
-            name[nl] = 0;
-            if (eq)
-                value = eq + 1;
-            else if (i + 1 < argc)
-                value = argv[++i];
-            else {
+            const char *value = srv_flag_value(argc, argv, &i, name, sizeof name);
+            if (!value) {
                 fprintf(stderr, "synesthd: --%s needs a value\n", name);
                 return 2;
             }

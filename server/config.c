@@ -269,6 +269,21 @@ static void die2(const char *msg, const char *hint)
     exit(2);
 }
 
+const char *srv_flag_value(int argc, char **argv, int *i, char *name, size_t n)
+{
+    const char *a = argv[*i] + 2, *eq = strchr(a, '=');
+    size_t nl = eq ? (size_t)(eq - a) : strlen(a);
+    if (nl >= n)
+        nl = n - 1;
+    memcpy(name, a, nl);
+    name[nl] = 0;
+    if (eq)
+        return eq + 1;
+    if (*i + 1 < argc)
+        return argv[++*i];
+    return NULL;
+}
+
 void srv_config_parse_argv(srv_config *c, int argc, char **argv)
 {
     syn_err e;
@@ -288,16 +303,8 @@ void srv_config_parse_argv(srv_config *c, int argc, char **argv)
             exit(2);
         }
         char name[64];
-        const char *eq = strchr(a + 2, '='), *value;
-        size_t nl = eq ? (size_t)(eq - (a + 2)) : strlen(a + 2);
-        if (nl >= sizeof name) nl = sizeof name - 1;
-        memcpy(name, a + 2, nl);
-        name[nl] = 0;
-        if (eq)
-            value = eq + 1;
-        else if (i + 1 < argc)
-            value = argv[++i];
-        else {
+        const char *value = srv_flag_value(argc, argv, &i, name, sizeof name);
+        if (!value) {
             fprintf(stderr, "synesthd: --%s needs a value (see synesthd --help)\n", name);
             exit(2);
         }

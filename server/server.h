@@ -73,6 +73,9 @@ int srv_config_init(srv_config *c, syn_err *e);
 /* Set one setting by flag name (without "--").  Returns 1 when set, 0 when
  * name is not a setting, -1 with *e filled for a bad value. */
 int srv_config_set(srv_config *c, const char *name, const char *value, syn_err *e);
+/* argv[*i] is "--name" or "--name=value": copies the name into name[n] and
+ * returns the value (advancing *i past a separate one), or NULL if missing. */
+const char *srv_flag_value(int argc, char **argv, int *i, char *name, size_t n);
 /* Cross-field checks and derived defaults (max_jobs 0 -> 2 x CPUs). */
 int srv_config_finish(srv_config *c, syn_err *e);
 /* Parse the serve command line: exits 0 on --help/--version, exits 2 with

@@ -185,6 +185,17 @@ static int analyse_plane(const float *pcm, size_t frames, int channels, int ch, 
             break;
         col = next;
         long start = (long)(fm * hop) - n / 2;
+        /* frames hanging over either end see only part of their window:
+         * scale by the part inside, so a steady sound keeps its level up to
+         * the edges instead of fading into a dark first and last column */
+        float fnorm = norm;
+        if (start < 0 || (size_t)(start + n) > frames) {
+            double inside = 0;
+            for (int j = 0; j < n; j++)
+                if (start + j >= 0 && (size_t)(start + j) < frames)
+                    inside += f->window[j];
+            fnorm = inside > 1e-3 * n ? (float)(2.0 / inside) : norm;
+        }
         for (int j = 0; j < n; j++) {
             long i = start + j;
             float x = 0;
@@ -203,7 +214,7 @@ static int analyse_plane(const float *pcm, size_t frames, int channels, int ch, 
         }
         fftwf_execute_dft_r2c(f->r2c, buf, X);
         for (int k = 0; k < nb; k++)
-            acc[k] += norm * sqrtf(X[k][0] * X[k][0] + X[k][1] * X[k][1]);
+            acc[k] += fnorm * sqrtf(X[k][0] * X[k][0] + X[k][1] * X[k][1]);
         cnt++;
     }
     if (bands != out) /* partials of a picture's bands: each band is a stripe */

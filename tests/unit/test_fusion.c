@@ -11,19 +11,8 @@
 #include "syn/fusion.h"
 #include "syn/modality.h"
 #include "syn/options.h"
+#include "harness.h"
 
-static int setup(void **state)
-{
-    (void)state;
-    return syn_modalities_init();
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    syn_modalities_fini();
-    return 0;
-}
 
 static void map_line_round_trips_every_field(void **state)
 {

@@ -18,24 +18,13 @@
 #include "syn/limits.h"
 #include "syn/modality.h"
 #include "syn/options.h"
+#include "harness.h"
 
 extern const syn_modality syn_image_modality, syn_audio_modality;
 
 static syn_limits lim;
 static syn_opts opts;
 
-static int setup(void **state)
-{
-    (void)state;
-    return syn_modalities_init();
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    syn_modalities_fini();
-    return 0;
-}
 
 static int reset(void **state)
 {
@@ -48,7 +37,7 @@ static int reset(void **state)
 static int decode_for(const syn_modality *target, const uint8_t *p, size_t n, syn_latent *l,
                       syn_err *e)
 {
-    syn_decode_ctx ctx = {&opts, &lim, target};
+    syn_decode_ctx ctx = {.opts = &opts, .limits = &lim, .target = target, .want_grid = 1};
     memset(e, 0, sizeof *e);
     return syn_image_modality.decode(p, n, &ctx, l, e);
 }

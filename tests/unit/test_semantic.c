@@ -16,23 +16,12 @@
 #include "syn/modality.h"
 #include "syn/options.h"
 #include "syn/semantic.h"
+#include "harness.h"
 
 #define SR 22050
 #define RHO_MIN 0.9
 #define SIDE 192 /* test pictures: big enough for shapes, small for speed */
 
-static int setup(void **state)
-{
-    (void)state;
-    return syn_modalities_init();
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    syn_modalities_fini();
-    return 0;
-}
 
 /* --- Spearman's rho ------------------------------------------------------ */
 

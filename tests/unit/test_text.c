@@ -18,21 +18,10 @@
 #include "syn/modality.h"
 #include "syn/options.h"
 #include "syn/semantic.h"
+#include "harness.h"
 
 extern const syn_modality syn_text_modality, syn_image_modality;
 
-static int setup(void **state)
-{
-    (void)state;
-    return syn_modalities_init();
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    syn_modalities_fini();
-    return 0;
-}
 
 /* --- helpers --------------------------------------------------------------- */
 
