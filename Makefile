@@ -35,7 +35,7 @@ CFLAGS  += -std=gnu11 -Wall -Wextra $(OPT) $(SANFLAGS) -Iinclude -I$(BUILD) \
            -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
            $(shell pkg-config --cflags $(PKGCONF_LIBS) 2>/dev/null)
 LDFLAGS += $(SANFLAGS)
-LDLIBS  := $(shell pkg-config --libs libmicrohttpd jansson sndfile fftw3f libpng zlib espeak-ng 2>/dev/null) -lm -lpthread
+LDLIBS  := $(shell pkg-config --libs libmicrohttpd jansson sndfile fftw3f libpng zlib 2>/dev/null) -lm -lpthread -ldl
 CMOCKA  := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 FUSION_SRC := $(wildcard modalities/fusion/*.c)

@@ -35,7 +35,7 @@ const syn_modality *const *syn_modalities(void)
 
 int syn_modalities_init(void)
 {
-    if (syn_fusion_init() < 0 || syn_speech_init() < 0) /* speech: espeak-ng's globals, once */
+    if (syn_fusion_init() < 0)
         return -1;
     for (size_t i = 0; i < NMOD; i++) {
         if (inited[i])
@@ -49,9 +49,11 @@ int syn_modalities_init(void)
     return 0;
 }
 
+/* Everything a request could otherwise set up on first use: every FFT
+ * plan, and espeak-ng with its English voice. */
 int syn_modalities_warm(void)
 {
-    return syn_fusion_warm();
+    return syn_fusion_warm() < 0 || syn_speech_init() < 0 ? -1 : 0;
 }
 
 void syn_modalities_fini(void)

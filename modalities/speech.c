@@ -8,7 +8,9 @@
  *
  * espeak-ng keeps its state in globals (voice, parameters, the synth
  * callback, its phoneme tables) and is not re-entrant, so it is set up once
- * in syn_speech_init() (at start-up, from syn_modalities_init) and every
+ * in syn_speech_init() (the server calls it at start-up through
+ * syn_modalities_warm; a one-shot CLI run initialises on its first
+ * syn_speak, saving the 2-5 ms for conversions that never speak) and every
  * synthesis runs under one global mutex.  Measured on the 2-core dev box
  * (warm page cache): espeak_Initialize with the English voice takes 2-5 ms;
  * one call holds the lock for 8-9 ms for 25 English words (7.9 s of speech,
@@ -22,6 +24,7 @@
  * callback with 16-bit mono samples at espeak's own rate (22050 Hz) and
  * return when the text is spoken; the callback appends them to a growable
  * buffer owned by the call.  Nothing is played or written. */
+#include <dlfcn.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -38,6 +41,52 @@
 #define ESPEAK_BUF_MS 200
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* libespeak-ng is opened on first use rather than linked: through
+ * libpcaudio it brings 23 more shared libraries (PulseAudio, ALSA, X11,
+ * D-Bus) that every one-shot conversion would otherwise map and relocate,
+ * about 3 ms of a 17 ms picture-to-sound run, for nothing unless it speaks.
+ * The server opens it at start-up (syn_modalities_warm).  The prototypes
+ * still come from Debian's header, so the calls are type-checked. */
+#define ESPEAK_SONAME "libespeak-ng.so.1"
+static struct {
+    void *handle;
+    __typeof__(&espeak_Initialize) Initialize;
+    __typeof__(&espeak_SetVoiceByName) SetVoiceByName;
+    __typeof__(&espeak_SetSynthCallback) SetSynthCallback;
+    __typeof__(&espeak_Synth) Synth;
+    __typeof__(&espeak_Terminate) Terminate;
+} es;
+
+/* Called with the lock held; 0 when the library and its symbols are there.
+ * The handle is kept until exit: espeak-ng's globals live in it. */
+static int load_locked(void)
+{
+    if (es.handle)
+        return 0;
+    void *h = dlopen(ESPEAK_SONAME, RTLD_NOW | RTLD_LOCAL);
+    if (!h)
+        return -1;
+    /* POSIX dlsym returns object pointers; copying the bytes keeps ISO C happy */
+#define SYM(name)                                                                                  \
+    do {                                                                                           \
+        void *f = dlsym(h, "espeak_" #name);                                                       \
+        if (!f) {                                                                                  \
+            dlclose(h);                                                                            \
+            memset(&es, 0, sizeof es);                                                             \
+            return -1;                                                                             \
+        }                                                                                          \
+        memcpy(&es.name, &f, sizeof f);                                                            \
+    } while (0)
+    SYM(Initialize);
+    SYM(SetVoiceByName);
+    SYM(SetSynthCallback);
+    SYM(Synth);
+    SYM(Terminate);
+#undef SYM
+    es.handle = h;
+    return 0;
+}
 static int espeak_rate; /* espeak's output rate in Hz; 0 = not initialised */
 
 typedef struct pcm_buf {
@@ -79,18 +128,24 @@ static int on_samples(short *wav, int n, espeak_EVENT *ev)
     return 0;
 }
 
-int syn_speech_init(void)
+/* Called with the lock held. */
+static void init_locked(void)
 {
-    pthread_mutex_lock(&lock);
-    if (!espeak_rate) {
+    if (!espeak_rate && load_locked() == 0) {
         /* DONT_EXIT: a missing data file must return an error, not exit(). */
-        int rate = espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, ESPEAK_BUF_MS, NULL,
+        int rate = es.Initialize(AUDIO_OUTPUT_SYNCHRONOUS, ESPEAK_BUF_MS, NULL,
                                      espeakINITIALIZE_DONT_EXIT);
-        if (rate > 0 && espeak_SetVoiceByName("en") == EE_OK) { /* load a voice now */
-            espeak_SetSynthCallback(on_samples);
+        if (rate > 0 && es.SetVoiceByName("en") == EE_OK) { /* load a voice now */
+            es.SetSynthCallback(on_samples);
             espeak_rate = rate;
         }
     }
+}
+
+int syn_speech_init(void)
+{
+    pthread_mutex_lock(&lock);
+    init_locked();
     int rc = espeak_rate > 0 ? 0 : -1;
     pthread_mutex_unlock(&lock);
     return rc;
@@ -100,7 +155,7 @@ void syn_speech_fini(void)
 {
     pthread_mutex_lock(&lock);
     if (espeak_rate)
-        espeak_Terminate();
+        es.Terminate();
     espeak_rate = 0;
     pthread_mutex_unlock(&lock);
 }
@@ -185,17 +240,18 @@ int syn_speak(const char *text, const char *voice, int sample_rate, float **pcm,
     pcm_buf b = {0};
     int rc = -1, from = 0;
     pthread_mutex_lock(&lock);
+    init_locked(); /* a no-op once the server has warmed up; the CLI starts here */
     if (!espeak_rate) {
         syn_fail(e, SYN_E_INTERNAL, "install espeak-ng-data", "speech synthesis is not available");
         goto unlock;
     }
     b.max = (size_t)espeak_rate * MAX_SPEECH_SEC;
-    if (espeak_SetVoiceByName(name) != EE_OK) {
+    if (es.SetVoiceByName(name) != EE_OK) {
         syn_fail(e, SYN_E_INTERNAL, "install espeak-ng-data", "espeak-ng has no '%s' voice", name);
         goto unlock;
     }
     current = &b;
-    espeak_ERROR er = espeak_Synth(text, n + 1, 0, POS_CHARACTER, 0, espeakCHARS_UTF8, NULL, NULL);
+    espeak_ERROR er = es.Synth(text, n + 1, 0, POS_CHARACTER, 0, espeakCHARS_UTF8, NULL, NULL);
     current = NULL;
     if (b.failed == 1)
         syn_fail(e, SYN_E_NOMEM, "", "out of memory while speaking");

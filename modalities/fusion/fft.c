@@ -74,8 +74,9 @@ static int fft_make(syn_fft *f, int n, int want)
     return ((want & FFT_FWD) && !f->r2c) || ((want & FFT_INV) && !f->c2r) ? -1 : 0;
 }
 
-/* Planning costs ~15 M instructions a direction and size (most of a small
- * conversion), so a one-shot analysis plans only the forward transform. */
+/* Planning costs ~7 M instructions a direction and size (a third of a small
+ * conversion), so one-shot analysis and synthesis plan only the direction
+ * they use. */
 static const syn_fft *fft_get(int n, int want)
 {
     if (!ready || n < SYN_FFT_MIN || n > SYN_FFT_MAX || (n & (n - 1)))
@@ -99,6 +100,11 @@ const syn_fft *syn_fft_get(int n)
 const syn_fft *syn_fft_fwd(int n)
 {
     return fft_get(n, FFT_FWD);
+}
+
+const syn_fft *syn_fft_inv(int n)
+{
+    return fft_get(n, FFT_INV);
 }
 
 int syn_fusion_warm(void)

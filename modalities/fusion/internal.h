@@ -18,8 +18,10 @@ typedef struct syn_fft {
 /* The table for size n (a power of two in [SYN_FFT_MIN, SYN_FFT_MAX]),
  * or NULL. */
 const syn_fft *syn_fft_get(int n);
-/* The same with only the forward plan (r2c) guaranteed: analysis. */
+/* The same with only the forward plan (r2c) guaranteed: analysis; or only
+ * the inverse (c2r): sine and noise synthesis. */
 const syn_fft *syn_fft_fwd(int n);
+const syn_fft *syn_fft_inv(int n);
 
 /* 64 samples is 3 ms at 22.05 kHz, the shortest frame worth drawing;
  * 16384 is 85 ms at 192 kHz, the longest the rate-derived frame reaches. */

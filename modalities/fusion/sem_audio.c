@@ -100,7 +100,7 @@ typedef struct stft {
 static int stft_open(stft *t, int n, int hop, size_t frames, syn_err *e)
 {
     memset(t, 0, sizeof *t);
-    t->f = syn_fft_get(n);
+    t->f = syn_fft_fwd(n);
     if (!t->f)
         return syn_fail(e, SYN_E_INTERNAL, NULL, "no FFT plan for %d samples", n);
     t->n = n, t->hop = hop, t->nb = n / 2 + 1;

@@ -60,12 +60,31 @@ static inline double amp_to_db(double a)
     return 20.0 * log10(a > FLOOR_AMP ? a : FLOOR_AMP);
 }
 
-/* Grid value -> partial amplitude; 0 stays silent (black is silence). */
+/* 2^x for the synthesis levels: integer part into the float's exponent,
+ * fraction through a degree-5 least-squares fit of 2^f on [0,1) (max
+ * relative error 2.3e-7, 0.000002 dB).  pow() per row and frame was a
+ * tenth of a picture-to-sound conversion. */
+static inline float fast_exp2(float x)
+{
+    if (x < -126.0f)
+        return 0.0f;
+    float fi = floorf(x), f = x - fi;
+    float p = ((((0.00189437942f * f + 0.00894058253f) * f + 0.0558765569f) * f + 0.240131692f) *
+                   f + 0.693156777f) * f + 0.99999977f;
+    union {
+        uint32_t i;
+        float f;
+    } u = {.i = (uint32_t)((int)fi + 127) << 23};
+    return p * u.f;
+}
+
+/* Grid value -> partial amplitude; 0 stays silent (black is silence).
+ * 10^(dB/20) = 2^(dB * log2(10) / 20). */
 static inline float v_to_amp(float v, const syn_map *m)
 {
     if (v <= 0.0f)
         return 0.0f;
-    return (float)pow(10.0, (m->ref_db + (v - 1.0) * m->db_range) / 20.0);
+    return fast_exp2((float)((m->ref_db + (v - 1.0) * m->db_range) * 0.16609640474436813));
 }
 
 /* The bin a row's partial sits on: the same rule in both directions. */
@@ -619,8 +638,14 @@ int syn_spectral_synthesise(const syn_grid *g, syn_map *m, float **pcm, size_t *
     if (!g->v || g->rows < 1 || g->cols < 1)
         return syn_fail(e, SYN_E_INTERNAL, "", "empty grid");
     syn_map_fix(m);
-    synth_ctx s = {.m = m, .f = syn_fft_get(m->n_fft), .rows = g->rows, .cols = g->cols,
-                   .n = m->n_fft, .hop = m->hop, .nb = m->n_fft / 2 + 1};
+    syn_synth kind = m->synthesis;
+    if (kind == SYN_SYNTH_AUTO)
+        kind = m->source == SYN_SRC_AUDIO ? SYN_SYNTH_GRIFFINLIM : SYN_SYNTH_SINE;
+    /* Griffin-Lim goes both ways; partials and noise only need the inverse */
+    synth_ctx s = {.m = m,
+                   .f = kind == SYN_SYNTH_GRIFFINLIM ? syn_fft_get(m->n_fft) : syn_fft_inv(m->n_fft),
+                   .rows = g->rows, .cols = g->cols, .n = m->n_fft, .hop = m->hop,
+                   .nb = m->n_fft / 2 + 1};
     if (!s.f)
         return syn_fail(e, SYN_E_INTERNAL, "", "no FFT plan for %d samples", m->n_fft);
     s.frames = (size_t)llround(m->duration * m->sample_rate);
@@ -628,9 +653,6 @@ int syn_spectral_synthesise(const syn_grid *g, syn_map *m, float **pcm, size_t *
         s.frames = 1;
     s.nframes = s.frames / s.hop + 1;
 
-    syn_synth kind = m->synthesis;
-    if (kind == SYN_SYNTH_AUTO)
-        kind = m->source == SYN_SRC_AUDIO ? SYN_SYNTH_GRIFFINLIM : SYN_SYNTH_SINE;
     int nch = (g->left && g->right) ? 2 : 1;
     const float *planes[2] = {nch == 2 ? g->left : g->v, g->right};
     float *out = malloc(sizeof(float) * s.frames * nch);
