@@ -590,10 +590,12 @@ static void img_png_flush(png_structp png)
     (void)png; /* memory output: nothing to flush */
 }
 
-static uint8_t img_byte(float v)
+/* Round half up to 8 bits, clamped; inline arithmetic rather than lrintf,
+ * which is a libm call per pixel (half a million for a spectrogram). */
+static inline uint8_t img_byte(float v)
 {
-    long i = lrintf(v * 255.0f);
-    return (uint8_t)(i < 0 ? 0 : i > 255 ? 255 : i);
+    float x = v * 255.0f + 0.5f;
+    return (uint8_t)(x <= 0.0f ? 0 : x >= 255.0f ? 255 : (int)x);
 }
 
 /* The grid as an 8-bit PNG into buf: paletted through table, or RGB when

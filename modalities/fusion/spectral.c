@@ -126,7 +126,7 @@ static void row_bands(const syn_map *m, int rows, int n, int read_mode, rowband 
     }
 }
 
-static float interp_bin(const float *s, int n, float c)
+static inline float interp_bin(const float *s, int n, float c)
 {
     if (c <= 0)
         return s[0];
@@ -137,7 +137,7 @@ static float interp_bin(const float *s, int n, float c)
     return s[k] * (1 - f) + s[k + 1] * f;
 }
 
-static float row_amp(const float *s, int n, const rowband *b)
+static inline float row_amp(const float *s, int n, const rowband *b)
 {
     switch (b->mode) {
     case 1: return interp_bin(s, n, b->c);
