@@ -538,6 +538,13 @@ int srv_http_port(void)
 int srv_http_shutdown(int grace_sec)
 {
     MHD_socket lfd = MHD_quiesce_daemon(daemon_);         /* stop accepting */
+    /* The pool threads may still hold the listening socket, so it is only
+     * closed after MHD_stop_daemon; but shutting it down now takes it out of
+     * LISTEN (Linux), so new connections are refused at once (a load
+     * balancer moves on to another replica) instead of queueing in the
+     * backlog for the whole grace period and then being reset. */
+    if (lfd != MHD_INVALID_SOCKET)
+        shutdown(lfd, SHUT_RDWR);
     struct timespec t0, now, nap = {0, 20 * 1000 * 1000}; /* 20 ms: cheap, and quick */
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (;;) {
