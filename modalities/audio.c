@@ -60,20 +60,16 @@
 /* A description to speak: a few sentences. */
 #define AUD_DESCRIBE_MAX 2048
 
-static const char *const aud_mimes[] = {"audio/wav",  "audio/x-wav",  "audio/wave",
-                                        "audio/vnd.wave", "audio/flac", "audio/x-flac",
-                                        "audio/ogg",  "audio/vorbis", "audio/mpeg",
-                                        "audio/mp3",  NULL};
+static const char *const aud_mimes[] = {
+    "audio/wav", "audio/x-wav",  "audio/wave", "audio/vnd.wave", "audio/flac", "audio/x-flac",
+    "audio/ogg", "audio/vorbis", "audio/mpeg", "audio/mp3",      NULL};
 static const char *const aud_formats[] = {"wav", "wav-float", "flac", "ogg", NULL};
 
 static int aud_sniff(const uint8_t *p, size_t n)
 {
-    if (n >= 12 && memcmp(p, "RIFF", 4) == 0 && memcmp(p + 8, "WAVE", 4) == 0)
-        return 1;
-    if (n >= 4 && (memcmp(p, "fLaC", 4) == 0 || memcmp(p, "OggS", 4) == 0))
-        return 1;
-    if (n >= 3 && memcmp(p, "ID3", 3) == 0)
-        return 1;
+    if (n >= 12 && memcmp(p, "RIFF", 4) == 0 && memcmp(p + 8, "WAVE", 4) == 0) return 1;
+    if (n >= 4 && (memcmp(p, "fLaC", 4) == 0 || memcmp(p, "OggS", 4) == 0)) return 1;
+    if (n >= 3 && memcmp(p, "ID3", 3) == 0) return 1;
     /* MPEG audio frame sync: 11 set bits. */
     return n >= 2 && p[0] == 0xFF && (p[1] & 0xE0) == 0xE0;
 }
@@ -81,10 +77,10 @@ static int aud_sniff(const uint8_t *p, size_t n)
 /* --- virtual I/O: a read-only view and a growable, seekable buffer ------- */
 
 typedef struct aud_mem {
-    uint8_t *p;   /* the bytes (const when reading)          */
-    size_t len;   /* bytes that exist                        */
-    size_t cap;   /* allocated (writing only)                */
-    size_t pos;   /* current position, may be beyond len     */
+    uint8_t *p; /* the bytes (const when reading)          */
+    size_t len; /* bytes that exist                        */
+    size_t cap; /* allocated (writing only)                */
+    size_t pos; /* current position, may be beyond len     */
     int oom;
 } aud_mem;
 
@@ -96,12 +92,11 @@ static sf_count_t aud_filelen(void *u)
 static sf_count_t aud_seek(sf_count_t off, int whence, void *u)
 {
     aud_mem *m = u;
-    sf_count_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? (sf_count_t)m->pos
-                                                                  : (sf_count_t)m->len;
-    if (whence != SEEK_SET && whence != SEEK_CUR && whence != SEEK_END)
-        return -1;
-    if ((off < 0 && -off > base) || (off > 0 && off > INT64_MAX - base))
-        return -1;
+    sf_count_t base = whence == SEEK_SET   ? 0
+                      : whence == SEEK_CUR ? (sf_count_t)m->pos
+                                           : (sf_count_t)m->len;
+    if (whence != SEEK_SET && whence != SEEK_CUR && whence != SEEK_END) return -1;
+    if ((off < 0 && -off > base) || (off > 0 && off > INT64_MAX - base)) return -1;
     m->pos = (size_t)(base + off);
     return (sf_count_t)m->pos;
 }
@@ -109,11 +104,9 @@ static sf_count_t aud_seek(sf_count_t off, int whence, void *u)
 static sf_count_t aud_read(void *dst, sf_count_t count, void *u)
 {
     aud_mem *m = u;
-    if (count <= 0 || m->pos >= m->len)
-        return 0;
+    if (count <= 0 || m->pos >= m->len) return 0;
     size_t k = m->len - m->pos;
-    if ((uint64_t)count < k)
-        k = (size_t)count;
+    if ((uint64_t)count < k) k = (size_t)count;
     memcpy(dst, m->p + m->pos, k);
     m->pos += k;
     return (sf_count_t)k;
@@ -128,8 +121,7 @@ static sf_count_t aud_write_ro(const void *src, sf_count_t count, void *u)
 static sf_count_t aud_write(const void *src, sf_count_t count, void *u)
 {
     aud_mem *m = u;
-    if (count <= 0)
-        return 0;
+    if (count <= 0) return 0;
     size_t k = (size_t)count;
     if (m->pos > SIZE_MAX - k) {
         m->oom = 1;
@@ -157,8 +149,7 @@ static sf_count_t aud_write(const void *src, sf_count_t count, void *u)
         memset(m->p + m->len, 0, m->pos - m->len);
     memcpy(m->p + m->pos, src, k);
     m->pos = end;
-    if (end > m->len)
-        m->len = end;
+    if (end > m->len) m->len = end;
     return count;
 }
 
@@ -198,8 +189,7 @@ static int wav_check_data(const uint8_t *p, size_t n, syn_err *e)
             return syn_fail(e, SYN_E_INVALID, "send the complete file",
                             "WAV is truncated inside its '%.4s' chunk", (const char *)(p + pos));
         pos += 8 + (size_t)size + (size & 1); /* chunks are padded to even sizes */
-        if (pos > n)
-            break;
+        if (pos > n) break;
     }
     return syn_fail(e, SYN_E_INVALID, "send the complete file", "WAV has no data chunk");
 }
@@ -242,8 +232,7 @@ static uint32_t ogg_crc(const uint8_t *p, size_t n)
  * with a bad CRC, or does not end with EOS. */
 static int ogg_check_pages(const uint8_t *p, size_t n, syn_err *e)
 {
-    if (n < 4 || memcmp(p, "OggS", 4) != 0)
-        return 0; /* not Ogg: libsndfile decides */
+    if (n < 4 || memcmp(p, "OggS", 4) != 0) return 0; /* not Ogg: libsndfile decides */
     size_t pos = 0;
     int eos = 0;
     while (pos < n) {
@@ -277,8 +266,7 @@ static const char *aud_format_name(int fmt)
 {
     static const char unknown[] = "unknown";
     SF_FORMAT_INFO fi = {.format = fmt};
-    if (sf_command(NULL, SFC_GET_FORMAT_INFO, &fi, sizeof fi) == 0 && fi.name)
-        return fi.name;
+    if (sf_command(NULL, SFC_GET_FORMAT_INFO, &fi, sizeof fi) == 0 && fi.name) return fi.name;
     return unknown;
 }
 
@@ -326,15 +314,13 @@ static int aud_read_all(SNDFILE *sf, const SF_INFO *info, sf_count_t max_frames,
      * "unknown": trust the cap, not them, and start such streams at 2^18
      * frames (6 s at 44.1 kHz).  One spare block lets the final, empty read
      * happen without a realloc. */
-    int exact = (info->format & SF_FORMAT_TYPEMASK) != SF_FORMAT_MPEG &&
-                info->frames != SF_COUNT_MAX;
+    int exact =
+        (info->format & SF_FORMAT_TYPEMASK) != SF_FORMAT_MPEG && info->frames != SF_COUNT_MAX;
     sf_count_t want = info->frames > 0 && info->frames <= max_frames ? info->frames : max_frames;
-    if (!exact && want > (1 << 18))
-        want = 1 << 18;
+    if (!exact && want > (1 << 18)) want = 1 << 18;
     size_t cap = (size_t)want + AUD_BLOCK;
     float *buf = malloc(sizeof(float) * (size_t)ch * cap);
-    if (!buf)
-        return syn_fail(e, SYN_E_NOMEM, NULL, "out of memory for %zu audio frames", cap);
+    if (!buf) return syn_fail(e, SYN_E_NOMEM, NULL, "out of memory for %zu audio frames", cap);
     size_t total = 0;
     for (;;) {
         if (cap == total) {
@@ -349,8 +335,7 @@ static int aud_read_all(SNDFILE *sf, const SF_INFO *info, sf_count_t max_frames,
         }
         size_t room = cap - total < AUD_BLOCK ? cap - total : AUD_BLOCK;
         sf_count_t got = sf_readf_float(sf, buf + total * (size_t)ch, (sf_count_t)room);
-        if (got <= 0)
-            break;
+        if (got <= 0) break;
         total += (size_t)got;
         if ((sf_count_t)total > max_frames) {
             free(buf);
@@ -374,8 +359,7 @@ static int aud_read_all(SNDFILE *sf, const SF_INFO *info, sf_count_t max_frames,
     if (exact && (sf_count_t)total < info->frames) {
         free(buf);
         return syn_fail(e, SYN_E_INVALID, "send the complete file",
-                        "audio is truncated: %zu of %lld frames", total,
-                        (long long)info->frames);
+                        "audio is truncated: %zu of %lld frames", total, (long long)info->frames);
     }
     *pcm = buf;
     *frames = total;
@@ -391,10 +375,8 @@ static int aud_decode(const uint8_t *p, size_t n, const syn_decode_ctx *ctx, syn
         return syn_fail(e, SYN_E_INTERNAL, NULL, "audio decode called without options");
     const syn_opts *opts = ctx->opts;
     const syn_limits *lim = ctx->limits;
-    if (!p || n == 0)
-        return syn_fail(e, SYN_E_EMPTY, hint, "the sound is empty");
-    if (wav_check_data(p, n, e) < 0 || ogg_check_pages(p, n, e) < 0)
-        return -1;
+    if (!p || n == 0) return syn_fail(e, SYN_E_EMPTY, hint, "the sound is empty");
+    if (wav_check_data(p, n, e) < 0 || ogg_check_pages(p, n, e) < 0) return -1;
 
     aud_mem mem = {(uint8_t *)p, n, n, 0, 0};
     SF_VIRTUAL_IO vio = {aud_filelen, aud_seek, aud_read, aud_write_ro, aud_tell};
@@ -409,11 +391,10 @@ static int aud_decode(const uint8_t *p, size_t n, const syn_decode_ctx *ctx, syn
         return syn_fail(e, SYN_E_INVALID, hint, "not a readable audio file: %s",
                         sf_error_number(err));
     }
-    if (aud_codec_allowed(info.format, e) < 0)
-        goto fail;
+    if (aud_codec_allowed(info.format, e) < 0) goto fail;
     if (info.channels < 1 || info.samplerate < 1) {
-        syn_fail(e, SYN_E_INVALID, hint, "audio header has %d channels at %d Hz",
-                 info.channels, info.samplerate);
+        syn_fail(e, SYN_E_INVALID, hint, "audio header has %d channels at %d Hz", info.channels,
+                 info.samplerate);
         goto fail;
     }
     if (info.channels > lim->max_channels) {
@@ -422,9 +403,8 @@ static int aud_decode(const uint8_t *p, size_t n, const syn_decode_ctx *ctx, syn
         goto fail;
     }
     if (info.samplerate < lim->min_sample_rate || info.samplerate > lim->max_sample_rate) {
-        syn_fail(e, SYN_E_LIMIT, "resample the sound",
-                 "sample rate %d Hz is outside %d..%d Hz", info.samplerate,
-                 lim->min_sample_rate, lim->max_sample_rate);
+        syn_fail(e, SYN_E_LIMIT, "resample the sound", "sample rate %d Hz is outside %d..%d Hz",
+                 info.samplerate, lim->min_sample_rate, lim->max_sample_rate);
         goto fail;
     }
     sf_count_t max_frames = (sf_count_t)floor(lim->max_audio_in_sec * info.samplerate);
@@ -437,8 +417,7 @@ static int aud_decode(const uint8_t *p, size_t n, const syn_decode_ctx *ctx, syn
         goto fail;
     }
     if (info.frames == 0) {
-        syn_fail(e, SYN_E_INVALID, "send a sound that is not empty",
-                 "the audio holds no samples");
+        syn_fail(e, SYN_E_INVALID, "send a sound that is not empty", "the audio holds no samples");
         goto fail;
     }
 
@@ -453,8 +432,7 @@ static int aud_decode(const uint8_t *p, size_t n, const syn_decode_ctx *ctx, syn
 
     float *pcm = NULL;
     size_t frames = 0;
-    if (aud_read_all(sf, &info, max_frames, &pcm, &frames, e) < 0)
-        goto fail;
+    if (aud_read_all(sf, &info, max_frames, &pcm, &frames, e) < 0) goto fail;
     sf_close(sf);
 
     /* Options first, then the file's real rate for the analysis: the
@@ -481,8 +459,8 @@ static int aud_decode(const uint8_t *p, size_t n, const syn_decode_ctx *ctx, syn
         out->has_map = has_map;
         return 0;
     }
-    int stereo = syn_opt_given(opts, SYN_OPT_STEREO) ? opts->stereo != 0
-                                                     : map.stereo && info.channels == 2;
+    int stereo =
+        syn_opt_given(opts, SYN_OPT_STEREO) ? opts->stereo != 0 : map.stereo && info.channels == 2;
     map.stereo = stereo;
     int rows = 0, cols = 0;
     syn_picture_size(opts, lim, &map, &rows, &cols);
@@ -573,7 +551,8 @@ static int aud_render(syn_latent *in, const syn_opts *o, const syn_limits *lim, 
             const char *text = in->text;
             if (!text || !text[0]) {
                 if (!in->has_sem)
-                    return syn_fail(e, SYN_E_INTERNAL, NULL, "speech with neither text nor semantics");
+                    return syn_fail(e, SYN_E_INTERNAL, NULL,
+                                    "speech with neither text nor semantics");
                 const char *lang = o && o->lang[0] ? o->lang : in->lang[0] ? in->lang : "en";
                 syn_describe(&in->sem, &in->grid, lang, desc, sizeof desc);
                 text = desc;
@@ -582,8 +561,7 @@ static int aud_render(syn_latent *in, const syn_opts *o, const syn_limits *lim, 
                                 : o && o->lang[0] ? o->lang
                                 : in->lang[0]     ? in->lang
                                                   : "en";
-            if (syn_speak(text, voice, sr, pcm, frames, e) < 0)
-                return -1;
+            if (syn_speak(text, voice, sr, pcm, frames, e) < 0) return -1;
             *ch = 1;
         } else {
             if (!in->has_sem)
@@ -593,8 +571,8 @@ static int aud_render(syn_latent *in, const syn_opts *o, const syn_limits *lim, 
                 return syn_fail(e, SYN_E_LIMIT, "ask for a shorter duration",
                                 "a %.1f s sound is outside the %.1f s output limit", dur,
                                 lim->max_audio_out_sec);
-            if (syn_music(&in->sem, (o ? o->seed : 0) ^ in->sem.hash, sr, dur, pcm, frames, ch,
-                          e) < 0)
+            if (syn_music(&in->sem, (o ? o->seed : 0) ^ in->sem.hash, sr, dur, pcm, frames, ch, e) <
+                0)
                 return -1;
         }
         m->duration = (double)*frames / sr;
@@ -610,8 +588,7 @@ static int aud_render(syn_latent *in, const syn_opts *o, const syn_limits *lim, 
         return syn_fail(e, SYN_E_LIMIT, "ask for another sample_rate",
                         "sample rate %d Hz is outside %d..%d Hz", m->sample_rate,
                         lim->min_sample_rate, lim->max_sample_rate);
-    if (syn_spectral_synthesise(&in->grid, m, pcm, frames, ch, e) < 0)
-        return -1;
+    if (syn_spectral_synthesise(&in->grid, m, pcm, frames, ch, e) < 0) return -1;
     in->map = *m; /* synthesis updates ref_db for the reverse mapping */
     return 0;
 }
@@ -623,8 +600,7 @@ static int aud_encode(syn_latent *in, const syn_opts *o, const syn_limits *lim, 
     const char *name = o && o->format[0] ? o->format : aud_formats[0];
     const aud_fmt *f = NULL;
     for (size_t i = 0; i < sizeof aud_fmts / sizeof aud_fmts[0]; i++)
-        if (strcmp(aud_fmts[i].name, name) == 0)
-            f = &aud_fmts[i];
+        if (strcmp(aud_fmts[i].name, name) == 0) f = &aud_fmts[i];
     if (!f)
         return syn_fail(e, SYN_E_BADREQ, "use format=wav, wav-float, flac or ogg",
                         "unknown audio format '%.15s'", name);
@@ -633,8 +609,7 @@ static int aud_encode(syn_latent *in, const syn_opts *o, const syn_limits *lim, 
     float *pcm = NULL;
     size_t frames = 0;
     int ch = 0;
-    if (aud_render(in, o, lim, m, &pcm, &frames, &ch, e) < 0)
-        return -1;
+    if (aud_render(in, o, lim, m, &pcm, &frames, &ch, e) < 0) return -1;
     /* One frame of slack for rounding duration * rate. */
     if ((double)frames > lim->max_audio_out_sec * m->sample_rate + 1.0) {
         free(pcm);
@@ -672,8 +647,7 @@ static int aud_encode(syn_latent *in, const syn_opts *o, const syn_limits *lim, 
     }
     if (bad || wrote != (sf_count_t)frames || closed != 0) {
         free(mem.p);
-        return syn_fail(e, SYN_E_INTERNAL, NULL, "libsndfile failed writing %s: %s", f->name,
-                        why);
+        return syn_fail(e, SYN_E_INTERNAL, NULL, "libsndfile failed writing %s: %s", f->name, why);
     }
     if ((f->sf_format & SF_FORMAT_TYPEMASK) == SF_FORMAT_OGG &&
         ogg_set_serial(mem.p, mem.len, m->seed ^ 0x53594e45u /* "SYNE" */, e) < 0) {

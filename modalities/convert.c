@@ -20,11 +20,9 @@
 
 static int check_format(const syn_modality *out, const syn_opts *o, syn_err *e)
 {
-    if (!o->format[0])
-        return 0;
+    if (!o->format[0]) return 0;
     for (const char *const *f = out->formats; f && *f; f++)
-        if (!strcmp(*f, o->format))
-            return 0;
+        if (!strcmp(*f, o->format)) return 0;
     return syn_fail(e, SYN_E_BADREQ, "GET /v1 lists each modality's formats",
                     "format %s is not a %s format", o->format, out->name);
 }
@@ -64,8 +62,8 @@ static const syn_modality *part_modality(const syn_part *pt, syn_err *e)
 static int has_grid_source(const syn_part *parts, int n)
 {
     for (int i = 0; i < n; i++) {
-        const syn_modality *m = parts[i].claimed ? parts[i].claimed
-                                                 : syn_modality_sniff(parts[i].p, parts[i].n);
+        const syn_modality *m =
+            parts[i].claimed ? parts[i].claimed : syn_modality_sniff(parts[i].p, parts[i].n);
         if (m && m->sniff) /* pictures and sounds have magic; text has none */
             return 1;
     }
@@ -76,8 +74,7 @@ const char *syn_resolve_mode(const syn_opts *o, const syn_part *parts, int n,
                              const syn_modality *out)
 {
     (void)out;
-    if (strcmp(o->mode, "auto"))
-        return o->mode;
+    if (strcmp(o->mode, "auto")) return o->mode;
     return has_grid_source(parts, n) ? "spectral" : "semantic";
 }
 
@@ -108,18 +105,18 @@ static int fuse(const syn_part *parts, int n, const syn_opts *o, const syn_limit
                      "an input is empty");
             goto done;
         }
-        if (!(mods[i] = part_modality(&parts[i], e)))
-            goto done;
-        syn_decode_ctx ctx = {.opts = o, .limits = lim, .target = target,
-                              .want_grid = want_grid, .want_sem = want_sem || n > 1};
-        if (mods[i]->decode(parts[i].p, parts[i].n, &ctx, &lat[i], e) < 0)
-            goto done;
+        if (!(mods[i] = part_modality(&parts[i], e))) goto done;
+        syn_decode_ctx ctx = {.opts = o,
+                              .limits = lim,
+                              .target = target,
+                              .want_grid = want_grid,
+                              .want_sem = want_sem || n > 1};
+        if (mods[i]->decode(parts[i].p, parts[i].n, &ctx, &lat[i], e) < 0) goto done;
     }
     /* the grid (and its map) from the best-ranked part that has one */
     int g = -1;
     for (int i = 0; i < n; i++)
-        if (lat[i].grid.rows > 0 && (g < 0 || grid_rank(mods[i]) < grid_rank(mods[g])))
-            g = i;
+        if (lat[i].grid.rows > 0 && (g < 0 || grid_rank(mods[i]) < grid_rank(mods[g]))) g = i;
     if (g >= 0) {
         out->grid = lat[g].grid;
         out->map = lat[g].map;
@@ -149,14 +146,12 @@ static int fuse(const syn_part *parts, int n, const syn_opts *o, const syn_limit
         syn_sem_blend(sems, weights, ns, &out->sem);
         out->has_sem = 1;
     }
-    if (o->lang[0])
-        memcpy(out->lang, o->lang, sizeof out->lang);
+    if (o->lang[0]) memcpy(out->lang, o->lang, sizeof out->lang);
     rc = 0;
 done:
     for (int i = 0; i < n; i++) /* zeroed latents free as no-ops */
         syn_latent_free(&lat[i]);
-    if (rc < 0)
-        syn_latent_free(out);
+    if (rc < 0) syn_latent_free(out);
     return rc;
 }
 
@@ -172,10 +167,8 @@ int syn_convert_parts(const syn_part *parts, int n, const syn_modality *out, con
                       const syn_limits *lim, syn_blob *res, syn_err *e)
 {
     memset(res, 0, sizeof *res);
-    if (!out)
-        return syn_fail(e, SYN_E_BADREQ, "", "no target modality");
-    if (check_format(out, o, e) < 0)
-        return -1;
+    if (!out) return syn_fail(e, SYN_E_BADREQ, "", "no target modality");
+    if (check_format(out, o, e) < 0) return -1;
     if (syn_opt_given(o, SYN_OPT_FMIN) && syn_opt_given(o, SYN_OPT_FMAX) && o->fmin >= o->fmax)
         return syn_fail(e, SYN_E_BADREQ, "", "fmin (%g Hz) must be below fmax (%g Hz)", o->fmin,
                         o->fmax);
@@ -191,12 +184,10 @@ int syn_convert_parts(const syn_part *parts, int n, const syn_modality *out, con
     int want_sem = strcmp(mode, "spectral") != 0 || is_text;
 
     syn_latent lat;
-    if (fuse(parts, n, &ro, lim, out, want_grid, want_sem, &lat, e) < 0)
-        return -1;
+    if (fuse(parts, n, &ro, lim, out, want_grid, want_sem, &lat, e) < 0) return -1;
     int rc = out->encode(&lat, &ro, lim, res, e);
     syn_latent_free(&lat);
-    if (rc < 0)
-        syn_blob_free(res);
+    if (rc < 0) syn_blob_free(res);
     return rc;
 }
 

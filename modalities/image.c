@@ -98,18 +98,15 @@ enum img_kind { IMG_NONE = 0, IMG_PNG, IMG_JPEG, IMG_BMP };
 
 static const uint8_t png_sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 
-static const char *const img_mimes[] = {"image/png", "image/jpeg", "image/jpg", "image/bmp",
-                                        "image/x-ms-bmp", NULL};
+static const char *const img_mimes[] = {"image/png", "image/jpeg",     "image/jpg",
+                                        "image/bmp", "image/x-ms-bmp", NULL};
 static const char *const img_formats[] = {"png", NULL};
 
 static enum img_kind img_kind_of(const uint8_t *p, size_t n)
 {
-    if (n >= 8 && memcmp(p, png_sig, 8) == 0)
-        return IMG_PNG;
-    if (n >= 3 && p[0] == 0xFF && p[1] == 0xD8 && p[2] == 0xFF)
-        return IMG_JPEG;
-    if (n >= 2 && p[0] == 'B' && p[1] == 'M')
-        return IMG_BMP;
+    if (n >= 8 && memcmp(p, png_sig, 8) == 0) return IMG_PNG;
+    if (n >= 3 && p[0] == 0xFF && p[1] == 0xD8 && p[2] == 0xFF) return IMG_JPEG;
+    if (n >= 2 && p[0] == 'B' && p[1] == 'M') return IMG_BMP;
     return IMG_NONE;
 }
 
@@ -121,18 +118,12 @@ static int img_sniff(const uint8_t *p, size_t n)
 /* Names an image format we recognise but do not decode, or NULL. */
 static const char *img_other_format(const uint8_t *p, size_t n)
 {
-    if (n >= 4 && memcmp(p, "GIF8", 4) == 0)
-        return "GIF";
-    if (n >= 12 && memcmp(p, "RIFF", 4) == 0 && memcmp(p + 8, "WEBP", 4) == 0)
-        return "WebP";
-    if (n >= 4 && (memcmp(p, "II*\0", 4) == 0 || memcmp(p, "MM\0*", 4) == 0))
-        return "TIFF";
-    if (n >= 12 && memcmp(p + 4, "ftyp", 4) == 0)
-        return "HEIF/AVIF";
-    if (n >= 4 && memcmp(p, "8BPS", 4) == 0)
-        return "PSD";
-    if (n >= 5 && (memcmp(p, "<?xml", 5) == 0 || memcmp(p, "<svg", 4) == 0))
-        return "SVG";
+    if (n >= 4 && memcmp(p, "GIF8", 4) == 0) return "GIF";
+    if (n >= 12 && memcmp(p, "RIFF", 4) == 0 && memcmp(p + 8, "WEBP", 4) == 0) return "WebP";
+    if (n >= 4 && (memcmp(p, "II*\0", 4) == 0 || memcmp(p, "MM\0*", 4) == 0)) return "TIFF";
+    if (n >= 12 && memcmp(p + 4, "ftyp", 4) == 0) return "HEIF/AVIF";
+    if (n >= 4 && memcmp(p, "8BPS", 4) == 0) return "PSD";
+    if (n >= 5 && (memcmp(p, "<?xml", 5) == 0 || memcmp(p, "<svg", 4) == 0)) return "SVG";
     return NULL;
 }
 
@@ -166,8 +157,7 @@ static int png_walk(const uint8_t *p, size_t n, uint32_t *w, uint32_t *h, syn_er
                             (unsigned)len);
         for (int i = 0; i < 4; i++)
             if (!((type[i] >= 'A' && type[i] <= 'Z') || (type[i] >= 'a' && type[i] <= 'z')))
-                return syn_fail(e, SYN_E_INVALID, hint, "PNG chunk %d has a malformed type",
-                                index);
+                return syn_fail(e, SYN_E_INVALID, hint, "PNG chunk %d has a malformed type", index);
         uint32_t want = be32(type + 4 + len);
         uint32_t got = (uint32_t)crc32(crc32(0L, Z_NULL, 0), type, (uInt)len + 4);
         if (want != got)
@@ -182,14 +172,11 @@ static int png_walk(const uint8_t *p, size_t n, uint32_t *w, uint32_t *h, syn_er
         } else if (memcmp(type, "IHDR", 4) == 0) {
             return syn_fail(e, SYN_E_INVALID, hint, "PNG has a second IHDR");
         }
-        if (memcmp(type, "IDAT", 4) == 0)
-            idat++;
+        if (memcmp(type, "IDAT", 4) == 0) idat++;
         pos += (size_t)len + 12;
-        if (memcmp(type, "IEND", 4) == 0)
-            break;
+        if (memcmp(type, "IEND", 4) == 0) break;
     }
-    if (!idat)
-        return syn_fail(e, SYN_E_INVALID, hint, "PNG has no IDAT (image data) chunk");
+    if (!idat) return syn_fail(e, SYN_E_INVALID, hint, "PNG has no IDAT (image data) chunk");
     return 0;
 }
 
@@ -218,8 +205,7 @@ static int jpeg_check_tables(const uint8_t *p, size_t n, syn_err *e)
         if (m == 0xD9) /* EOI */
             return 0;
         pos += 2;
-        if (n - pos < 2)
-            break;
+        if (n - pos < 2) break;
         size_t len = (size_t)p[pos] << 8 | p[pos + 1];
         if (len < 2 || len > n - pos)
             return syn_fail(e, SYN_E_INVALID, hint, "JPEG marker segment FF%02X is truncated", m);
@@ -233,8 +219,8 @@ static int jpeg_check_tables(const uint8_t *p, size_t n, syn_err *e)
                     sum += p[off + i];
                 /* 8-bit symbols: at most 256 distinct codes per table. */
                 if (sum > 256 || sum > end - off - 17)
-                    return syn_fail(e, SYN_E_INVALID, hint,
-                                    "JPEG Huffman table declares %zu codes", sum);
+                    return syn_fail(e, SYN_E_INVALID, hint, "JPEG Huffman table declares %zu codes",
+                                    sum);
                 off += 17 + sum;
             }
         }
@@ -253,8 +239,7 @@ typedef struct img_pngctx {
 static void img_png_error(png_structp png, png_const_charp msg)
 {
     img_pngctx *c = png_get_error_ptr(png);
-    if (c && !c->msg[0])
-        snprintf(c->msg, sizeof c->msg, "%s", msg);
+    if (c && !c->msg[0]) snprintf(c->msg, sizeof c->msg, "%s", msg);
     png_longjmp(png, 1);
 }
 
@@ -272,8 +257,7 @@ typedef struct img_reader {
 static void img_png_read(png_structp png, png_bytep out, size_t len)
 {
     img_reader *r = png_get_io_ptr(png);
-    if (len > r->n - r->pos)
-        png_error(png, "read past the end of the data");
+    if (len > r->n - r->pos) png_error(png, "read past the end of the data");
     memcpy(out, r->p + r->pos, len);
     r->pos += len;
 }
@@ -288,8 +272,7 @@ static int png_read_map(const uint8_t *p, size_t n, char *line, size_t cap, syn_
     line[0] = '\0';
     png_structp png =
         png_create_read_struct(PNG_LIBPNG_VER_STRING, &ctx, img_png_error, img_png_warning);
-    if (!png)
-        return syn_fail(e, SYN_E_NOMEM, NULL, "out of memory reading PNG text");
+    if (!png) return syn_fail(e, SYN_E_NOMEM, NULL, "out of memory reading PNG text");
     png_infop info = png_create_info_struct(png);
     if (!info) {
         png_destroy_read_struct(&png, NULL, NULL);
@@ -320,8 +303,8 @@ static int png_read_map(const uint8_t *p, size_t n, char *line, size_t cap, syn_
 
 /* Size of the grid for this picture and target; *keep_full for our own
  * spectrograms going back to sound. */
-static void img_grid_size(const syn_decode_ctx *ctx, const syn_map *map, int has_map, int w,
-                          int h, int *rows, int *cols)
+static void img_grid_size(const syn_decode_ctx *ctx, const syn_map *map, int has_map, int w, int h,
+                          int *rows, int *cols)
 {
     int to_audio = ctx->target && ctx->target->name && strcmp(ctx->target->name, "audio") == 0;
     if (to_audio || !ctx->target) { /* understanding only: the small band grid */
@@ -363,16 +346,13 @@ static int img_semantics(const uint8_t *rgba, int w, int h, syn_semantics *s, sy
         H = (int)fmax(1, lround(h * k));
     }
     float *rgb = malloc(sizeof(float) * 3 * (size_t)W * (size_t)H);
-    if (!rgb)
-        return syn_fail(e, SYN_E_NOMEM, NULL, "out of memory for the picture's features");
+    if (!rgb) return syn_fail(e, SYN_E_NOMEM, NULL, "out of memory for the picture's features");
     for (int y = 0; y < H; y++) {
         int y0 = (int)((long)y * h / H), y1 = (int)((long)(y + 1) * h / H);
-        if (y1 <= y0)
-            y1 = y0 + 1;
+        if (y1 <= y0) y1 = y0 + 1;
         for (int x = 0; x < W; x++) {
             int x0 = (int)((long)x * w / W), x1 = (int)((long)(x + 1) * w / W);
-            if (x1 <= x0)
-                x1 = x0 + 1;
+            if (x1 <= x0) x1 = x0 + 1;
             double acc[3] = {0, 0, 0};
             for (int yy = y0; yy < y1; yy++)
                 for (int xx = x0; xx < x1; xx++) {
@@ -399,8 +379,7 @@ static int img_decode(const uint8_t *p, size_t n, const syn_decode_ctx *ctx, syn
     if (!ctx || !ctx->opts || !ctx->limits)
         return syn_fail(e, SYN_E_INTERNAL, NULL, "image decode called without options");
     const syn_limits *lim = ctx->limits;
-    if (!p || n == 0)
-        return syn_fail(e, SYN_E_EMPTY, hint, "the image is empty");
+    if (!p || n == 0) return syn_fail(e, SYN_E_EMPTY, hint, "the image is empty");
     if (n > INT_MAX) /* stb_image takes an int length */
         return syn_fail(e, SYN_E_TOOLARGE, NULL, "the image is over 2 GiB");
 
@@ -411,8 +390,7 @@ static int img_decode(const uint8_t *p, size_t n, const syn_decode_ctx *ctx, syn
         int diff = 0;
         for (size_t i = 0; i < 8 && n >= 8; i++)
             diff += p[i] != png_sig[i];
-        if (n >= 8 && diff <= 2)
-            kind = IMG_PNG;
+        if (n >= 8 && diff <= 2) kind = IMG_PNG;
     }
     if (kind == IMG_NONE) {
         const char *other = img_other_format(p, n);
@@ -425,13 +403,11 @@ static int img_decode(const uint8_t *p, size_t n, const syn_decode_ctx *ctx, syn
     long w = 0, h = 0;
     if (kind == IMG_PNG) {
         uint32_t pw = 0, ph = 0;
-        if (png_walk(p, n, &pw, &ph, e) < 0)
-            return -1;
+        if (png_walk(p, n, &pw, &ph, e) < 0) return -1;
         w = (long)pw;
         h = (long)ph;
     } else {
-        if (kind == IMG_JPEG && jpeg_check_tables(p, n, e) < 0)
-            return -1;
+        if (kind == IMG_JPEG && jpeg_check_tables(p, n, e) < 0) return -1;
         int iw = 0, ih = 0, comp = 0;
         if (!stbi_info_from_memory(p, (int)n, &iw, &ih, &comp)) {
             const char *why = stbi_failure_reason();
@@ -462,7 +438,9 @@ static int img_decode(const uint8_t *p, size_t n, const syn_decode_ctx *ctx, syn
                             "image is too large for the decoder (%d per side at most)",
                             STBI_MAX_DIMENSIONS);
         return syn_fail(e, SYN_E_INVALID, hint, "%s is corrupt: %s",
-                        kind == IMG_PNG ? "PNG" : kind == IMG_JPEG ? "JPEG" : "BMP",
+                        kind == IMG_PNG    ? "PNG"
+                        : kind == IMG_JPEG ? "JPEG"
+                                           : "BMP",
                         why ? why : "unknown");
     }
     if (iw != w || ih != h) { /* stb and our header reading disagree */
@@ -479,8 +457,7 @@ static int img_decode(const uint8_t *p, size_t n, const syn_decode_ctx *ctx, syn
             stbi_image_free(rgba);
             return -1;
         }
-        if (line[0] && syn_map_parse(&map, line) == 0)
-            has_map = 1;
+        if (line[0] && syn_map_parse(&map, line) == 0) has_map = 1;
     }
     if (!has_map) {
         syn_map_default(&map, ctx->opts->sample_rate);
@@ -611,8 +588,8 @@ static int img_png_encode(const syn_grid *g, const uint8_t *table, char *line, i
         buf->ctx->oom = 1;
         return -1;
     }
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, buf->ctx, img_png_error,
-                                              img_png_warning);
+    png_structp png =
+        png_create_write_struct(PNG_LIBPNG_VER_STRING, buf->ctx, img_png_error, img_png_warning);
     png_infop info = png ? png_create_info_struct(png) : NULL;
     if (!info) {
         png_destroy_write_struct(&png, NULL);
@@ -676,15 +653,13 @@ static int img_png_encode(const syn_grid *g, const uint8_t *table, char *line, i
 
 /* Writes grid g (paletted through table, or RGB when table is NULL) with
  * map line `line` into *out. */
-static int img_write(const syn_grid *g, const uint8_t *table, char *line, syn_blob *out,
-                     syn_err *e)
+static int img_write(const syn_grid *g, const uint8_t *table, char *line, syn_blob *out, syn_err *e)
 {
     img_pngctx ctx = {{0}, 0};
     img_buf buf = {NULL, 0, 0, &ctx};
     if (img_png_encode(g, table, line, &buf) < 0) {
         free(buf.p);
-        if (ctx.oom)
-            return syn_fail(e, SYN_E_NOMEM, NULL, "out of memory writing the PNG");
+        if (ctx.oom) return syn_fail(e, SYN_E_NOMEM, NULL, "out of memory writing the PNG");
         return syn_fail(e, SYN_E_INTERNAL, NULL, "libpng: %s", ctx.msg);
     }
     out->data = buf.p;
@@ -706,12 +681,10 @@ static int img_encode_painting(syn_latent *in, const syn_opts *o, const syn_limi
     int h = o && syn_opt_given(o, SYN_OPT_HEIGHT) && o->height > 0 ? o->height : IMG_PAINT_SIDE;
     if (lim && lim->max_out_side > 0 && (w > lim->max_out_side || h > lim->max_out_side))
         return syn_fail(e, SYN_E_LIMIT, "ask for a smaller picture",
-                        "painting %dx%d is over the %d pixel side limit", w, h,
-                        lim->max_out_side);
+                        "painting %dx%d is over the %d pixel side limit", w, h, lim->max_out_side);
     syn_grid g = {.rows = h, .cols = w};
     g.rgb = malloc(sizeof(float) * 3 * (size_t)w * (size_t)h);
-    if (!g.rgb)
-        return syn_fail(e, SYN_E_NOMEM, NULL, "out of memory for a %dx%d painting", w, h);
+    if (!g.rgb) return syn_fail(e, SYN_E_NOMEM, NULL, "out of memory for a %dx%d painting", w, h);
     uint32_t seed = (o ? o->seed : 0) ^ in->sem.hash;
     if (syn_paint(&in->sem, seed, w, h, g.rgb, e) < 0) {
         free(g.rgb);
@@ -723,8 +696,7 @@ static int img_encode_painting(syn_latent *in, const syn_opts *o, const syn_limi
     syn_map_default(&m, o ? o->sample_rate : 0);
     m.source = SYN_SRC_IMAGE;
     m.seed = o ? o->seed : 0;
-    if (o)
-        syn_map_apply_opts(&m, o);
+    if (o) syn_map_apply_opts(&m, o);
     char line[sizeof out->map];
     syn_map_format(&m, line, sizeof line);
     int rc = img_write(&g, NULL, line, out, e);
@@ -739,12 +711,12 @@ static int img_encode(syn_latent *in, const syn_opts *o, const syn_limits *lim, 
     if (o && o->format[0] && strcmp(o->format, "png") != 0)
         return syn_fail(e, SYN_E_BADREQ, "use format=png", "images are written as png, not %.15s",
                         o->format);
-    if (o && strcmp(o->mode, "semantic") == 0)
-        return img_encode_painting(in, o, lim, out, e);
+    if (o && strcmp(o->mode, "semantic") == 0) return img_encode_painting(in, o, lim, out, e);
     const syn_grid *g = &in->grid;
     if (!g->v || g->rows <= 0 || g->cols <= 0)
         return syn_fail(e, SYN_E_INTERNAL, NULL, "image encode got an empty grid");
-    if (lim && lim->max_out_side > 0 && (g->rows > lim->max_out_side || g->cols > lim->max_out_side))
+    if (lim && lim->max_out_side > 0 &&
+        (g->rows > lim->max_out_side || g->cols > lim->max_out_side))
         return syn_fail(e, SYN_E_LIMIT, "ask for a smaller picture",
                         "picture %dx%d is over the %d pixel side limit", g->cols, g->rows,
                         lim->max_out_side);

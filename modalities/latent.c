@@ -17,8 +17,7 @@
 
 int syn_fail(syn_err *e, syn_errkind kind, const char *hint, const char *fmt, ...)
 {
-    if (!e)
-        return -1;
+    if (!e) return -1;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(e->message, sizeof e->message, fmt, ap);
@@ -31,15 +30,24 @@ int syn_fail(syn_err *e, syn_errkind kind, const char *hint, const char *fmt, ..
 const char *syn_errkind_code(syn_errkind kind)
 {
     switch (kind) {
-    case SYN_OK: return "ok";
-    case SYN_E_BADREQ: return "bad_request";
-    case SYN_E_EMPTY: return "empty_body";
-    case SYN_E_UNSUPPORTED: return "unsupported_media_type";
-    case SYN_E_INVALID: return "invalid_input";
-    case SYN_E_LIMIT: return "limit_exceeded";
-    case SYN_E_TOOLARGE: return "payload_too_large";
-    case SYN_E_NOMEM: return "out_of_memory";
-    case SYN_E_INTERNAL: return "internal";
+    case SYN_OK:
+        return "ok";
+    case SYN_E_BADREQ:
+        return "bad_request";
+    case SYN_E_EMPTY:
+        return "empty_body";
+    case SYN_E_UNSUPPORTED:
+        return "unsupported_media_type";
+    case SYN_E_INVALID:
+        return "invalid_input";
+    case SYN_E_LIMIT:
+        return "limit_exceeded";
+    case SYN_E_TOOLARGE:
+        return "payload_too_large";
+    case SYN_E_NOMEM:
+        return "out_of_memory";
+    case SYN_E_INTERNAL:
+        return "internal";
     }
     return "internal";
 }
@@ -47,8 +55,7 @@ const char *syn_errkind_code(syn_errkind kind)
 int syn_grid_alloc(syn_grid *g, int rows, int cols, int stereo)
 {
     memset(g, 0, sizeof *g);
-    if (rows <= 0 || cols <= 0 || (size_t)rows > SIZE_MAX / sizeof(float) / (size_t)cols)
-        return -1;
+    if (rows <= 0 || cols <= 0 || (size_t)rows > SIZE_MAX / sizeof(float) / (size_t)cols) return -1;
     size_t n = (size_t)rows * (size_t)cols;
     g->v = calloc(n, sizeof(float));
     if (stereo) {
@@ -112,16 +119,14 @@ int syn_map_format(const syn_map *m, char *buf, size_t n)
                      m->db_range, m->ref_db, m->n_fft, m->hop, syn_synth_name(m->synthesis),
                      m->stereo ? 1 : 0, (unsigned)m->seed, source_names[m->source == SYN_SRC_AUDIO],
                      m->rows, m->cols);
-    if (w < 0)
-        return 0;
+    if (w < 0) return 0;
     return (size_t)w < n ? w : (int)(n ? n - 1 : 0);
 }
 
 static int pick(const char *v, const char *const *names, int count)
 {
     for (int i = 0; i < count; i++)
-        if (!strcmp(v, names[i]))
-            return i;
+        if (!strcmp(v, names[i])) return i;
     return -1;
 }
 
@@ -130,8 +135,7 @@ static int num(const char *v, double lo, double hi, double *out)
     char *end;
     errno = 0;
     double d = strtod(v, &end);
-    if (errno || end == v || *end || !isfinite(d) || d < lo || d > hi)
-        return -1;
+    if (errno || end == v || *end || !isfinite(d) || d < lo || d > hi) return -1;
     *out = d;
     return 0;
 }
@@ -141,8 +145,7 @@ static int num(const char *v, double lo, double hi, double *out)
  * crafted "nfft=-1" or "sr=1e12" must not reach the DSP. */
 int syn_map_parse(syn_map *out, const char *s)
 {
-    if (!s || strncmp(s, "synesthd/1 ", 11))
-        return -1;
+    if (!s || strncmp(s, "synesthd/1 ", 11)) return -1;
     syn_map m = {0};
     unsigned seen = 0;
     char buf[512];
@@ -150,16 +153,14 @@ int syn_map_parse(syn_map *out, const char *s)
     char *save = NULL;
     for (char *tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
         char *eq = strchr(tok, '=');
-        if (!eq)
-            return -1;
+        if (!eq) return -1;
         *eq = 0;
         const char *k = tok, *v = eq + 1;
         double d;
         int i;
 #define NUMF(key, bit, lo, hi, dst)                                                                \
     if (!strcmp(k, key)) {                                                                         \
-        if (num(v, lo, hi, &d))                                                                    \
-            return -1;                                                                             \
+        if (num(v, lo, hi, &d)) return -1;                                                         \
         dst;                                                                                       \
         seen |= 1u << bit;                                                                         \
         continue;                                                                                  \
@@ -178,23 +179,19 @@ int syn_map_parse(syn_map *out, const char *s)
         NUMF("cols", 11, 0, 1 << 20, m.cols = (int)d)
 #undef NUMF
         if (!strcmp(k, "scale")) {
-            if ((i = pick(v, scale_names, 3)) < 0)
-                return -1;
+            if ((i = pick(v, scale_names, 3)) < 0) return -1;
             m.scale = (syn_scale)i;
         } else if (!strcmp(k, "synth")) {
-            if ((i = pick(v, synth_names, 4)) < 0)
-                return -1;
+            if ((i = pick(v, synth_names, 4)) < 0) return -1;
             m.synthesis = (syn_synth)i;
         } else if (!strcmp(k, "src")) {
-            if ((i = pick(v, source_names, 2)) < 0)
-                return -1;
+            if ((i = pick(v, source_names, 2)) < 0) return -1;
             m.source = (syn_source)i;
         }
         /* unknown keys are skipped: a newer writer may add fields */
     }
     /* sr, dur, fmin, fmax, range, ref, nfft, hop are required */
-    if ((seen & 0xff) != 0xff || m.fmin >= m.fmax || m.hop > m.n_fft ||
-        (m.n_fft & (m.n_fft - 1)))
+    if ((seen & 0xff) != 0xff || m.fmin >= m.fmax || m.hop > m.n_fft || (m.n_fft & (m.n_fft - 1)))
         return -1;
     *out = m;
     return 0;

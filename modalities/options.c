@@ -95,26 +95,28 @@ void syn_opts_default(syn_opts *o)
 double syn_optdef_max(const syn_optdef *d, const syn_limits *lim)
 {
     switch (d->id) {
-    case SYN_OPT_DURATION: return fmin(d->max, lim->max_audio_out_sec);
-    case SYN_OPT_SAMPLE_RATE: return fmin(d->max, lim->max_sample_rate);
+    case SYN_OPT_DURATION:
+        return fmin(d->max, lim->max_audio_out_sec);
+    case SYN_OPT_SAMPLE_RATE:
+        return fmin(d->max, lim->max_sample_rate);
     case SYN_OPT_WIDTH:
-    case SYN_OPT_HEIGHT: return fmin(d->max, lim->max_out_side);
-    default: return d->max;
+    case SYN_OPT_HEIGHT:
+        return fmin(d->max, lim->max_out_side);
+    default:
+        return d->max;
     }
 }
 
 static double optdef_min(const syn_optdef *d, const syn_limits *lim)
 {
-    if (d->id == SYN_OPT_SAMPLE_RATE)
-        return fmax(d->min, lim->min_sample_rate);
+    if (d->id == SYN_OPT_SAMPLE_RATE) return fmax(d->min, lim->min_sample_rate);
     return d->min;
 }
 
 static int choice_index(const char *const *ch, const char *v)
 {
     for (int i = 0; ch[i]; i++)
-        if (!strcmp(ch[i], v))
-            return i;
+        if (!strcmp(ch[i], v)) return i;
     return -1;
 }
 
@@ -134,8 +136,7 @@ int syn_opts_set(syn_opts *o, const char *name, const char *value, const syn_lim
 {
     const syn_optdef *d = NULL;
     for (int i = 0; i < SYN_OPT_COUNT; i++)
-        if (!strcmp(syn_optdefs[i].name, name))
-            d = &syn_optdefs[i];
+        if (!strcmp(syn_optdefs[i].name, name)) d = &syn_optdefs[i];
     if (!d)
         return syn_fail(e, SYN_E_BADREQ,
                         "options: mode seed duration sample_rate fmin fmax scale width height "
@@ -150,8 +151,7 @@ int syn_opts_set(syn_opts *o, const char *name, const char *value, const syn_lim
             o->set |= 1u << d->id;
             return 0;
         }
-        if ((idx = choice_index(d->choices, value)) < 0)
-            return bad_choice(e, d, value);
+        if ((idx = choice_index(d->choices, value)) < 0) return bad_choice(e, d, value);
     } else if (d->type == SYN_OT_BOOL) {
         if (!strcmp(value, "1") || !strcmp(value, "true") || !strcmp(value, "yes"))
             x = 1;
@@ -174,26 +174,65 @@ int syn_opts_set(syn_opts *o, const char *name, const char *value, const syn_lim
                             "option %s must be between %g and %g (got %g)", d->name, lo, hi, x);
     }
     switch (d->id) {
-    case SYN_OPT_MODE: snprintf(o->mode, sizeof o->mode, "%s", value); break;
-    case SYN_OPT_SEED: o->seed = (uint32_t)x; break;
-    case SYN_OPT_DURATION: o->duration = x; break;
-    case SYN_OPT_SAMPLE_RATE: o->sample_rate = (int)x; break;
-    case SYN_OPT_FMIN: o->fmin = x; break;
-    case SYN_OPT_FMAX: o->fmax = x; break;
-    case SYN_OPT_SCALE: o->scale = (syn_scale)idx; break;
-    case SYN_OPT_WIDTH: o->width = (int)x; break;
-    case SYN_OPT_HEIGHT: o->height = (int)x; break;
-    case SYN_OPT_COLORMAP: snprintf(o->colormap, sizeof o->colormap, "%s", value); break;
-    case SYN_OPT_FORMAT: snprintf(o->format, sizeof o->format, "%s", value); break;
-    case SYN_OPT_STEREO: o->stereo = (int)x; break;
-    case SYN_OPT_SYNTHESIS: o->synthesis = (syn_synth)idx; break;
-    case SYN_OPT_DB_RANGE: o->db_range = x; break;
-    case SYN_OPT_LANG: snprintf(o->lang, sizeof o->lang, "%s", idx ? value : ""); break;
-    case SYN_OPT_VOICE: snprintf(o->voice, sizeof o->voice, "%s", idx ? value : ""); break;
-    case SYN_OPT_WEIGHT_IMAGE: o->weight_image = x; break;
-    case SYN_OPT_WEIGHT_AUDIO: o->weight_audio = x; break;
-    case SYN_OPT_WEIGHT_TEXT: o->weight_text = x; break;
-    case SYN_OPT_COUNT: break;
+    case SYN_OPT_MODE:
+        snprintf(o->mode, sizeof o->mode, "%s", value);
+        break;
+    case SYN_OPT_SEED:
+        o->seed = (uint32_t)x;
+        break;
+    case SYN_OPT_DURATION:
+        o->duration = x;
+        break;
+    case SYN_OPT_SAMPLE_RATE:
+        o->sample_rate = (int)x;
+        break;
+    case SYN_OPT_FMIN:
+        o->fmin = x;
+        break;
+    case SYN_OPT_FMAX:
+        o->fmax = x;
+        break;
+    case SYN_OPT_SCALE:
+        o->scale = (syn_scale)idx;
+        break;
+    case SYN_OPT_WIDTH:
+        o->width = (int)x;
+        break;
+    case SYN_OPT_HEIGHT:
+        o->height = (int)x;
+        break;
+    case SYN_OPT_COLORMAP:
+        snprintf(o->colormap, sizeof o->colormap, "%s", value);
+        break;
+    case SYN_OPT_FORMAT:
+        snprintf(o->format, sizeof o->format, "%s", value);
+        break;
+    case SYN_OPT_STEREO:
+        o->stereo = (int)x;
+        break;
+    case SYN_OPT_SYNTHESIS:
+        o->synthesis = (syn_synth)idx;
+        break;
+    case SYN_OPT_DB_RANGE:
+        o->db_range = x;
+        break;
+    case SYN_OPT_LANG:
+        snprintf(o->lang, sizeof o->lang, "%s", idx ? value : "");
+        break;
+    case SYN_OPT_VOICE:
+        snprintf(o->voice, sizeof o->voice, "%s", idx ? value : "");
+        break;
+    case SYN_OPT_WEIGHT_IMAGE:
+        o->weight_image = x;
+        break;
+    case SYN_OPT_WEIGHT_AUDIO:
+        o->weight_audio = x;
+        break;
+    case SYN_OPT_WEIGHT_TEXT:
+        o->weight_text = x;
+        break;
+    case SYN_OPT_COUNT:
+        break;
     }
     o->set |= 1u << d->id;
     return 0;
@@ -202,26 +241,16 @@ int syn_opts_set(syn_opts *o, const char *name, const char *value, const syn_lim
 void syn_map_apply_opts(syn_map *m, const syn_opts *o)
 {
     int sr_given = syn_opt_given(o, SYN_OPT_SAMPLE_RATE);
-    if (sr_given)
-        m->sample_rate = o->sample_rate;
-    if (syn_opt_given(o, SYN_OPT_DURATION))
-        m->duration = o->duration;
-    if (syn_opt_given(o, SYN_OPT_FMIN))
-        m->fmin = o->fmin;
-    if (syn_opt_given(o, SYN_OPT_FMAX))
-        m->fmax = o->fmax;
-    if (syn_opt_given(o, SYN_OPT_SCALE))
-        m->scale = o->scale;
-    if (syn_opt_given(o, SYN_OPT_DB_RANGE))
-        m->db_range = o->db_range;
-    if (syn_opt_given(o, SYN_OPT_SYNTHESIS))
-        m->synthesis = o->synthesis;
-    if (syn_opt_given(o, SYN_OPT_STEREO))
-        m->stereo = o->stereo;
-    if (syn_opt_given(o, SYN_OPT_SEED))
-        m->seed = o->seed;
-    if (sr_given)
-        m->n_fft = 0; /* re-derive the frame for the new rate */
+    if (sr_given) m->sample_rate = o->sample_rate;
+    if (syn_opt_given(o, SYN_OPT_DURATION)) m->duration = o->duration;
+    if (syn_opt_given(o, SYN_OPT_FMIN)) m->fmin = o->fmin;
+    if (syn_opt_given(o, SYN_OPT_FMAX)) m->fmax = o->fmax;
+    if (syn_opt_given(o, SYN_OPT_SCALE)) m->scale = o->scale;
+    if (syn_opt_given(o, SYN_OPT_DB_RANGE)) m->db_range = o->db_range;
+    if (syn_opt_given(o, SYN_OPT_SYNTHESIS)) m->synthesis = o->synthesis;
+    if (syn_opt_given(o, SYN_OPT_STEREO)) m->stereo = o->stereo;
+    if (syn_opt_given(o, SYN_OPT_SEED)) m->seed = o->seed;
+    if (sr_given) m->n_fft = 0; /* re-derive the frame for the new rate */
     syn_map_fix(m);
 }
 
@@ -264,13 +293,9 @@ void syn_picture_size(const syn_opts *o, const syn_limits *lim, const syn_map *m
 
 double syn_opts_weight(const syn_opts *o, const char *modality)
 {
-    if (!modality)
-        return 1;
-    if (!strcmp(modality, "image"))
-        return o->weight_image;
-    if (!strcmp(modality, "audio"))
-        return o->weight_audio;
-    if (!strcmp(modality, "text"))
-        return o->weight_text;
+    if (!modality) return 1;
+    if (!strcmp(modality, "image")) return o->weight_image;
+    if (!strcmp(modality, "audio")) return o->weight_audio;
+    if (!strcmp(modality, "text")) return o->weight_text;
     return 1;
 }

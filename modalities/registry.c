@@ -35,11 +35,9 @@ const syn_modality *const *syn_modalities(void)
 
 int syn_modalities_init(void)
 {
-    if (syn_fusion_init() < 0)
-        return -1;
+    if (syn_fusion_init() < 0) return -1;
     for (size_t i = 0; i < NMOD; i++) {
-        if (inited[i])
-            continue;
+        if (inited[i]) continue;
         if (table[i]->init && table[i]->init() < 0) {
             syn_modalities_fini();
             return -1;
@@ -59,8 +57,7 @@ int syn_modalities_warm(void)
 void syn_modalities_fini(void)
 {
     for (size_t i = NMOD; i-- > 0;) {
-        if (inited[i] && table[i]->fini)
-            table[i]->fini();
+        if (inited[i] && table[i]->fini) table[i]->fini();
         inited[i] = 0;
     }
     syn_speech_fini();
@@ -70,8 +67,7 @@ void syn_modalities_fini(void)
 const syn_modality *syn_modality_by_name(const char *name)
 {
     for (size_t i = 0; name && i < NMOD; i++)
-        if (!strcmp(table[i]->name, name))
-            return table[i];
+        if (!strcmp(table[i]->name, name)) return table[i];
     return NULL;
 }
 
@@ -79,23 +75,20 @@ const syn_modality *syn_modality_by_name(const char *name)
  * case-insensitive (RFC 9110 §8.3.1) and parameters do not matter here. */
 const syn_modality *syn_modality_by_mime(const char *mime)
 {
-    if (!mime)
-        return NULL;
+    if (!mime) return NULL;
     while (*mime == ' ')
         mime++;
     size_t n = strcspn(mime, "; \t");
     for (size_t i = 0; i < NMOD; i++)
         for (const char *const *t = table[i]->mime_types; t && *t; t++)
-            if (strlen(*t) == n && !strncasecmp(*t, mime, n))
-                return table[i];
+            if (strlen(*t) == n && !strncasecmp(*t, mime, n)) return table[i];
     return NULL;
 }
 
 const syn_modality *syn_modality_sniff(const uint8_t *p, size_t n)
 {
     for (size_t i = 0; i < NMOD; i++)
-        if (table[i]->sniff && table[i]->sniff(p, n))
-            return table[i];
+        if (table[i]->sniff && table[i]->sniff(p, n)) return table[i];
     return NULL;
 }
 
@@ -103,8 +96,7 @@ const syn_modality *syn_modality_for_format(const char *format)
 {
     for (size_t i = 0; format && i < NMOD; i++)
         for (const char *const *f = table[i]->formats; f && *f; f++)
-            if (!strcasecmp(*f, format))
-                return table[i];
+            if (!strcasecmp(*f, format)) return table[i];
     return NULL;
 }
 
@@ -112,11 +104,14 @@ const char *syn_format_mime(const char *format)
 {
     static const struct {
         const char *format, *mime;
-    } mimes[] = {{"png", "image/png"},   {"wav", "audio/wav"}, {"wav-float", "audio/wav"},
-                 {"flac", "audio/flac"}, {"ogg", "audio/ogg"}, {"json", "application/json"},
+    } mimes[] = {{"png", "image/png"},
+                 {"wav", "audio/wav"},
+                 {"wav-float", "audio/wav"},
+                 {"flac", "audio/flac"},
+                 {"ogg", "audio/ogg"},
+                 {"json", "application/json"},
                  {"txt", "text/plain; charset=utf-8"}};
     for (size_t i = 0; format && i < sizeof mimes / sizeof mimes[0]; i++)
-        if (!strcasecmp(mimes[i].format, format))
-            return mimes[i].mime;
+        if (!strcasecmp(mimes[i].format, format)) return mimes[i].mime;
     return NULL;
 }

@@ -62,12 +62,10 @@ static struct {
  * The handle is kept until exit: espeak-ng's globals live in it. */
 static int load_locked(void)
 {
-    if (es.handle)
-        return 0;
+    if (es.handle) return 0;
     void *h = dlopen(ESPEAK_SONAME, RTLD_NOW | RTLD_LOCAL);
-    if (!h)
-        return -1;
-    /* POSIX dlsym returns object pointers; copying the bytes keeps ISO C happy */
+    if (!h) return -1;
+        /* POSIX dlsym returns object pointers; copying the bytes keeps ISO C happy */
 #define SYM(name)                                                                                  \
     do {                                                                                           \
         void *f = dlsym(h, "espeak_" #name);                                                       \
@@ -105,8 +103,7 @@ static int on_samples(short *wav, int n, espeak_EVENT *ev)
 {
     (void)ev;
     pcm_buf *b = current;
-    if (!b || !wav || n <= 0)
-        return 0;
+    if (!b || !wav || n <= 0) return 0;
     if (b->n + (size_t)n > b->max) {
         b->failed = 2;
         return 1; /* 1 aborts the synthesis */
@@ -134,7 +131,7 @@ static void init_locked(void)
     if (!espeak_rate && load_locked() == 0) {
         /* DONT_EXIT: a missing data file must return an error, not exit(). */
         int rate = es.Initialize(AUDIO_OUTPUT_SYNCHRONOUS, ESPEAK_BUF_MS, NULL,
-                                     espeakINITIALIZE_DONT_EXIT);
+                                 espeakINITIALIZE_DONT_EXIT);
         if (rate > 0 && es.SetVoiceByName("en") == EE_OK) { /* load a voice now */
             es.SetSynthCallback(on_samples);
             espeak_rate = rate;
@@ -154,8 +151,7 @@ int syn_speech_init(void)
 void syn_speech_fini(void)
 {
     pthread_mutex_lock(&lock);
-    if (espeak_rate)
-        es.Terminate();
+    if (espeak_rate) es.Terminate();
     espeak_rate = 0;
     pthread_mutex_unlock(&lock);
 }
@@ -168,17 +164,14 @@ static int utf8_check(const unsigned char *s, size_t n, int *han)
     for (size_t i = 0; i < n;) {
         unsigned c = s[i];
         size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-        if (!len || i + len > n)
-            return 0;
+        if (!len || i + len > n) return 0;
         uint32_t cp = len == 1 ? c : c & (0x7Fu >> len);
         for (size_t k = 1; k < len; k++) {
-            if ((s[i + k] & 0xC0) != 0x80)
-                return 0;
+            if ((s[i + k] & 0xC0) != 0x80) return 0;
             cp = (cp << 6) | (s[i + k] & 0x3Fu);
         }
         static const uint32_t min_cp[5] = {0, 0, 0x80, 0x800, 0x10000}; /* overlong bounds */
-        if (cp < min_cp[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return 0;
+        if (cp < min_cp[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
         if ((cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF)) /* CJK blocks */
             *han = 1;
         i += len;
@@ -192,11 +185,9 @@ static int utf8_check(const unsigned char *s, size_t n, int *han)
 static float *resample(const int16_t *s, size_t n, int a, int b, size_t *out_n)
 {
     size_t m = (size_t)((double)n * b / a);
-    if (m == 0)
-        m = 1;
+    if (m == 0) m = 1;
     float *o = malloc(m * sizeof *o);
-    if (!o)
-        return NULL;
+    if (!o) return NULL;
     for (size_t i = 0; i < m; i++) {
         double x = (double)i * a / b;
         size_t k = (size_t)x;
@@ -208,8 +199,8 @@ static float *resample(const int16_t *s, size_t n, int a, int b, size_t *out_n)
     return o;
 }
 
-int syn_speak(const char *text, const char *voice, int sample_rate, float **pcm,
-              size_t *frames, syn_err *e)
+int syn_speak(const char *text, const char *voice, int sample_rate, float **pcm, size_t *frames,
+              syn_err *e)
 {
     *pcm = NULL;
     *frames = 0;
@@ -219,8 +210,7 @@ int syn_speak(const char *text, const char *voice, int sample_rate, float **pcm,
         return syn_fail(e, SYN_E_EMPTY, "give some text to speak", "there is no text to speak");
     if (n > SYN_SPEECH_MAX_TEXT)
         return syn_fail(e, SYN_E_LIMIT, "shorten the text",
-                        "the text to speak is %zu bytes; the limit is %d", n,
-                        SYN_SPEECH_MAX_TEXT);
+                        "the text to speak is %zu bytes; the limit is %d", n, SYN_SPEECH_MAX_TEXT);
     if (!utf8_check((const unsigned char *)text, n, &han))
         return syn_fail(e, SYN_E_INVALID, "send the text as UTF-8",
                         "the text to speak is not valid UTF-8");
@@ -269,8 +259,7 @@ unlock:
     pthread_mutex_unlock(&lock);
     if (rc == 0) {
         *pcm = resample(b.s, b.n, from, sample_rate, frames);
-        if (!*pcm)
-            rc = syn_fail(e, SYN_E_NOMEM, "", "out of memory while speaking");
+        if (!*pcm) rc = syn_fail(e, SYN_E_NOMEM, "", "out of memory while speaking");
     }
     free(b.s);
     return rc;

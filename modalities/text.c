@@ -175,8 +175,7 @@ static const txt_row *const *lex_find(const char *s, size_t n, int *count)
  * nothing above U+10FFFF). */
 static int utf8_next(const unsigned char *p, size_t n, uint32_t *cp)
 {
-    if (n == 0)
-        return -1;
+    if (n == 0) return -1;
     unsigned c = p[0];
     if (c < 0x80) {
         *cp = c;
@@ -192,15 +191,12 @@ static int utf8_next(const unsigned char *p, size_t n, uint32_t *cp)
         len = 4, v = c & 0x07, min = 0x10000;
     else
         return -1;
-    if ((size_t)len > n)
-        return -1;
+    if ((size_t)len > n) return -1;
     for (int i = 1; i < len; i++) {
-        if ((p[i] & 0xC0) != 0x80)
-            return -1;
+        if ((p[i] & 0xC0) != 0x80) return -1;
         v = (v << 6) | (p[i] & 0x3F);
     }
-    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF))
-        return -1;
+    if (v < min || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF)) return -1;
     *cp = v;
     return len;
 }
@@ -230,9 +226,22 @@ static int is_apostrophe(uint32_t c)
 static int is_clause_end(uint32_t c)
 {
     switch (c) {
-    case '.': case ',': case ';': case ':': case '!': case '?': case '\n':
-    case 0x3002: case 0xFF0C: case 0x3001: case 0xFF1B: case 0xFF1A: case 0xFF01:
-    case 0xFF1F: case 0x2026: case 0xFF0E:
+    case '.':
+    case ',':
+    case ';':
+    case ':':
+    case '!':
+    case '?':
+    case '\n':
+    case 0x3002:
+    case 0xFF0C:
+    case 0x3001:
+    case 0xFF1B:
+    case 0xFF1A:
+    case 0xFF01:
+    case 0xFF1F:
+    case 0x2026:
+    case 0xFF0E:
         return 1;
     default:
         return 0;
@@ -326,10 +335,8 @@ static void phrase(const char *s, size_t n, char *out, size_t cap)
 {
     int quote = n && (unsigned char)s[0] < 0x80;
     size_t k = 0, lim = cap - (quote ? 3 : 1);
-    if (lim > TXT_PHRASE_MAX)
-        lim = TXT_PHRASE_MAX;
-    if (quote)
-        out[k++] = '\'';
+    if (lim > TXT_PHRASE_MAX) lim = TXT_PHRASE_MAX;
+    if (quote) out[k++] = '\'';
     int space = 0;
     for (size_t i = 0; i < n;) {
         unsigned char c = (unsigned char)s[i];
@@ -339,17 +346,14 @@ static void phrase(const char *s, size_t n, char *out, size_t cap)
             continue;
         }
         size_t cl = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
-        if (k + space + cl > lim + (quote ? 1 : 0))
-            break;
-        if (space)
-            out[k++] = ' ';
+        if (k + space + cl > lim + (quote ? 1 : 0)) break;
+        if (space) out[k++] = ' ';
         space = 0;
         for (size_t j = 0; j < cl && i + j < n; j++)
             out[k++] = (char)(cl == 1 && c >= 'A' && c <= 'Z' ? c + 32 : s[i + j]);
         i += cl;
     }
-    if (quote)
-        out[k++] = '\'';
+    if (quote) out[k++] = '\'';
     out[k] = '\0';
 }
 
@@ -397,17 +401,25 @@ static void phonemes(txt_state *st, const char *w, size_t n)
     int sharp = 0, round = 0;
     for (size_t i = 0; i < n; i++)
         switch (w[i]) {
-        case 'k': case 't': case 'p': case 'z': case 'i': case 'e':
+        case 'k':
+        case 't':
+        case 'p':
+        case 'z':
+        case 'i':
+        case 'e':
             sharp++;
             break;
-        case 'b': case 'm': case 'l': case 'o': case 'u':
+        case 'b':
+        case 'm':
+        case 'l':
+        case 'o':
+        case 'u':
             round++;
             break;
         default:
             break;
         }
-    if (sharp + round == 0)
-        return;
+    if (sharp + round == 0) return;
     st->ph_sum += sharp - round;
     st->ph_n += sharp + round;
     char ph[TXT_PHRASE_MAX + 4];
@@ -420,8 +432,7 @@ static void phonemes(txt_state *st, const char *w, size_t n)
 static const txt_row *const *lex_english(const char *w, size_t n, int *count)
 {
     const txt_row *const *r = lex_find(w, n, count);
-    if (r)
-        return r;
+    if (r) return r;
     static const struct {
         const char *suf, *rep;
     } rules[] = {
@@ -438,8 +449,7 @@ static const txt_row *const *lex_english(const char *w, size_t n, int *count)
         size_t m = n - sl;
         memcpy(buf, w, m);
         memcpy(buf + m, rules[i].rep, rl);
-        if ((r = lex_find(buf, m + rl, count)))
-            return r;
+        if ((r = lex_find(buf, m + rl, count))) return r;
         /* hotter -> hott -> hot, running -> runn -> run */
         if (!rl && m >= 3 && buf[m - 1] == buf[m - 2] && (r = lex_find(buf, m - 1, count)))
             return r;
@@ -465,8 +475,7 @@ static int modifier(txt_state *st, const char *s, const txt_row *r)
     case TXT_LEX:
         return 0;
     }
-    if (!st->mod_start)
-        st->mod_start = s;
+    if (!st->mod_start) st->mod_start = s;
     st->since = 0;
     return 1;
 }
@@ -474,8 +483,7 @@ static int modifier(txt_state *st, const char *s, const txt_row *r)
 /* A plain word passed: pending modifiers lapse after TXT_MOD_REACH. */
 static void plain_word(txt_state *st)
 {
-    if (st->mod_start && ++st->since > TXT_MOD_REACH)
-        mods_reset(st);
+    if (st->mod_start && ++st->since > TXT_MOD_REACH) mods_reset(st);
 }
 
 static void english_word(txt_state *st, const char *s, size_t n)
@@ -497,21 +505,18 @@ static void english_word(txt_state *st, const char *s, size_t n)
     /* isn't, don't, can't, won't ... */
     if (k > 3 && !strcmp(w + k - 3, "n't")) {
         st->neg = !st->neg;
-        if (!st->mod_start)
-            st->mod_start = s;
+        if (!st->mod_start) st->mod_start = s;
         st->since = 0;
         return;
     }
     int count = 0;
     const txt_row *const *rows = lex_english(w, k, &count);
-    if (rows && modifier(st, s, rows[0]))
-        return;
+    if (rows && modifier(st, s, rows[0])) return;
     if (rows && rows[0]->kind == TXT_LEX) {
         apply_hit(st, s, n, rows, count);
         return;
     }
-    if (!rows && k >= 2)
-        phonemes(st, w, k);
+    if (!rows && k >= 2) phonemes(st, w, k);
     plain_word(st);
 }
 
@@ -529,15 +534,13 @@ static void han_run(txt_state *st, const char *s, size_t n)
         for (size_t j = i; j < n && ne < 16;) {
             uint32_t cp;
             int l = utf8_next((const unsigned char *)s + j, n - j, &cp);
-            if (l < 0 || j + l - i > txt_han_max)
-                break;
+            if (l < 0 || j + l - i > txt_han_max) break;
             j += (size_t)l;
             ends[ne++] = j;
         }
         for (int e = ne - 1; e >= 0 && !rows; e--) {
             rows = lex_find(s + i, ends[e] - i, &count);
-            if (rows)
-                best = ends[e] - i;
+            if (rows) best = ends[e] - i;
         }
         if (!rows) { /* an unknown character: a plain word */
             plain_word(st);
@@ -574,8 +577,7 @@ static void analyse(const char *text, size_t n, syn_semantics *sem)
             while (j < n) {
                 uint32_t d;
                 int m = utf8_next(p + j, n - j, &d);
-                if (m < 0 || !is_han(d))
-                    break;
+                if (m < 0 || !is_han(d)) break;
                 j += (size_t)m;
             }
             han_run(&st, text + i, j - i);
@@ -585,16 +587,15 @@ static void analyse(const char *text, size_t n, syn_semantics *sem)
             while (j < n) {
                 uint32_t d;
                 int m = utf8_next(p + j, n - j, &d);
-                if (m < 0)
-                    break;
+                if (m < 0) break;
                 if (is_wordch(d)) {
                     j += (size_t)m;
                     continue;
                 }
                 /* an apostrophe inside a word: isn't, sun's */
                 uint32_t e;
-                if (is_apostrophe(d) && j + m < n &&
-                    utf8_next(p + j + m, n - j - m, &e) > 0 && is_wordch(e)) {
+                if (is_apostrophe(d) && j + m < n && utf8_next(p + j + m, n - j - m, &e) > 0 &&
+                    is_wordch(e)) {
                     j += (size_t)m;
                     continue;
                 }
@@ -603,8 +604,7 @@ static void analyse(const char *text, size_t n, syn_semantics *sem)
             english_word(&st, text + i, j - i);
             i = j;
         } else {
-            if (is_clause_end(c))
-                mods_reset(&st);
+            if (is_clause_end(c)) mods_reset(&st);
             i += (size_t)l;
         }
     }
@@ -629,8 +629,8 @@ static void analyse(const char *text, size_t n, syn_semantics *sem)
             syn_sem_set(sem, (syn_axis)x, 0.5f, 0, "not mentioned");
             continue;
         }
-        float v = x == SYN_AX_HUE ? (float)(atan2(a->sy, a->sx) / (2 * M_PI))
-                                  : (float)(a->sv / a->sw);
+        float v =
+            x == SYN_AX_HUE ? (float)(atan2(a->sy, a->sx) / (2 * M_PI)) : (float)(a->sv / a->sw);
         float w = (float)(1 - st.ax[x].keep * st.nudge[x].keep);
         syn_sem_set(sem, (syn_axis)x, v, w, "%s", a->why);
     }
@@ -650,8 +650,7 @@ static txt_font txt_fonts[2]; /* 0: DejaVu Sans; 1: WenQuanYi Micro Hei */
 
 static void font_free(txt_font *f)
 {
-    if (f->data)
-        munmap(f->data, f->len);
+    if (f->data) munmap(f->data, f->len);
     f->data = NULL;
 }
 
@@ -659,14 +658,14 @@ static int font_load(txt_font *f, const char *path)
 {
     FILE *fp = fopen(path, "rb");
     if (!fp) {
-        fprintf(stderr, "synesthd: text: cannot open font %s: %s (install fonts-dejavu-core "
-                        "and fonts-wqy-microhei)\n",
+        fprintf(stderr,
+                "synesthd: text: cannot open font %s: %s (install fonts-dejavu-core "
+                "and fonts-wqy-microhei)\n",
                 path, strerror(errno));
         return -1;
     }
     long len = -1;
-    if (fseek(fp, 0, SEEK_END) == 0)
-        len = ftell(fp);
+    if (fseek(fp, 0, SEEK_END) == 0) len = ftell(fp);
     if (len <= 0 || len > TXT_FONT_MAX_BYTES || fseek(fp, 0, SEEK_SET) != 0) {
         fclose(fp);
         fprintf(stderr, "synesthd: text: font %s has an unusable size\n", path);
@@ -710,8 +709,7 @@ static float layout(const uint32_t *cps, int n, float px, txt_glyph *out)
         }
         const stbtt_fontinfo *fi = &txt_fonts[f].info;
         float sc = stbtt_ScaleForPixelHeight(fi, px);
-        if (f == prev_font)
-            pen += sc * (float)stbtt_GetGlyphKernAdvance(fi, prev, g);
+        if (f == prev_font) pen += sc * (float)stbtt_GetGlyphKernAdvance(fi, prev, g);
         int adv, lsb;
         stbtt_GetGlyphHMetrics(fi, g, &adv, &lsb);
         out[i] = (txt_glyph){f, g, pen};
@@ -728,16 +726,13 @@ static float *draw_line(const char *text, size_t n, int cap, int *w, syn_err *e)
     uint32_t *cps = malloc(sizeof *cps * (n + 1));
     txt_glyph *gl = malloc(sizeof *gl * (n + 1));
     float *canvas = NULL;
-    if (!cps || !gl)
-        goto oom;
+    if (!cps || !gl) goto oom;
     int nc = 0;
     for (size_t i = 0; i < n;) {
         uint32_t c;
         int l = utf8_next((const unsigned char *)text + i, n - i, &c);
-        if (l < 0)
-            break;
-        if (c != 0xFEFF)
-            cps[nc++] = c;
+        if (l < 0) break;
+        if (c != 0xFEFF) cps[nc++] = c;
         i += (size_t)l;
     }
     float px = TXT_GLYPH_PX;
@@ -751,8 +746,7 @@ static float *draw_line(const char *text, size_t n, int cap, int *w, syn_err *e)
     long wl = lroundf(width + px / 4) + 2 * TXT_MARGIN;
     *w = (int)(wl > cap ? cap : wl < 8 ? 8 : wl);
     canvas = calloc((size_t)TXT_ROWS * (size_t)*w, sizeof *canvas);
-    if (!canvas)
-        goto oom;
+    if (!canvas) goto oom;
     float top = (TXT_ROWS - px) / 2;
     for (int i = 0; i < nc; i++) {
         const txt_font *f = &txt_fonts[gl[i].font];
@@ -763,25 +757,21 @@ static float *draw_line(const char *text, size_t n, int cap, int *w, syn_err *e)
         int x0, y0, x1, y1;
         stbtt_GetGlyphBitmapBoxSubpixel(&f->info, gl[i].index, sc, sc, fx, 0, &x0, &y0, &x1, &y1);
         int gw = x1 - x0, gh = y1 - y0;
-        if (gw <= 0 || gh <= 0)
-            continue;
+        if (gw <= 0 || gh <= 0) continue;
         unsigned char *bm = malloc((size_t)gw * (size_t)gh);
-        if (!bm)
-            goto oom;
+        if (!bm) goto oom;
         stbtt_MakeGlyphBitmapSubpixel(&f->info, bm, gw, gh, gw, sc, sc, fx, 0, gl[i].index);
         int ox = (int)floorf(x) + x0, oy = base + y0;
         for (int yy = 0; yy < gh; yy++) {
             int r = oy + yy;
-            if (r < 0 || r >= TXT_ROWS)
-                continue;
+            if (r < 0 || r >= TXT_ROWS) continue;
             for (int xx = 0; xx < gw; xx++) {
                 int c = ox + xx;
                 if (c < 0 || c >= *w) /* past the widest line: clipped */
                     continue;
                 float v = bm[yy * gw + xx] / 255.0f;
                 float *d = &canvas[(size_t)r * *w + c];
-                if (v > *d)
-                    *d = v;
+                if (v > *d) *d = v;
             }
         }
         free(bm);
@@ -806,8 +796,7 @@ static int render(const char *text, size_t n, const syn_decode_ctx *ctx, syn_lat
     int cap = ctx->limits->max_out_side > 64 ? ctx->limits->max_out_side : 4096;
     int w = 0;
     float *canvas = draw_line(text, n, cap, &w, e);
-    if (!canvas)
-        return -1;
+    if (!canvas) return -1;
     int rows, cols;
     syn_band_grid_size(ctx->opts, ctx->limits, w, TXT_ROWS, &rows, &cols);
     syn_map m;
@@ -816,8 +805,7 @@ static int render(const char *text, size_t n, const syn_decode_ctx *ctx, syn_lat
     m.rows = rows;
     m.cols = cols;
     double dur = cols / TXT_COLS_PER_SEC;
-    if (dur > m.duration)
-        m.duration = fmin(dur, ctx->limits->max_audio_out_sec);
+    if (dur > m.duration) m.duration = fmin(dur, ctx->limits->max_audio_out_sec);
     syn_map_apply_opts(&m, ctx->opts);
     if (syn_grid_alloc(&out->grid, rows, cols, m.stereo != 0) < 0) {
         free(canvas);
@@ -847,12 +835,10 @@ static int txt_init(void)
     for (size_t i = 0; i < TXT_NROWS; i++) {
         txt_index[i] = &txt_rows[i];
         size_t len = strlen(txt_rows[i].word);
-        if ((unsigned char)txt_rows[i].word[0] >= 0x80 && len > txt_han_max)
-            txt_han_max = len;
+        if ((unsigned char)txt_rows[i].word[0] >= 0x80 && len > txt_han_max) txt_han_max = len;
     }
     qsort(txt_index, TXT_NROWS, sizeof txt_index[0], row_cmp);
-    if (font_load(&txt_fonts[0], TXT_FONT_LATIN) < 0)
-        return -1;
+    if (font_load(&txt_fonts[0], TXT_FONT_LATIN) < 0) return -1;
     if (font_load(&txt_fonts[1], TXT_FONT_HAN) < 0) {
         font_free(&txt_fonts[0]);
         return -1;
@@ -884,10 +870,8 @@ static int validate(const unsigned char *p, size_t n, int *han, int *blank, syn_
         if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7F ||
             (c >= 0x80 && c <= 0x9F))
             return syn_fail(e, SYN_E_INVALID, "send plain text without control characters",
-                            "the text holds control character U+%04X at byte %zu", (unsigned)c,
-                            i);
-        if (is_han(c))
-            *han = 1;
+                            "the text holds control character U+%04X at byte %zu", (unsigned)c, i);
+        if (is_han(c)) *han = 1;
         if (c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != 0x3000 && c != 0xFEFF)
             *blank = 0;
         i += (size_t)l;
@@ -907,10 +891,8 @@ static int txt_decode(const uint8_t *p, size_t n, const syn_decode_ctx *ctx, syn
         n -= 3;
     }
     int han, blank;
-    if (validate(p, n, &han, &blank, e) < 0)
-        return -1;
-    if (blank)
-        return syn_fail(e, SYN_E_EMPTY, "send some words", "the text is empty");
+    if (validate(p, n, &han, &blank, e) < 0) return -1;
+    if (blank) return syn_fail(e, SYN_E_EMPTY, "send some words", "the text is empty");
     if (!(out->text = malloc(n + 1)))
         return syn_fail(e, SYN_E_NOMEM, NULL, "out of memory for the text");
     memcpy(out->text, p, n);
@@ -942,8 +924,7 @@ static int txt_encode(syn_latent *in, const syn_opts *o, const syn_limits *lim, 
     (void)lim;
     memset(out, 0, sizeof *out);
     if (o && o->format[0] && strcmp(o->format, "txt"))
-        return syn_fail(e, SYN_E_BADREQ, "use format=txt", "text has no format '%.15s'",
-                        o->format);
+        return syn_fail(e, SYN_E_BADREQ, "use format=txt", "text has no format '%.15s'", o->format);
     const char *lang = o && o->lang[0] ? o->lang : in->lang[0] ? in->lang : "en";
     syn_semantics neutral;
     const syn_semantics *s = &in->sem;
@@ -953,8 +934,7 @@ static int txt_encode(syn_latent *in, const syn_opts *o, const syn_limits *lim, 
     }
     char buf[TXT_DESC_MAX];
     int len = syn_describe(s, &in->grid, lang, buf, sizeof buf);
-    if (len < 0)
-        return syn_fail(e, SYN_E_INTERNAL, NULL, "the description could not be written");
+    if (len < 0) return syn_fail(e, SYN_E_INTERNAL, NULL, "the description could not be written");
     if (!(out->data = malloc((size_t)len + 1)))
         return syn_fail(e, SYN_E_NOMEM, NULL, "out of memory for the description");
     memcpy(out->data, buf, (size_t)len + 1);

@@ -25,7 +25,8 @@
 
 static int usage(const char *msg)
 {
-    fprintf(stderr, "synesthd: %s (usage: synesthd convert INPUT... [--text STRING] -o OUTPUT [--option "
+    fprintf(stderr,
+            "synesthd: %s (usage: synesthd convert INPUT... [--text STRING] -o OUTPUT [--option "
             "value ...])\n",
             msg);
     return 2;
@@ -45,8 +46,7 @@ static int read_all(FILE *f, size_t cap, uint8_t **out, size_t *len, syn_err *e)
 {
     size_t n = 0, bcap = 65536; /* 64 KiB first, doubling */
     uint8_t *p = malloc(bcap);
-    if (!p)
-        return syn_fail(e, SYN_E_NOMEM, "", "out of memory");
+    if (!p) return syn_fail(e, SYN_E_NOMEM, "", "out of memory");
     for (;;) {
         if (n == bcap) {
             if (bcap > cap) {
@@ -64,8 +64,7 @@ static int read_all(FILE *f, size_t cap, uint8_t **out, size_t *len, syn_err *e)
         }
         size_t got = fread(p + n, 1, bcap - n, f);
         n += got;
-        if (got == 0)
-            break;
+        if (got == 0) break;
     }
     if (ferror(f)) {
         free(p);
@@ -91,8 +90,7 @@ static int write_all(const char *path, const uint8_t *data, size_t len, syn_err 
     int bad = fwrite(data, 1, len, f) != len;
     bad |= to_stdout ? fflush(f) != 0 : fclose(f) != 0;
     if (bad) {
-        if (!to_stdout)
-            remove(path);
+        if (!to_stdout) remove(path);
         return syn_fail(e, SYN_E_INTERNAL, "check the disk", "cannot write %.200s", path);
     }
     return 0;
@@ -116,8 +114,7 @@ static int add_text(cli_inputs *in, const char *text, syn_err *e)
 {
     size_t n = strlen(text);
     uint8_t *p = malloc(n + 1);
-    if (!p)
-        return syn_fail(e, SYN_E_NOMEM, "", "out of memory");
+    if (!p) return syn_fail(e, SYN_E_NOMEM, "", "out of memory");
     memcpy(p, text, n + 1);
     in->owned[in->n] = p;
     in->part[in->n++] = (syn_part){.claimed = syn_modality_by_name("text"), .p = p, .n = n};
@@ -133,10 +130,8 @@ static int add_file(cli_inputs *in, const char *path, size_t cap, syn_err *e)
         return syn_fail(e, SYN_E_BADREQ, "check the input path", "cannot open %.200s: %s", path,
                         strerror(errno));
     int rc = read_all(f, cap, &p, &n, e);
-    if (f != stdin)
-        fclose(f);
-    if (rc < 0)
-        return -1;
+    if (f != stdin) fclose(f);
+    if (rc < 0) return -1;
     if (n == 0) {
         free(p);
         return syn_fail(e, SYN_E_EMPTY, "give a picture, a sound or text",
@@ -156,8 +151,7 @@ static int understand_out(const cli_inputs *in, const char *kind, const syn_opts
                           const syn_limits *lim, const char *output, syn_err *e)
 {
     syn_latent lat;
-    if (syn_understand(in->part, in->n, o, lim, &lat, e) < 0)
-        return -1;
+    if (syn_understand(in->part, in->n, o, lim, &lat, e) < 0) return -1;
     syn_semantics neutral;
     syn_sem_neutral(&neutral);
     const syn_semantics *s = lat.has_sem ? &lat.sem : &neutral;
@@ -184,15 +178,13 @@ static int understand_out(const cli_inputs *in, const char *kind, const syn_opts
             if (d) {
                 size_t len = strlen(d);
                 doc = malloc(len + 2);
-                if (doc)
-                    snprintf(doc, len + 2, "%s\n", d);
+                if (doc) snprintf(doc, len + 2, "%s\n", d);
                 free(d);
             }
         }
     }
     syn_latent_free(&lat);
-    if (!doc)
-        return syn_fail(e, SYN_E_NOMEM, "", "out of memory");
+    if (!doc) return syn_fail(e, SYN_E_NOMEM, "", "out of memory");
     int rc = write_all(output, (const uint8_t *)doc, strlen(doc), e);
     free(doc);
     return rc;
@@ -206,23 +198,20 @@ int srv_cli_convert(int argc, char **argv, srv_config *cfg)
     syn_opts o;
     syn_err e = {0};
     syn_opts_default(&o);
-    if (srv_config_init(cfg, &e) < 0)
-        return report(&e), 2;
+    if (srv_config_init(cfg, &e) < 0) return report(&e), 2;
     /* Options are range-checked against the limits: read every limit flag
      * first, then the options. */
     for (int pass = 0; pass < 2; pass++) {
         for (int i = 1; i < argc; i++) {
             const char *a = argv[i];
             if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
-                if (++i >= argc)
-                    return usage("-o needs a file name");
+                if (++i >= argc) return usage("-o needs a file name");
                 output = argv[i];
                 continue;
             }
             if (strncmp(a, "--", 2) != 0 || a[2] == 0) {
                 if (pass == 0) {
-                    if (ninputs + ntexts >= SRV_MAX_INPUTS)
-                        return usage("too many inputs");
+                    if (ninputs + ntexts >= SRV_MAX_INPUTS) return usage("too many inputs");
                     inputs[ninputs++] = a;
                 }
                 continue;
@@ -235,44 +224,38 @@ int srv_cli_convert(int argc, char **argv, srv_config *cfg)
             }
             if (strcmp(name, "text") == 0) { /* a text part, not an option */
                 if (pass == 0) {
-                    if (ninputs + ntexts >= SRV_MAX_INPUTS)
-                        return usage("too many inputs");
+                    if (ninputs + ntexts >= SRV_MAX_INPUTS) return usage("too many inputs");
                     texts[ntexts++] = value;
                 }
                 continue;
             }
             if (pass == 0) {
                 int r = srv_config_set(cfg, name, value, &e);
-                if (r < 0)
-                    return report(&e), 2;
+                if (r < 0) return report(&e), 2;
                 continue;
             }
-            if (srv_config_set(cfg, name, value, &e) == 1)
-                continue;
+            if (srv_config_set(cfg, name, value, &e) == 1) continue;
             if (strcmp(name, "format") == 0) {
                 format = value;
                 if (!strcasecmp(value, "txt") || !strcasecmp(value, "json"))
                     continue; /* answered here, not by a modality's encoder */
             }
-            if (syn_opts_set(&o, name, value, &cfg->limits, &e) < 0)
-                return report(&e);
+            if (syn_opts_set(&o, name, value, &cfg->limits, &e) < 0) return report(&e);
         }
-        if (pass == 0 && srv_config_finish(cfg, &e) < 0)
-            return report(&e), 2;
+        if (pass == 0 && srv_config_finish(cfg, &e) < 0) return report(&e), 2;
     }
-    if (!ninputs && !ntexts)
-        return usage("missing INPUT (or --text STRING)");
-    if (!output)
-        return usage("missing -o OUTPUT");
+    if (!ninputs && !ntexts) return usage("missing INPUT (or --text STRING)");
+    if (!output) return usage("missing -o OUTPUT");
 
     const char *slash = strrchr(output, '/');
     const char *dot = strrchr(slash ? slash : output, '.');
     const char *ext = dot ? dot + 1 : "";
     const char *kind = format ? format : ext;
     int understand_only = !strcasecmp(kind, "txt") || !strcasecmp(kind, "json");
-    const syn_modality *target = understand_only ? NULL : *ext ? syn_modality_for_format(ext) : NULL;
-    if (!target && !understand_only && format)
-        target = syn_modality_for_format(format);
+    const syn_modality *target = understand_only ? NULL
+                                 : *ext          ? syn_modality_for_format(ext)
+                                                 : NULL;
+    if (!target && !understand_only && format) target = syn_modality_for_format(format);
     if (!target && !understand_only) {
         syn_fail(&e, SYN_E_BADREQ,
                  "name the output .png, .wav, .flac, .ogg, .txt or .json, or give --format",
@@ -295,8 +278,7 @@ int srv_cli_convert(int argc, char **argv, srv_config *cfg)
     } else if (rc == 0) {
         syn_blob blob = {0};
         rc = syn_convert_parts(in.part, in.n, target, &o, &cfg->limits, &blob, &e);
-        if (rc == 0)
-            rc = write_all(output, blob.data, blob.len, &e);
+        if (rc == 0) rc = write_all(output, blob.data, blob.len, &e);
         syn_blob_free(&blob);
     }
     cli_inputs_free(&in);

@@ -273,14 +273,11 @@ const char *srv_flag_value(int argc, char **argv, int *i, char *name, size_t n)
 {
     const char *a = argv[*i] + 2, *eq = strchr(a, '=');
     size_t nl = eq ? (size_t)(eq - a) : strlen(a);
-    if (nl >= n)
-        nl = n - 1;
+    if (nl >= n) nl = n - 1;
     memcpy(name, a, nl);
     name[nl] = 0;
-    if (eq)
-        return eq + 1;
-    if (*i + 1 < argc)
-        return argv[++*i];
+    if (eq) return eq + 1;
+    if (*i + 1 < argc) return argv[++*i];
     return NULL;
 }
 

@@ -14,10 +14,14 @@
 static const char *opttype_name(syn_opttype t)
 {
     switch (t) {
-    case SYN_OT_INT: return "int";
-    case SYN_OT_NUM: return "number";
-    case SYN_OT_ENUM: return "enum";
-    case SYN_OT_BOOL: return "bool";
+    case SYN_OT_INT:
+        return "int";
+    case SYN_OT_NUM:
+        return "number";
+    case SYN_OT_ENUM:
+        return "enum";
+    case SYN_OT_BOOL:
+        return "bool";
     }
     return "string";
 }
@@ -60,12 +64,11 @@ static json_t *modalities(void)
         json_t *formats = json_array();
         for (const char *const *f = (*m)->formats; f && *f; f++) {
             const char *mime = syn_format_mime(*f);
-            json_array_append_new(formats,
-                                  json_pack("{s:s,s:s?}", "format", *f, "mime", mime));
+            json_array_append_new(formats, json_pack("{s:s,s:s?}", "format", *f, "mime", mime));
         }
-        json_array_append_new(a, json_pack("{s:s,s:o,s:o}", "name", (*m)->name, "mime_types",
-                                           string_list((*m)->mime_types), "output_formats",
-                                           formats));
+        json_array_append_new(a,
+                              json_pack("{s:s,s:o,s:o}", "name", (*m)->name, "mime_types",
+                                        string_list((*m)->mime_types), "output_formats", formats));
     }
     return a;
 }
@@ -84,8 +87,7 @@ static json_t *options(const syn_limits *lim)
             json_object_set_new(o, "min", json_real(d->min));
             json_object_set_new(o, "max", json_real(syn_optdef_max(d, lim)));
         }
-        if (d->choices)
-            json_object_set_new(o, "choices", string_list(d->choices));
+        if (d->choices) json_object_set_new(o, "choices", string_list(d->choices));
         json_array_append_new(a, o);
     }
     return a;
@@ -95,15 +97,14 @@ static json_t *limits(const srv_config *cfg)
 {
     json_t *a = json_array();
     for (const srv_cfgdef *d = srv_cfgdefs; d->flag; d++) {
-        if (!d->is_limit)
-            continue;
+        if (!d->is_limit) continue;
         char flag[64];
         snprintf(flag, sizeof flag, "--%s", d->flag);
         double v = srv_config_number(cfg, d);
-        json_array_append_new(a, json_pack("{s:s,s:o,s:s,s:s,s:s}", "name", d->flag, "value",
-                                           d->type == SRV_CT_DBL ? json_real(v)
-                                                                 : json_integer((json_int_t)v),
-                                           "flag", flag, "env", d->env, "help", d->help));
+        json_array_append_new(
+            a, json_pack("{s:s,s:o,s:s,s:s,s:s}", "name", d->flag, "value",
+                         d->type == SRV_CT_DBL ? json_real(v) : json_integer((json_int_t)v), "flag",
+                         flag, "env", d->env, "help", d->help));
     }
     return a;
 }
@@ -123,8 +124,8 @@ static json_t *grid(const srv_config *cfg)
                      "image_to_audio_cols", "rows x the picture's aspect (width / height)",
                      "audio_to_image_rows", prows, "audio_to_image_cols", pcols,
                      "audio_to_image_cols_note",
-                     "the aspect of the grid the sound was made from, when it carries one",
-                     "mode", syn_optdefs[SYN_OPT_MODE].def);
+                     "the aspect of the grid the sound was made from, when it carries one", "mode",
+                     syn_optdefs[SYN_OPT_MODE].def);
 }
 
 /* The mode mode=auto resolves to for each source -> target pair; it must
@@ -138,7 +139,8 @@ static json_t *modes(void)
         "semantic", "text->audio", "semantic", "any->text", "description", "speech",
         "mode=speech on /v1/generate/audio speaks the text part, or the description of a "
         "picture or a sound, with voice=en|zh (default: the language of the text)",
-        "semantic", "mode=semantic on a picture or a sound paints or composes from its "
+        "semantic",
+        "mode=semantic on a picture or a sound paints or composes from its "
         "semantic axes instead of its spectrogram");
 }
 
@@ -163,11 +165,10 @@ void srv_describe_handler(srv_request *rq, srv_reply *rp, const char *arg)
 {
     (void)arg;
     const srv_config *cfg = rq->cfg;
-    json_t *root = json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "name", "synesthd",
-                             "version", SYNESTHD_VERSION, "endpoints", endpoints(), "modalities",
-                             modalities(), "options", options(&cfg->limits), "limits",
-                             limits(cfg), "grid", grid(cfg), "modes", modes(), "fusion",
-                             fusion());
+    json_t *root = json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "name", "synesthd", "version",
+                             SYNESTHD_VERSION, "endpoints", endpoints(), "modalities", modalities(),
+                             "options", options(&cfg->limits), "limits", limits(cfg), "grid",
+                             grid(cfg), "modes", modes(), "fusion", fusion());
     if (!root) {
         srv_reply_error(rp, 500, "internal", "", "cannot describe the server");
         return;

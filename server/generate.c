@@ -28,8 +28,7 @@ static const char *modality_list(char *buf, size_t n)
     buf[0] = 0;
     for (const syn_modality *const *m = syn_modalities(); *m; m++) {
         int w = snprintf(buf + used, n - used, "%s%s", used ? ", " : "", (*m)->name);
-        if (w < 0 || (size_t)w >= n - used)
-            break;
+        if (w < 0 || (size_t)w >= n - used) break;
         used += (size_t)w;
     }
     return buf;
@@ -38,8 +37,7 @@ static const char *modality_list(char *buf, size_t n)
 static int set_option(syn_opts *o, const char *name, const char *value, const syn_limits *lim,
                       syn_err *e)
 {
-    if (syn_opts_set(o, name, value, lim, e) == 0)
-        return 0;
+    if (syn_opts_set(o, name, value, lim, e) == 0) return 0;
     for (int i = 0; i < SYN_OPT_COUNT; i++)
         if (strcmp(syn_optdefs[i].name, name) == 0)
             return -1; /* a known option with a bad value: keep libsyn's hint */
@@ -47,10 +45,9 @@ static int set_option(syn_opts *o, const char *name, const char *value, const sy
     size_t used = 0;
     names[0] = 0;
     for (int i = 0; i < SYN_OPT_COUNT; i++) {
-        int w = snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "",
-                         syn_optdefs[i].name);
-        if (w < 0 || (size_t)w >= sizeof names - used)
-            break;
+        int w =
+            snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "", syn_optdefs[i].name);
+        if (w < 0 || (size_t)w >= sizeof names - used) break;
         used += (size_t)w;
     }
     e->kind = SYN_E_BADREQ;
@@ -74,15 +71,13 @@ static int b64_value(int c)
 static int b64_decode(const char *s, size_t n, uint8_t **out, size_t *len)
 {
     uint8_t *p = malloc(n / 4 * 3 + 3);
-    if (!p)
-        return -1;
+    if (!p) return -1;
     size_t o = 0;
     unsigned acc = 0;
     int bits = 0;
     for (size_t i = 0; i < n; i++) {
         int c = (unsigned char)s[i];
-        if (c == '=' || c == ' ' || c == '\n' || c == '\r' || c == '\t')
-            continue;
+        if (c == '=' || c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
         int v = b64_value(c);
         if (v < 0) {
             free(p);
@@ -118,8 +113,7 @@ static syn_part *add_input(srv_inputs *in, const char *name, syn_err *e)
 
 /* A JSON input: text as the string itself, a picture or a sound as base64
  * (or a data: URL).  The bytes are copied: the JSON tree dies first. */
-static int json_input(srv_inputs *in, const char *key, json_t *v, const syn_modality *m,
-                      syn_err *e)
+static int json_input(srv_inputs *in, const char *key, json_t *v, const syn_modality *m, syn_err *e)
 {
     if (!json_is_string(v))
         return syn_fail(e, SYN_E_BADREQ,
@@ -129,16 +123,14 @@ static int json_input(srv_inputs *in, const char *key, json_t *v, const syn_moda
     /* the name must outlive the JSON tree: a static string */
     const char *name = !strcmp(key, "a") ? "a" : !strcmp(key, "b") ? "b" : m->name;
     syn_part *pt = add_input(in, name, e);
-    if (!pt)
-        return -1;
+    if (!pt) return -1;
     const char *s = json_string_value(v);
     size_t sn = json_string_length(v);
     uint8_t *bytes;
     size_t len;
     pt->claimed = m;
     if (!m->sniff) { /* text: the string is the input */
-        if (!(bytes = malloc(sn + 1)))
-            return syn_fail(e, SYN_E_NOMEM, "", "out of memory");
+        if (!(bytes = malloc(sn + 1))) return syn_fail(e, SYN_E_NOMEM, "", "out of memory");
         memcpy(bytes, s, sn);
         bytes[sn] = 0;
         len = sn;
@@ -178,7 +170,8 @@ static int from_json(srv_request *rq, syn_opts *o, srv_inputs *in, syn_err *e)
     /* The parameter table: input names (modalities, or a and b for
      * similarity) take strings; option names take strings, numbers or
      * booleans; nothing else is allowed. */
-    json_object_foreach(root, key, v) {
+    json_object_foreach(root, key, v)
+    {
         if (srv_route_is_input(rq->route, key)) {
             const syn_modality *m = syn_modality_by_name(key);
             if (!m) /* a and b of /v1/similarity in JSON are texts */
@@ -188,8 +181,7 @@ static int from_json(srv_request *rq, syn_opts *o, srv_inputs *in, syn_err *e)
                          "this server has no text modality for JSON key '%.40s'", key);
                 goto out;
             }
-            if (json_input(in, key, v, m, e) < 0)
-                goto out;
+            if (json_input(in, key, v, m, e) < 0) goto out;
             continue;
         }
         char text[64];
@@ -207,8 +199,7 @@ static int from_json(srv_request *rq, syn_opts *o, srv_inputs *in, syn_err *e)
                      "JSON key '%.40s' has an unusable type", key);
             goto out;
         }
-        if (set_option(o, key, val, &rq->cfg->limits, e) < 0)
-            goto out;
+        if (set_option(o, key, val, &rq->cfg->limits, e) < 0) goto out;
     }
     rc = 0;
 out:
@@ -222,10 +213,8 @@ out:
 static const syn_modality *part_claim(const srv_part *sp)
 {
     const syn_modality *m = syn_modality_by_name(sp->name);
-    if (m)
-        return m;
-    if (!sp->ctype)
-        return syn_modality_by_name("text");
+    if (m) return m;
+    if (!sp->ctype) return syn_modality_by_name("text");
     return syn_modality_by_mime(sp->ctype);
 }
 
@@ -236,8 +225,7 @@ static int from_multipart(srv_request *rq, syn_opts *o, srv_inputs *in, syn_err 
             return -1;
     for (size_t i = 0; i < rq->nparts; i++) {
         syn_part *pt = add_input(in, rq->parts[i].name, e);
-        if (!pt)
-            return -1;
+        if (!pt) return -1;
         pt->claimed = part_claim(&rq->parts[i]);
         pt->p = rq->parts[i].data;
         pt->n = rq->parts[i].len;
@@ -249,8 +237,7 @@ static int from_raw(srv_request *rq, srv_inputs *in, syn_err *e)
 {
     const char *ct = rq->ctype ? rq->ctype : "application/octet-stream";
     syn_part *pt = add_input(in, "", e);
-    if (!pt)
-        return -1;
+    if (!pt) return -1;
     pt->claimed = syn_modality_by_mime(ct); /* NULL for octet-stream: sniffed */
     pt->p = rq->body;
     pt->n = rq->body_len;
@@ -270,8 +257,7 @@ int srv_gather(srv_request *rq, syn_opts *o, srv_inputs *in, syn_err *e)
 {
     memset(in, 0, sizeof *in);
     for (size_t i = 0; i < rq->nargs; i++)
-        if (set_option(o, rq->args[i].name, rq->args[i].value, &rq->cfg->limits, e) < 0)
-            return -1;
+        if (set_option(o, rq->args[i].name, rq->args[i].value, &rq->cfg->limits, e) < 0) return -1;
     int rc;
     if (rq->multipart)
         rc = from_multipart(rq, o, in, e);
@@ -279,8 +265,7 @@ int srv_gather(srv_request *rq, syn_opts *o, srv_inputs *in, syn_err *e)
         rc = from_json(rq, o, in, e);
     else
         rc = from_raw(rq, in, e);
-    if (rc < 0)
-        return -1;
+    if (rc < 0) return -1;
     if (in->n == 0) {
         char names[128];
         return syn_fail(e, SYN_E_EMPTY,
@@ -332,8 +317,7 @@ static void map_headers(srv_reply *rp, const char *map)
                 up = 0;
             }
             name[k] = 0;
-            if (ok)
-                srv_reply_header(rp, name, "%.*s", (int)(tl - (size_t)(eq + 1 - s)), eq + 1);
+            if (ok) srv_reply_header(rp, name, "%.*s", (int)(tl - (size_t)(eq + 1 - s)), eq + 1);
         }
         s += tl;
     }
@@ -375,6 +359,5 @@ void srv_generate_handler(srv_request *rq, srv_reply *rp, const char *target)
     rp->free_fn = blob_release;
     rp->free_cls = keep;
     srv_reply_header(rp, "Content-Disposition", "inline; filename=\"synesthd.%s\"", keep->ext);
-    if (keep->map[0])
-        map_headers(rp, keep->map);
+    if (keep->map[0]) map_headers(rp, keep->map);
 }

@@ -488,8 +488,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     char path[256]; /* the log keeps a long URL's first 255 bytes */
     clean(path, sizeof path, q->rq.path);
     /* status 0: the client went away before an answer was queued */
-    srv_log_access("%s %s %d %zu %.2fms\n", q->rq.method, path, q->status, q->bytes_out,
-                   sec * 1e3);
+    srv_log_access("%s %s %d %zu %.2fms\n", q->rq.method, path, q->status, q->bytes_out, sec * 1e3);
     srv_metrics_request(q->route_idx, q->status, sec, q->bytes_in, q->bytes_out);
     atomic_fetch_sub(&active_, 1);
     req_release(q);
@@ -537,14 +536,13 @@ int srv_http_port(void)
 
 int srv_http_shutdown(int grace_sec)
 {
-    MHD_socket lfd = MHD_quiesce_daemon(daemon_);         /* stop accepting */
+    MHD_socket lfd = MHD_quiesce_daemon(daemon_); /* stop accepting */
     /* The pool threads may still hold the listening socket, so it is only
      * closed after MHD_stop_daemon; but shutting it down now takes it out of
      * LISTEN (Linux), so new connections are refused at once (a load
      * balancer moves on to another replica) instead of queueing in the
      * backlog for the whole grace period and then being reset. */
-    if (lfd != MHD_INVALID_SOCKET)
-        shutdown(lfd, SHUT_RDWR);
+    if (lfd != MHD_INVALID_SOCKET) shutdown(lfd, SHUT_RDWR);
     struct timespec t0, now, nap = {0, 20 * 1000 * 1000}; /* 20 ms: cheap, and quick */
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (;;) {

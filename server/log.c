@@ -38,8 +38,7 @@ static void flush_locked(void)
     size_t off = 0;
     while (off < used) {
         ssize_t w = write(STDERR_FILENO, buf + off, used - off);
-        if (w <= 0)
-            break; /* stderr closed or full: drop the batch, never block a request */
+        if (w <= 0) break; /* stderr closed or full: drop the batch, never block a request */
         off += (size_t)w;
     }
     used = 0;
@@ -52,25 +51,20 @@ void srv_log_access(const char *fmt, ...)
     va_start(ap, fmt);
     int n = vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
-    if (n < 0)
-        return;
+    if (n < 0) return;
     size_t len = (size_t)n < sizeof line ? (size_t)n : sizeof line - 1;
     pthread_mutex_lock(&lock);
-    if (used + len > sizeof buf)
-        flush_locked();
-    if (used == 0)
-        clock_gettime(CLOCK_MONOTONIC, &oldest);
+    if (used + len > sizeof buf) flush_locked();
+    if (used == 0) clock_gettime(CLOCK_MONOTONIC, &oldest);
     memcpy(buf + used, line, len);
     used += len;
-    if (used >= LOG_FLUSH_BYTES || ms_since(&oldest) >= LOG_FLUSH_MS)
-        flush_locked();
+    if (used >= LOG_FLUSH_BYTES || ms_since(&oldest) >= LOG_FLUSH_MS) flush_locked();
     pthread_mutex_unlock(&lock);
 }
 
 void srv_log_flush(void)
 {
     pthread_mutex_lock(&lock);
-    if (used)
-        flush_locked();
+    if (used) flush_locked();
     pthread_mutex_unlock(&lock);
 }

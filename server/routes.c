@@ -38,11 +38,12 @@ const srv_route srv_routes[] = {
     {SRV_POST, "/v1/generate/audio", srv_generate_handler, "audio", SRV_BODY_LIMIT, input_types,
      SRV_R_JOB, "generate_audio",
      "any input(s) -> a sound (WAV, FLAC or OGG): spectral, semantic music, or speech"},
-    {SRV_POST, "/v1/generate/text", srv_describe_text_handler, "text", SRV_BODY_LIMIT,
-     input_types, SRV_R_JOB, "generate_text",
+    {SRV_POST, "/v1/generate/text", srv_describe_text_handler, "text", SRV_BODY_LIMIT, input_types,
+     SRV_R_JOB, "generate_text",
      "any input(s) -> a description in English or Chinese, JSON {text, lang, semantics}"},
     {SRV_POST, "/v1/embed", srv_embed_handler, NULL, SRV_BODY_LIMIT, input_types, SRV_R_JOB,
-     "embed", "any input(s) -> the latent as JSON: semantic axes with reasons, grid summary, "
+     "embed",
+     "any input(s) -> the latent as JSON: semantic axes with reasons, grid summary, "
      "flat vector"},
     {SRV_POST, "/v1/similarity", srv_similarity_handler, NULL, SRV_BODY_LIMIT, input_types,
      SRV_R_JOB, "similarity",
@@ -139,8 +140,7 @@ void srv_route_types_text(const srv_route *r, char *buf, size_t n)
 
 int srv_route_is_input(const srv_route *r, const char *name)
 {
-    if (syn_modality_by_name(name))
-        return 1;
+    if (syn_modality_by_name(name)) return 1;
     return r && r->handler == srv_similarity_handler && (!strcmp(name, "a") || !strcmp(name, "b"));
 }
 

@@ -232,7 +232,7 @@ void srv_metrics_job_rejected(void);
 
 /* 1 if a multipart part named `name` is an input of route r (a modality's
  * name, or "a" and "b" for /v1/similarity); else it must be an option. */
-int  srv_route_is_input(const srv_route *r, const char *name);
+int srv_route_is_input(const srv_route *r, const char *name);
 
 /* ---------------------------------------------------------------------------
  * generate.c -- POST /v1/generate/{image,audio,text}; input gathering shared
@@ -249,7 +249,7 @@ typedef struct srv_inputs {
 /* Options (query string, then form fields or JSON keys) into *o and the
  * inputs (raw body, multipart parts, JSON keys) into *in.  0, or -1 with *e.
  * Release with srv_inputs_free() either way. */
-int  srv_gather(srv_request *rq, syn_opts *o, srv_inputs *in, syn_err *e);
+int srv_gather(srv_request *rq, syn_opts *o, srv_inputs *in, syn_err *e);
 void srv_inputs_free(srv_inputs *in);
 void srv_generate_handler(srv_request *rq, srv_reply *rp, const char *target);
 

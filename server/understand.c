@@ -74,18 +74,16 @@ void *srv_embed_json(const syn_latent *l, const syn_modality *const *mods, int n
     json_t *names = json_array();
     for (int i = 0; i < n; i++)
         json_array_append_new(names, json_string(mods[i] ? mods[i]->name : "unknown"));
-    return json_pack("{s:o,s:o,s:o,s:o}", "semantics", semantics_json(s), "grid", grid,
-                     "vector", vector, "modalities", names);
+    return json_pack("{s:o,s:o,s:o,s:o}", "semantics", semantics_json(s), "grid", grid, "vector",
+                     vector, "modalities", names);
 }
 
 /* Gather and understand every input of the request into *lat. */
-static int understand(srv_request *rq, syn_opts *o, srv_inputs *in, syn_latent *lat,
-                      syn_err *e)
+static int understand(srv_request *rq, syn_opts *o, srv_inputs *in, syn_latent *lat, syn_err *e)
 {
     memset(lat, 0, sizeof *lat);
     syn_opts_default(o);
-    if (srv_gather(rq, o, in, e) < 0)
-        return -1;
+    if (srv_gather(rq, o, in, e) < 0) return -1;
     return syn_understand(in->part, in->n, o, &rq->cfg->limits, lat, e);
 }
 
@@ -114,8 +112,7 @@ void srv_describe_text_handler(srv_request *rq, srv_reply *rp, const char *arg)
     const char *lang = o.lang[0] ? o.lang : lat.lang[0] ? lat.lang : "en";
     char text[DESCRIPTION_MAX];
     syn_semantics neutral;
-    if (!lat.has_sem)
-        syn_sem_neutral(&neutral);
+    if (!lat.has_sem) syn_sem_neutral(&neutral);
     syn_describe(lat.has_sem ? &lat.sem : &neutral, &lat.grid, lang, text, sizeof text);
     json_t *root = json_pack("{s:s,s:s,s:o}", "text", text, "lang", lang, "semantics",
                              semantics_json(lat.has_sem ? &lat.sem : &neutral));
@@ -152,8 +149,7 @@ void srv_similarity_handler(srv_request *rq, srv_reply *rp, const char *arg)
     syn_latent la = {0}, lb = {0};
     int ia = -1, ib = -1;
     syn_opts_default(&o);
-    if (srv_gather(rq, &o, &in, &e) < 0)
-        goto fail;
+    if (srv_gather(rq, &o, &in, &e) < 0) goto fail;
     for (int i = 0; i < in.n; i++) {
         int *slot = !strcmp(in.name[i], "a") ? &ia : !strcmp(in.name[i], "b") ? &ib : NULL;
         if (!slot || *slot >= 0) {
@@ -183,11 +179,10 @@ void srv_similarity_handler(srv_request *rq, srv_reply *rp, const char *arg)
     json_t *axes = json_object();
     for (int x = 0; x < SYN_AX_COUNT; x++)
         json_object_set_new(axes, syn_axis_name((syn_axis)x),
-                            json_pack("{s:o,s:o,s:o}", "a", num(la.sem.v[x]), "b",
-                                      num(lb.sem.v[x]), "agreement", num(agree[x])));
+                            json_pack("{s:o,s:o,s:o}", "a", num(la.sem.v[x]), "b", num(lb.sem.v[x]),
+                                      "agreement", num(agree[x])));
     json_t *root = json_pack("{s:o,s:o,s:o}", "score", num(score), "grid_agreement",
-                             grid_agreement < 0 ? json_null() : num(grid_agreement), "axes",
-                             axes);
+                             grid_agreement < 0 ? json_null() : num(grid_agreement), "axes", axes);
     syn_latent_free(&la);
     syn_latent_free(&lb);
     reply_json_or_500(rp, root);

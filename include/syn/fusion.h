@@ -16,8 +16,8 @@
 #include "syn/error.h"
 #include "syn/latent.h"
 
-int  syn_fusion_init(void);  /* colour tables; cheap */
-int  syn_fusion_warm(void);  /* every FFT plan now, not on first use   */
+int syn_fusion_init(void); /* colour tables; cheap */
+int syn_fusion_warm(void); /* every FFT plan now, not on first use   */
 void syn_fusion_fini(void);
 
 /* --- scale.c: frequency axes -------------------------------------------- */
@@ -42,16 +42,15 @@ void syn_map_fix(syn_map *m);
  * m->duration is set to the input's length.  With m->has_ref == 0 the dB
  * reference is the loudest cell (ref_db is written back); otherwise ref_db
  * is used as given.  stereo: also fill the left/right planes. */
-int syn_spectral_analyse(const float *pcm, size_t frames, int channels,
-                         syn_map *m, int use_ref, int stereo, int rows, int cols,
-                         syn_grid *g, syn_err *e);
+int syn_spectral_analyse(const float *pcm, size_t frames, int channels, syn_map *m, int use_ref,
+                         int stereo, int rows, int cols, syn_grid *g, syn_err *e);
 
 /* grid -> PCM at m->sample_rate for m->duration seconds, 1 or 2 channels
  * (2 when the grid has left/right planes).  Peak-normalised to -1 dBFS;
  * m->ref_db is updated so the reverse mapping reads the same levels.
  * *pcm is malloc'd (free()), interleaved. */
-int syn_spectral_synthesise(const syn_grid *g, syn_map *m, float **pcm,
-                            size_t *frames, int *channels, syn_err *e);
+int syn_spectral_synthesise(const syn_grid *g, syn_map *m, float **pcm, size_t *frames,
+                            int *channels, syn_err *e);
 
 /* --- grid.c --------------------------------------------------------------- */
 /* Resample a float plane: area average when shrinking, bilinear when growing. */
@@ -61,9 +60,9 @@ void syn_resample(const float *src, int sw, int sh, float *dst, int dw, int dh);
 /* "ember" (default): black -> violet -> red -> amber -> white, Rec. 709 luma
  * rising linearly with the value, so a picture reads back by its luma alone;
  * "gray"; "ice": black -> blue -> cyan -> white, also luma-linear. */
-int syn_colormap_find(const char *name);          /* id, or -1 */
-const char *const *syn_colormap_names(void);      /* NULL-terminated */
-const uint8_t *syn_colormap_table(int id);        /* 256 x RGB */
+int syn_colormap_find(const char *name);     /* id, or -1 */
+const char *const *syn_colormap_names(void); /* NULL-terminated */
+const uint8_t *syn_colormap_table(int id);   /* 256 x RGB */
 
 /* Rec. 709 luma of 8-bit gamma-encoded RGB, in [0,1]. */
 static inline float syn_luma709(float r, float g, float b)

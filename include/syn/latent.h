@@ -40,35 +40,35 @@ typedef struct syn_grid {
 } syn_grid;
 
 typedef struct syn_map {
-    int       sample_rate; /* Hz                                               */
-    double    duration;    /* seconds spanned by the grid's columns            */
-    double    fmin, fmax;  /* Hz at the bottom and top row edges               */
-    syn_scale scale;       /* frequency axis between fmin and fmax             */
-    double    db_range;    /* dB between grid 0 and grid 1                     */
-    double    ref_db;      /* dBFS of one partial at grid 1.0                  */
-    int       n_fft, hop;  /* STFT frame and hop, samples                      */
+    int sample_rate;   /* Hz                                               */
+    double duration;   /* seconds spanned by the grid's columns            */
+    double fmin, fmax; /* Hz at the bottom and top row edges               */
+    syn_scale scale;   /* frequency axis between fmin and fmax             */
+    double db_range;   /* dB between grid 0 and grid 1                     */
+    double ref_db;     /* dBFS of one partial at grid 1.0                  */
+    int n_fft, hop;    /* STFT frame and hop, samples                      */
     syn_synth synthesis;
-    int       stereo;      /* 1: grid has left/right planes                    */
-    uint32_t  seed;        /* phases and noise                                 */
-    syn_source source;     /* what the grid was first made from                */
-    int       rows, cols;  /* size of the grid that made a sound (0 = unknown)  */
+    int stereo;        /* 1: grid has left/right planes                    */
+    uint32_t seed;     /* phases and noise                                 */
+    syn_source source; /* what the grid was first made from                */
+    int rows, cols;    /* size of the grid that made a sound (0 = unknown)  */
 } syn_map;
 
 typedef struct syn_latent {
-    syn_grid grid;    /* rows == 0: none (text that was not drawn)           */
-    syn_map  map;
-    int      has_map; /* 1 when the input carried a synesthd map (PNG/WAV tag) */
+    syn_grid grid; /* rows == 0: none (text that was not drawn)           */
+    syn_map map;
+    int has_map; /* 1 when the input carried a synesthd map (PNG/WAV tag) */
     syn_semantics sem;
-    int      has_sem; /* 1 when sem was computed                             */
-    char    *text;    /* the input text, UTF-8, malloc'd; NULL if none       */
-    char     lang[4]; /* "en" or "zh": the language of the text, "" if none  */
+    int has_sem;  /* 1 when sem was computed                             */
+    char *text;   /* the input text, UTF-8, malloc'd; NULL if none       */
+    char lang[4]; /* "en" or "zh": the language of the text, "" if none  */
 } syn_latent;
 
 /* Grid memory: syn_grid_alloc zero-fills (no rgb plane: allocate
  * rows*cols*3 floats with malloc yourself); syn_grid_free frees every
  * plane and zeroes; syn_latent_free frees the grid and the text.
  * Returns 0, or -1 on overflow or allocation failure. */
-int  syn_grid_alloc(syn_grid *g, int rows, int cols, int stereo);
+int syn_grid_alloc(syn_grid *g, int rows, int cols, int stereo);
 void syn_grid_free(syn_grid *g);
 void syn_latent_free(syn_latent *l);
 

@@ -9,20 +9,20 @@
 #include <stddef.h>
 
 typedef struct syn_limits {
-    size_t max_body_bytes;     /* request body cap (413 beyond it)            */
-    long   max_pixels;         /* decoded image width*height                  */
-    int    max_side;           /* decoded image width or height               */
-    double max_audio_in_sec;   /* decoded audio duration                      */
-    double max_audio_out_sec;  /* generated audio duration (option `duration`)*/
-    int    min_sample_rate;    /* accepted input and output rates             */
-    int    max_sample_rate;
-    int    max_channels;       /* decoded audio channels                      */
-    int    max_out_side;       /* generated picture width or height           */
-    int    max_jobs;           /* concurrent conversions; 503 beyond it       */
-    int    max_connections;    /* libmicrohttpd connection limit              */
-    int    per_ip_connections; /* libmicrohttpd per-IP limit                  */
-    int    conn_timeout_sec;   /* idle connection timeout                     */
-    int    shutdown_grace_sec; /* SIGTERM: time left for in-flight requests   */
+    size_t max_body_bytes;    /* request body cap (413 beyond it)            */
+    long max_pixels;          /* decoded image width*height                  */
+    int max_side;             /* decoded image width or height               */
+    double max_audio_in_sec;  /* decoded audio duration                      */
+    double max_audio_out_sec; /* generated audio duration (option `duration`)*/
+    int min_sample_rate;      /* accepted input and output rates             */
+    int max_sample_rate;
+    int max_channels;       /* decoded audio channels                      */
+    int max_out_side;       /* generated picture width or height           */
+    int max_jobs;           /* concurrent conversions; 503 beyond it       */
+    int max_connections;    /* libmicrohttpd connection limit              */
+    int per_ip_connections; /* libmicrohttpd per-IP limit                  */
+    int conn_timeout_sec;   /* idle connection timeout                     */
+    int shutdown_grace_sec; /* SIGTERM: time left for in-flight requests   */
 } syn_limits;
 
 /* The defaults, each with its reason, live in modalities/limits.c. */

@@ -13,11 +13,25 @@
 #include "syn/limits.h"
 
 typedef enum syn_optid {
-    SYN_OPT_MODE = 0, SYN_OPT_SEED, SYN_OPT_DURATION, SYN_OPT_SAMPLE_RATE,
-    SYN_OPT_FMIN, SYN_OPT_FMAX, SYN_OPT_SCALE, SYN_OPT_WIDTH, SYN_OPT_HEIGHT,
-    SYN_OPT_COLORMAP, SYN_OPT_FORMAT, SYN_OPT_STEREO, SYN_OPT_SYNTHESIS,
-    SYN_OPT_DB_RANGE, SYN_OPT_LANG, SYN_OPT_VOICE,
-    SYN_OPT_WEIGHT_IMAGE, SYN_OPT_WEIGHT_AUDIO, SYN_OPT_WEIGHT_TEXT,
+    SYN_OPT_MODE = 0,
+    SYN_OPT_SEED,
+    SYN_OPT_DURATION,
+    SYN_OPT_SAMPLE_RATE,
+    SYN_OPT_FMIN,
+    SYN_OPT_FMAX,
+    SYN_OPT_SCALE,
+    SYN_OPT_WIDTH,
+    SYN_OPT_HEIGHT,
+    SYN_OPT_COLORMAP,
+    SYN_OPT_FORMAT,
+    SYN_OPT_STEREO,
+    SYN_OPT_SYNTHESIS,
+    SYN_OPT_DB_RANGE,
+    SYN_OPT_LANG,
+    SYN_OPT_VOICE,
+    SYN_OPT_WEIGHT_IMAGE,
+    SYN_OPT_WEIGHT_AUDIO,
+    SYN_OPT_WEIGHT_TEXT,
     SYN_OPT_COUNT
 } syn_optid;
 
@@ -27,31 +41,31 @@ typedef struct syn_optdef {
     const char *name;
     syn_optid id;
     syn_opttype type;
-    const char *def;              /* default as text ("auto" where derived)   */
-    double min, max;              /* numeric range (INT, NUM)                 */
-    const char *const *choices;   /* ENUM: NULL-terminated                    */
-    const char *help;             /* one line, with the reason for the default */
+    const char *def;            /* default as text ("auto" where derived)   */
+    double min, max;            /* numeric range (INT, NUM)                 */
+    const char *const *choices; /* ENUM: NULL-terminated                    */
+    const char *help;           /* one line, with the reason for the default */
 } syn_optdef;
 
 extern const syn_optdef syn_optdefs[SYN_OPT_COUNT];
 
 typedef struct syn_opts {
-    unsigned   set;          /* bit (1u << SYN_OPT_x) when given explicitly */
-    char       mode[16];     /* "auto", "spectral", "semantic", "speech"    */
-    uint32_t   seed;
-    double     duration;     /* seconds of generated audio                  */
-    int        sample_rate;
-    double     fmin, fmax;
-    syn_scale  scale;
-    int        width, height;/* 0 = auto                                    */
-    char       colormap[16]; /* "ember", "gray", ...                        */
-    char       format[16];   /* "" = the target's default; png, wav, ...    */
-    int        stereo;
-    syn_synth  synthesis;
-    double     db_range;
-    char       lang[4];      /* "" = follow the input text, "en", "zh"      */
-    char       voice[4];     /* "" = follow lang, "en", "zh"                */
-    double     weight_image, weight_audio, weight_text; /* fusion weights   */
+    unsigned set;  /* bit (1u << SYN_OPT_x) when given explicitly */
+    char mode[16]; /* "auto", "spectral", "semantic", "speech"    */
+    uint32_t seed;
+    double duration; /* seconds of generated audio                  */
+    int sample_rate;
+    double fmin, fmax;
+    syn_scale scale;
+    int width, height; /* 0 = auto                                    */
+    char colormap[16]; /* "ember", "gray", ...                        */
+    char format[16];   /* "" = the target's default; png, wav, ...    */
+    int stereo;
+    syn_synth synthesis;
+    double db_range;
+    char lang[4];  /* "" = follow the input text, "en", "zh"      */
+    char voice[4]; /* "" = follow lang, "en", "zh"                */
+    double weight_image, weight_audio, weight_text; /* fusion weights   */
 } syn_opts;
 
 /* The fusion weight of the part named after a modality (1 if unnamed). */
@@ -61,10 +75,13 @@ void syn_opts_default(syn_opts *o);
 
 /* Parse and range-check one option (limits bound duration, rates, sizes).
  * Returns 0, or -1 with SYN_E_BADREQ for an unknown name or a bad value. */
-int syn_opts_set(syn_opts *o, const char *name, const char *value,
-                 const syn_limits *lim, syn_err *e);
+int syn_opts_set(syn_opts *o, const char *name, const char *value, const syn_limits *lim,
+                 syn_err *e);
 
-static inline int syn_opt_given(const syn_opts *o, syn_optid id) { return (o->set >> id) & 1u; }
+static inline int syn_opt_given(const syn_opts *o, syn_optid id)
+{
+    return (o->set >> id) & 1u;
+}
 
 /* Explicitly given options override the map's fields (sample_rate, duration,
  * fmin, fmax, scale, db_range, synthesis, stereo, seed); then syn_map_fix(). */
@@ -73,12 +90,12 @@ void syn_map_apply_opts(syn_map *m, const syn_opts *o);
 /* Grid size policies, one place for all front ends.
  * Picture -> sound: rows = height option or 128 bands; cols = width option,
  * or rows * img_w / img_h (the picture's aspect), clamped to [8, max_out_side]. */
-void syn_band_grid_size(const syn_opts *o, const syn_limits *lim, int img_w, int img_h,
-                        int *rows, int *cols);
+void syn_band_grid_size(const syn_opts *o, const syn_limits *lim, int img_w, int img_h, int *rows,
+                        int *cols);
 /* Sound -> picture: height option or 512; width option, or height*cols/rows
  * when the sound carries the grid it was made from, else 2*height. */
-void syn_picture_size(const syn_opts *o, const syn_limits *lim, const syn_map *m,
-                      int *rows, int *cols);
+void syn_picture_size(const syn_opts *o, const syn_limits *lim, const syn_map *m, int *rows,
+                      int *cols);
 
 /* The effective upper bound of a numeric option under these limits
  * (duration, sample_rate, width, height follow the limits). */

@@ -49,13 +49,13 @@ typedef enum syn_axis {
 #define SYN_REASON_LEN 128
 
 typedef struct syn_semantics {
-    float v[SYN_AX_COUNT];  /* values in [0,1]; hue is a turn of the colour wheel */
-    float w[SYN_AX_COUNT];  /* evidence in [0,1]: 0 = the input says nothing (v = 0.5) */
+    float v[SYN_AX_COUNT]; /* values in [0,1]; hue is a turn of the colour wheel */
+    float w[SYN_AX_COUNT]; /* evidence in [0,1]: 0 = the input says nothing (v = 0.5) */
     char reason[SYN_AX_COUNT][SYN_REASON_LEN]; /* "energy 0.72: RMS -9 dBFS, 3.1 onsets/s" */
-    uint32_t hash;          /* stable hash of the input: seeds variation */
+    uint32_t hash;                             /* stable hash of the input: seeds variation */
 } syn_semantics;
 
-const char *syn_axis_name(syn_axis a);        /* "brightness", ... */
+const char *syn_axis_name(syn_axis a); /* "brightness", ... */
 /* Every axis at 0.5 with weight 0 and reason "<axis> 0.50: not set". */
 void syn_sem_neutral(syn_semantics *s);
 /* Set one axis: value clamped (hue wrapped), weight, and a printf reason
@@ -86,9 +86,9 @@ double syn_sem_similarity(const syn_semantics *a, const syn_semantics *b,
 /* Whole-latent similarity: the axes' score, averaged with the agreement of
  * the two grid summaries (1 - mean absolute difference) when both inputs
  * have a grid, so a sound made from a picture finds that picture. */
-double syn_similarity(const syn_semantics *a, const struct syn_grid *ga,
-                      const syn_semantics *b, const struct syn_grid *gb,
-                      float agreement[SYN_AX_COUNT], double *grid_agreement);
+double syn_similarity(const syn_semantics *a, const struct syn_grid *ga, const syn_semantics *b,
+                      const struct syn_grid *gb, float agreement[SYN_AX_COUNT],
+                      double *grid_agreement);
 #define SYN_SUMMARY_SIDE 8
 /* 8x8 area means of the grid (0 when the grid is empty). */
 void syn_grid_summary(const struct syn_grid *g, float out[SYN_SUMMARY_SIDE * SYN_SUMMARY_SIDE]);
@@ -109,8 +109,8 @@ int syn_paint(const syn_semantics *s, uint32_t seed, int w, int h, float *rgb, s
  * hue, register from brightness and elevation, timbre from warmth and
  * sharpness, notes per beat from density; stereo.  *pcm malloc'd (free()),
  * interleaved, *channels = 2. */
-int syn_music(const syn_semantics *s, uint32_t seed, int sample_rate, double duration,
-              float **pcm, size_t *frames, int *channels, syn_err *e);
+int syn_music(const syn_semantics *s, uint32_t seed, int sample_rate, double duration, float **pcm,
+              size_t *frames, int *channels, syn_err *e);
 
 /* --- fusion/describe.c: text out ---------------------------------------- */
 /* A description of the latent in "en" or "zh", from the axes and the

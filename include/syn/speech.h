@@ -14,7 +14,7 @@
 /* Longest text spoken, in bytes: about 300 words, or 2 minutes of speech. */
 #define SYN_SPEECH_MAX_TEXT 2000
 
-int  syn_speech_init(void); /* 0, or -1 when espeak-ng or its data is missing */
+int syn_speech_init(void); /* 0, or -1 when espeak-ng or its data is missing */
 void syn_speech_fini(void);
 
 /* Speak UTF-8 text with voice "en", "zh" (also "cmn"), or "" (Mandarin when
@@ -22,7 +22,7 @@ void syn_speech_fini(void);
  * *pcm: malloc'd mono floats in [-1,1] (free()), *frames samples.
  * Errors: invalid UTF-8, empty or over SYN_SPEECH_MAX_TEXT -> SYN_E_INVALID
  * or SYN_E_LIMIT; unknown voice -> SYN_E_BADREQ. */
-int syn_speak(const char *text, const char *voice, int sample_rate, float **pcm,
-              size_t *frames, syn_err *e);
+int syn_speak(const char *text, const char *voice, int sample_rate, float **pcm, size_t *frames,
+              syn_err *e);
 
 #endif

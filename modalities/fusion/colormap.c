@@ -25,8 +25,10 @@ static const key ember[] = {{0.00f, 0.30f, 0.00f, 0.70f}, {0.30f, 0.75f, 0.00f, 
                             {0.50f, 1.00f, 0.05f, 0.05f}, {0.72f, 1.00f, 0.50f, 0.00f},
                             {0.88f, 1.00f, 0.85f, 0.25f}, {1.00f, 1.00f, 1.00f, 0.80f}};
 /* ice: navy -> blue -> cyan -> pale, for those who prefer cool colours. */
-static const key ice[] = {{0.00f, 0.00f, 0.05f, 0.60f}, {0.40f, 0.05f, 0.35f, 1.00f},
-                          {0.70f, 0.00f, 0.85f, 0.95f}, {1.00f, 0.80f, 1.00f, 1.00f}};
+static const key ice[] = {{0.00f, 0.00f, 0.05f, 0.60f},
+                          {0.40f, 0.05f, 0.35f, 1.00f},
+                          {0.70f, 0.00f, 0.85f, 0.95f},
+                          {1.00f, 0.80f, 1.00f, 1.00f}};
 
 static const char *const names[] = {"ember", "gray", "ice", NULL};
 static uint8_t tables[3][256 * 3];
@@ -56,8 +58,7 @@ static void build(uint8_t *out, const key *k, int nk, double strength)
             else if (c[ch] < -1e-9)
                 room = fmin(room, t / -c[ch]);
         }
-        if (room > 1e8)
-            room = 0;
+        if (room > 1e8) room = 0;
         double s = strength * room;
         for (int ch = 0; ch < 3; ch++) {
             double v = t + s * c[ch];
@@ -79,8 +80,7 @@ int syn_colormap_init(void)
 int syn_colormap_find(const char *name)
 {
     for (int i = 0; name && names[i]; i++)
-        if (!strcmp(names[i], name))
-            return i;
+        if (!strcmp(names[i], name)) return i;
     return -1;
 }
 

@@ -36,8 +36,8 @@ static const char *const words_en[SYN_AX_HUE][GRADES] = {
                            "bright", "very bright"},
     [SYN_AX_ELEVATION] = {"very low-set", "low", "rather low", "centred in height", "rather high",
                           "high", "soaring high"},
-    [SYN_AX_ENERGY] = {"very calm", "calm", "fairly gentle", "moderately lively",
-                       "fairly lively", "energetic", "very intense"},
+    [SYN_AX_ENERGY] = {"very calm", "calm", "fairly gentle", "moderately lively", "fairly lively",
+                       "energetic", "very intense"},
     [SYN_AX_SHARPNESS] = {"very soft and round", "rounded", "fairly smooth",
                           "neither sharp nor round", "fairly crisp", "sharp",
                           "very sharp and angular"},
@@ -57,10 +57,8 @@ static const char *const words_zh[SYN_AX_HUE][GRADES] = {
     [SYN_AX_SHARPNESS] = {"非常圆润", "圆润", "比较平滑", "不尖不圆", "有些棱角", "尖锐",
                           "非常尖锐"},
     [SYN_AX_WARMTH] = {"冰冷", "寒冷", "凉爽", "不冷不热", "微暖", "温暖", "炽热"},
-    [SYN_AX_VALENCE] = {"非常悲伤", "悲伤", "有点忧郁", "情绪平和", "比较愉快", "快乐",
-                        "非常欢乐"},
-    [SYN_AX_DENSITY] = {"非常稀疏", "稀疏", "比较空旷", "疏密适中", "比较繁忙", "繁忙",
-                        "非常拥挤"},
+    [SYN_AX_VALENCE] = {"非常悲伤", "悲伤", "有点忧郁", "情绪平和", "比较愉快", "快乐", "非常欢乐"},
+    [SYN_AX_DENSITY] = {"非常稀疏", "稀疏", "比较空旷", "疏密适中", "比较繁忙", "繁忙", "非常拥挤"},
 };
 
 /* Hue names around the wheel (0 red, 1/3 green, 2/3 blue), nearest wins. */
@@ -68,10 +66,10 @@ static const struct {
     float at;
     const char *en, *zh;
 } hues[] = {
-    {0.00f, "red", "红"},     {0.08f, "orange", "橙"},       {0.16f, "yellow", "黄"},
-    {0.25f, "lime", "黄绿"},  {0.33f, "green", "绿"},        {0.44f, "teal", "青绿"},
-    {0.50f, "cyan", "青"},    {0.58f, "sky blue", "天蓝"},   {0.64f, "blue", "蓝"},
-    {0.76f, "purple", "紫"},  {0.85f, "magenta", "品红"},    {0.92f, "pink", "粉红"},
+    {0.00f, "red", "红"},    {0.08f, "orange", "橙"},     {0.16f, "yellow", "黄"},
+    {0.25f, "lime", "黄绿"}, {0.33f, "green", "绿"},      {0.44f, "teal", "青绿"},
+    {0.50f, "cyan", "青"},   {0.58f, "sky blue", "天蓝"}, {0.64f, "blue", "蓝"},
+    {0.76f, "purple", "紫"}, {0.85f, "magenta", "品红"},  {0.92f, "pink", "粉红"},
     {1.00f, "red", "红"},
 };
 
@@ -87,8 +85,7 @@ static int hue_index(float v)
 {
     int best = 0;
     for (size_t i = 1; i < sizeof hues / sizeof hues[0]; i++)
-        if (fabsf(hues[i].at - v) < fabsf(hues[best].at - v))
-            best = (int)i;
+        if (fabsf(hues[i].at - v) < fabsf(hues[best].at - v)) best = (int)i;
     return best;
 }
 
@@ -103,8 +100,7 @@ typedef struct sb {
 static void sb_add(sb *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void sb_add(sb *b, const char *fmt, ...)
 {
-    if (b->full || b->n == 0)
-        return;
+    if (b->full || b->n == 0) return;
     va_list ap;
     va_start(ap, fmt);
     int k = vsnprintf(b->buf + b->len, b->n - b->len, fmt, ap);
@@ -121,8 +117,7 @@ static void sb_add(sb *b, const char *fmt, ...)
         if (lead > b->len) {
             unsigned char c = (unsigned char)b->buf[lead - 1];
             size_t cl = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
-            if (lead - 1 + cl > end)
-                end = lead - 1;
+            if (lead - 1 + cl > end) end = lead - 1;
         }
         b->buf[end] = '\0';
         b->len = end;
@@ -135,12 +130,12 @@ static void sb_add(sb *b, const char *fmt, ...)
 /* --- the grid's structure --------------------------------------------------- */
 
 typedef struct shape {
-    int has;        /* a grid with some energy                          */
-    int empty;      /* a grid, but (nearly) silent or black             */
-    float height;   /* 1 - row centre of mass / rows: 1 = top, high pitch */
-    float rise;     /* slope of the per-column height over the duration */
-    float swell;    /* slope of the per-column loudness, relative       */
-    float flux;     /* mean column-to-column change, relative           */
+    int has;      /* a grid with some energy                          */
+    int empty;    /* a grid, but (nearly) silent or black             */
+    float height; /* 1 - row centre of mass / rows: 1 = top, high pitch */
+    float rise;   /* slope of the per-column height over the duration */
+    float swell;  /* slope of the per-column loudness, relative       */
+    float flux;   /* mean column-to-column change, relative           */
 } shape;
 
 /* Below this mean cell value a grid is silence (a sound more than ~40 dB
@@ -150,12 +145,11 @@ typedef struct shape {
 static void grid_shape(const syn_grid *g, shape *sh)
 {
     memset(sh, 0, sizeof *sh);
-    if (!g || !g->v || g->rows < 1 || g->cols < 1)
-        return;
+    if (!g || !g->v || g->rows < 1 || g->cols < 1) return;
     sh->has = 1;
     int R = g->rows, C = g->cols;
     double total = 0, rsum = 0;
-    double st = 0, sm = 0, stt = 0, stm = 0, n = 0;           /* loudness regression */
+    double st = 0, sm = 0, stt = 0, stm = 0, n = 0; /* loudness regression */
     double wt = 0, wsh = 0, wstt = 0, wst = 0, wsth = 0, prev = -1, flux = 0;
     double maxcol = 0;
     for (int c = 0; c < C; c++) {
@@ -175,8 +169,7 @@ static void grid_shape(const syn_grid *g, shape *sh)
         rsum += sr;
         double m = s / R, t = C > 1 ? (double)c / (C - 1) : 0.5;
         st += t, sm += m, stt += t * t, stm += t * m, n += 1;
-        if (prev >= 0)
-            flux += fabs(m - prev);
+        if (prev >= 0) flux += fabs(m - prev);
         prev = m;
         /* the height of a column counts when the column is audible/visible:
          * a tenth of the loudest column's mean */
@@ -211,8 +204,9 @@ static void grid_shape(const syn_grid *g, shape *sh)
 static void describe_grid(const shape *sh, int zh, sb *b)
 {
     if (sh->empty) {
-        sb_add(b, zh ? "几乎没有任何能量，一片寂静或漆黑。" : "There is almost no energy anywhere: "
-                                                          "it is silent or black throughout.");
+        sb_add(b, zh ? "几乎没有任何能量，一片寂静或漆黑。"
+                     : "There is almost no energy anywhere: "
+                       "it is silent or black throughout.");
         return;
     }
     int reg = sh->height > 0.6f ? 0 : sh->height < 0.4f ? 2 : 1;
@@ -224,8 +218,7 @@ static void describe_grid(const shape *sh, int zh, sb *b)
     int tex = sh->flux > SHAPE_BUSY ? 0 : sh->flux < SHAPE_EVEN ? 2 : 1;
     if (zh) {
         static const char *const r[] = {"高", "中", "低"};
-        static const char *const t[] = {"逐渐升高", "逐渐降低", "逐渐增强", "逐渐减弱",
-                                        "保持平稳"};
+        static const char *const t[] = {"逐渐升高", "逐渐降低", "逐渐增强", "逐渐减弱", "保持平稳"};
         static const char *const x[] = {"繁忙多变", "有些起伏", "平滑均匀"};
         sb_add(b, "大部分能量集中在%s音区，并随时间%s，整体质感%s。", r[reg], t[trend], x[tex]);
     } else {
@@ -234,8 +227,9 @@ static void describe_grid(const shape *sh, int zh, sb *b)
                                         "holds steady"};
         static const char *const x[] = {"busy and restless", "moderately varied",
                                         "smooth and even"};
-        sb_add(b, "Most of the energy sits in the %s register and %s over time; the texture is "
-                  "%s.",
+        sb_add(b,
+               "Most of the energy sits in the %s register and %s over time; the texture is "
+               "%s.",
                r[reg], t[trend], x[tex]);
     }
 }
@@ -262,8 +256,7 @@ static void join(sb *b, const cue *c, int n, int zh)
 {
     for (int i = 0; i < n; i++) {
         const char *sep = "";
-        if (i > 0)
-            sep = zh ? (i == n - 1 ? "，而且" : "、") : (i == n - 1 ? " and " : ", ");
+        if (i > 0) sep = zh ? (i == n - 1 ? "，而且" : "、") : (i == n - 1 ? " and " : ", ");
         sb_add(b, "%s%s", sep, axis_word(&c[i], zh));
     }
 }
@@ -271,8 +264,7 @@ static void join(sb *b, const cue *c, int n, int zh)
 int syn_describe(const syn_semantics *s, const struct syn_grid *g, const char *lang, char *buf,
                  size_t n)
 {
-    if (!buf || n == 0)
-        return 0;
+    if (!buf || n == 0) return 0;
     buf[0] = '\0';
     int zh = lang && !strcmp(lang, "zh");
     sb b = {buf, n, 0, 0};
@@ -283,8 +275,7 @@ int syn_describe(const syn_semantics *s, const struct syn_grid *g, const char *l
     cue firm[SYN_AX_COUNT], weak[SYN_AX_COUNT];
     int nf = 0, nw = 0;
     for (int a = 0; a < SYN_AX_HUE; a++) {
-        if (!(s->w[a] > 0))
-            continue;
+        if (!(s->w[a] > 0)) continue;
         cue c = {a, s->v[a], s->w[a], s->w[a] * (0.25f + 2 * fabsf(s->v[a] - 0.5f))};
         if (c.w >= FIRM) {
             firm[nf++] = c;
@@ -293,8 +284,7 @@ int syn_describe(const syn_semantics *s, const struct syn_grid *g, const char *l
         /* a weak cue is worded softer, in proportion to its evidence, and
          * left out when that leaves nothing but the middle grade */
         c.v = 0.5f + (c.v - 0.5f) * c.w / FIRM;
-        if (grade(c.v) != GRADES / 2)
-            weak[nw++] = c;
+        if (grade(c.v) != GRADES / 2) weak[nw++] = c;
     }
     for (int i = 1; i < nf; i++) /* insertion sort, stable: ties keep axis order */
         for (int j = i; j > 0 && firm[j].salience > firm[j - 1].salience; j--) {
@@ -327,8 +317,9 @@ int syn_describe(const syn_semantics *s, const struct syn_grid *g, const char *l
         sb_add(&b, "%s", zh ? "。" : ".");
         nw = 0;
     } else {
-        sb_add(&b, "%s", zh ? "没有明显的明暗、冷暖、能量或情绪线索。"
-                            : "It gives no clear cue about brightness, warmth, energy or mood.");
+        sb_add(&b, "%s",
+               zh ? "没有明显的明暗、冷暖、能量或情绪线索。"
+                  : "It gives no clear cue about brightness, warmth, energy or mood.");
     }
     sentences++;
     int room = sh.has ? 3 : 4; /* leave the last sentence for the grid */
@@ -359,8 +350,7 @@ int syn_describe(const syn_semantics *s, const struct syn_grid *g, const char *l
     }
     /* the grid's structure */
     if (sh.has) {
-        if (!zh)
-            sb_add(&b, " ");
+        if (!zh) sb_add(&b, " ");
         describe_grid(&sh, zh, &b);
         sentences++;
     }

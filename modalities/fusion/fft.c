@@ -33,10 +33,8 @@ static int log2i(int n)
 
 static void fft_free(syn_fft *f)
 {
-    if (f->r2c)
-        fftwf_destroy_plan(f->r2c);
-    if (f->c2r)
-        fftwf_destroy_plan(f->c2r);
+    if (f->r2c) fftwf_destroy_plan(f->r2c);
+    if (f->c2r) fftwf_destroy_plan(f->c2r);
     fftwf_free(f->window);
     fftwf_free(f->cos_t);
     fftwf_free(f->sin_t);
@@ -52,8 +50,7 @@ static int fft_make(syn_fft *f, int n, int want)
         f->window = fftwf_malloc(sizeof(float) * n);
         f->cos_t = fftwf_malloc(sizeof(float) * n);
         f->sin_t = fftwf_malloc(sizeof(float) * n);
-        if (!f->window || !f->cos_t || !f->sin_t)
-            return -1;
+        if (!f->window || !f->cos_t || !f->sin_t) return -1;
         for (int j = 0; j < n; j++) {
             double a = 2 * M_PI * j / n;
             f->window[j] = (float)(0.5 - 0.5 * cos(a));
@@ -64,10 +61,8 @@ static int fft_make(syn_fft *f, int n, int want)
     float *re = fftwf_malloc(sizeof(float) * n);
     fftwf_complex *cx = fftwf_malloc(sizeof(fftwf_complex) * (n / 2 + 1));
     if (re && cx) {
-        if ((want & FFT_FWD) && !f->r2c)
-            f->r2c = fftwf_plan_dft_r2c_1d(n, re, cx, FFTW_ESTIMATE);
-        if ((want & FFT_INV) && !f->c2r)
-            f->c2r = fftwf_plan_dft_c2r_1d(n, cx, re, FFTW_ESTIMATE);
+        if ((want & FFT_FWD) && !f->r2c) f->r2c = fftwf_plan_dft_r2c_1d(n, re, cx, FFTW_ESTIMATE);
+        if ((want & FFT_INV) && !f->c2r) f->c2r = fftwf_plan_dft_c2r_1d(n, cx, re, FFTW_ESTIMATE);
     }
     fftwf_free(re);
     fftwf_free(cx);
@@ -79,15 +74,12 @@ static int fft_make(syn_fft *f, int n, int want)
  * they use. */
 static const syn_fft *fft_get(int n, int want)
 {
-    if (!ready || n < SYN_FFT_MIN || n > SYN_FFT_MAX || (n & (n - 1)))
-        return NULL;
+    if (!ready || n < SYN_FFT_MIN || n > SYN_FFT_MAX || (n & (n - 1))) return NULL;
     int i = log2i(n) - log2i(SYN_FFT_MIN);
-    if ((__atomic_load_n(&planned[i], __ATOMIC_ACQUIRE) & want) == want)
-        return &sizes[i];
+    if ((__atomic_load_n(&planned[i], __ATOMIC_ACQUIRE) & want) == want) return &sizes[i];
     pthread_mutex_lock(&plan_lock);
     int ok = (planned[i] & want) == want || fft_make(&sizes[i], n, want) == 0;
-    if (ok)
-        __atomic_store_n(&planned[i], planned[i] | want, __ATOMIC_RELEASE);
+    if (ok) __atomic_store_n(&planned[i], planned[i] | want, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&plan_lock);
     return ok ? &sizes[i] : NULL;
 }
@@ -110,8 +102,7 @@ const syn_fft *syn_fft_inv(int n)
 int syn_fusion_warm(void)
 {
     for (int n = SYN_FFT_MIN; n <= SYN_FFT_MAX; n <<= 1)
-        if (!syn_fft_get(n))
-            return -1;
+        if (!syn_fft_get(n)) return -1;
     return 0;
 }
 
@@ -122,18 +113,15 @@ void syn_fusion_fini(void)
         fft_free(&sizes[i]);
         planned[i] = 0;
     }
-    if (ready)
-        fftwf_cleanup();
+    if (ready) fftwf_cleanup();
     ready = 0;
     pthread_mutex_unlock(&plan_lock);
 }
 
 int syn_fusion_init(void)
 {
-    if (ready)
-        return 0;
-    if (syn_colormap_init() < 0)
-        return -1;
+    if (ready) return 0;
+    if (syn_colormap_init() < 0) return -1;
     syn_music_init();
     ready = 1;
     return 0;

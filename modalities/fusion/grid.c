@@ -32,8 +32,7 @@ static void resample_1d(const float *in, int n_in, int si, float *out, int n_out
     }
     for (int i = 0; i < n_out; i++) {
         double x = (i + 0.5) * scale - 0.5;
-        if (x < 0)
-            x = 0;
+        if (x < 0) x = 0;
         int j = (int)x;
         if (j >= n_in - 1) {
             out[i * so] = in[(n_in - 1) * si];

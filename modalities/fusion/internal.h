@@ -37,7 +37,7 @@ static inline uint64_t syn_rng_next(uint64_t *s)
     return z ^ (z >> 31);
 }
 
-int  syn_colormap_init(void);
+int syn_colormap_init(void);
 /* music.c: stb_hexwave's shared BLEP tables; not thread-safe, so once,
  * from syn_fusion_init, before any thread. */
 void syn_music_init(void);

@@ -91,15 +91,11 @@ static void note(mix *m, double t0, double hold, double midi, float harsh, adsr 
                  float pan, float detune_cents)
 {
     size_t start = (size_t)llround(t0 * m->sr);
-    if (start >= m->frames)
-        return;
+    if (start >= m->frames) return;
     size_t len = (size_t)llround((hold + env.r) * m->sr);
-    if (len > m->tmp_cap)
-        len = m->tmp_cap;
-    if (len > m->frames - start)
-        len = m->frames - start;
-    if (len == 0)
-        return;
+    if (len > m->tmp_cap) len = m->tmp_cap;
+    if (len > m->frames - start) len = m->frames - start;
+    if (len == 0) return;
     HexWave osc;
     float hh = 2 * clampf(harsh, 0, 1);
     hexwave_create(&osc, 1, 0.5f, hh, 0);
@@ -122,12 +118,10 @@ static void note(mix *m, double t0, double hold, double midi, float harsh, adsr 
             else
                 g = env.s;
             at_release = g;
-            if (nh == 0 && i >= na)
-                nh = i; /* a hold shorter than the attack releases after it */
+            if (nh == 0 && i >= na) nh = i; /* a hold shorter than the attack releases after it */
         } else {
             g = at_release * (1 - (float)(i - nh) / nr);
-            if (g <= 0)
-                break;
+            if (g <= 0) break;
         }
         float v = m->tmp[i] * g * level;
         m->l[start + i] += v * gl;
@@ -139,10 +133,8 @@ static void note(mix *m, double t0, double hold, double midi, float harsh, adsr 
 static void hat(mix *m, double t0, float gain, float pan, uint64_t *st)
 {
     size_t start = (size_t)llround(t0 * m->sr), len = (size_t)(0.06 * m->sr);
-    if (start >= m->frames)
-        return;
-    if (len > m->frames - start)
-        len = m->frames - start;
+    if (start >= m->frames) return;
+    if (len > m->frames - start) len = m->frames - start;
     float prev = 0, gl = cosf((pan + 1) * (float)M_PI / 4), gr = sinf((pan + 1) * (float)M_PI / 4);
     for (size_t i = 0; i < len; i++) {
         float n = (float)(urand(st) * 2 - 1), v = (n - prev) * 0.5f;
@@ -157,10 +149,8 @@ static void hat(mix *m, double t0, float gain, float pan, uint64_t *st)
 static void kick(mix *m, double t0, float gain)
 {
     size_t start = (size_t)llround(t0 * m->sr), len = (size_t)(0.18 * m->sr);
-    if (start >= m->frames)
-        return;
-    if (len > m->frames - start)
-        len = m->frames - start;
+    if (start >= m->frames) return;
+    if (len > m->frames - start) len = m->frames - start;
     double ph = 0;
     for (size_t i = 0; i < len; i++) {
         double t = (double)i / m->sr;
@@ -182,8 +172,8 @@ static int degree_semis(const int sc[7], int d)
     return sc[d - 7 * oct] + 12 * oct;
 }
 
-int syn_music(const syn_semantics *s, uint32_t seed, int sample_rate, double duration,
-              float **pcm, size_t *frames, int *channels, syn_err *e)
+int syn_music(const syn_semantics *s, uint32_t seed, int sample_rate, double duration, float **pcm,
+              size_t *frames, int *channels, syn_err *e)
 {
     *pcm = NULL;
     *frames = 0;
@@ -193,14 +183,13 @@ int syn_music(const syn_semantics *s, uint32_t seed, int sample_rate, double dur
                         sample_rate);
     if (!hex_ready)
         return syn_fail(e, SYN_E_INTERNAL, NULL, "music oscillators are not initialised");
-    const float B = s->v[SYN_AX_BRIGHTNESS], Ev = s->v[SYN_AX_ELEVATION],
-                En = s->v[SYN_AX_ENERGY], Sh = s->v[SYN_AX_SHARPNESS],
-                W = s->v[SYN_AX_WARMTH], V = s->v[SYN_AX_VALENCE], D = s->v[SYN_AX_DENSITY];
+    const float B = s->v[SYN_AX_BRIGHTNESS], Ev = s->v[SYN_AX_ELEVATION], En = s->v[SYN_AX_ENERGY],
+                Sh = s->v[SYN_AX_SHARPNESS], W = s->v[SYN_AX_WARMTH], V = s->v[SYN_AX_VALENCE],
+                D = s->v[SYN_AX_DENSITY];
     uint64_t st = (uint64_t)seed * 0x9e3779b97f4a7c15ull ^ 0x4d55534943ull; /* "MUSIC" */
 
     size_t n = (size_t)llround(duration * sample_rate);
-    if (n == 0)
-        n = 1;
+    if (n == 0) n = 1;
     mix m = {.frames = n, .sr = sample_rate};
     m.tmp_cap = (size_t)(8.0 * sample_rate); /* the longest note: a pad bar at 60 BPM */
     m.l = calloc(n, sizeof(float));
@@ -240,22 +229,20 @@ int syn_music(const syn_semantics *s, uint32_t seed, int sample_rate, double dur
         int chord[3] = {root, root + 2, root + 4}; /* triads in the scale */
         /* pad: the chord an octave under the melody, spread wide, detuned */
         for (int c = 0; c < 3; c++)
-            note(&m, tb, bar * 0.95, tonic - 12 + degree_semis(sc, chord[c]), 0.05f * harsh,
-                 padenv, 0.10f + 0.14f * W, c == 1 ? 0 : (c ? 0.7f : -0.7f),
-                 (c - 1) * 4.0f);
+            note(&m, tb, bar * 0.95, tonic - 12 + degree_semis(sc, chord[c]), 0.05f * harsh, padenv,
+                 0.10f + 0.14f * W, c == 1 ? 0 : (c ? 0.7f : -0.7f), (c - 1) * 4.0f);
         /* bass: the root two octaves down, on beats or half notes */
         int bass_step = En > 0.5f ? 1 : 2;
         for (int q = 0; q < 4; q += bass_step) {
             double bm = tonic - 24 + degree_semis(sc, root);
             while (bm < 33) /* A1: lower is felt more than heard */
                 bm += 12;
-            note(&m, tb + q * beat, beat * bass_step * 0.85, bm, 0.15f * harsh, bassenv, 0.32f,
-                 0, 0);
+            note(&m, tb + q * beat, beat * bass_step * 0.85, bm, 0.15f * harsh, bassenv, 0.32f, 0,
+                 0);
         }
         /* percussion: energy brings a kick and hats */
         for (int q = 0; q < 4; q++) {
-            if (En > 0.55f && (q == 0 || q == 2))
-                kick(&m, tb + q * beat, 0.5f * (En - 0.4f));
+            if (En > 0.55f && (q == 0 || q == 2)) kick(&m, tb + q * beat, 0.5f * (En - 0.4f));
             if (En > 0.35f)
                 for (int u = 0; u < sub; u++)
                     hat(&m, tb + (q + (double)u / sub) * beat,
@@ -265,30 +252,25 @@ int syn_music(const syn_semantics *s, uint32_t seed, int sample_rate, double dur
         for (int q = 0; q < 4 * sub; q++) {
             double t = tb + q * beat / sub;
             int on_beat = q % sub == 0;
-            if (!on_beat && urand(&st) < rest_p)
-                continue;
-            if (on_beat && q && urand(&st) < rest_p * 0.5)
-                continue;
+            if (!on_beat && urand(&st) < rest_p) continue;
+            if (on_beat && q && urand(&st) < rest_p * 0.5) continue;
             double u = urand(&st);
             int step = u < 0.3 ? -1 : u < 0.6 ? 1 : u < 0.72 ? -2 : u < 0.84 ? 2 : 0;
-            if (deg > 5)
-                step = -abs(step);
-            if (deg < -3)
-                step = abs(step);
+            if (deg > 5) step = -abs(step);
+            if (deg < -3) step = abs(step);
             deg += step;
             if (on_beat) { /* snap to the nearest chord tone */
                 int best = deg, bd = 99;
                 for (int c = 0; c < 3; c++)
                     for (int o = -14; o <= 14; o += 7) {
                         int d = chord[c] + o;
-                        if (abs(d - deg) < bd)
-                            bd = abs(d - deg), best = d;
+                        if (abs(d - deg) < bd) bd = abs(d - deg), best = d;
                     }
                 deg = best;
             }
             float vel = on_beat ? 0.9f : (float)(0.55 + 0.2 * urand(&st));
-            note(&m, t, beat / sub * 0.85, tonic + degree_semis(sc, deg), harsh, lead,
-                 0.42f * vel, (float)(urand(&st) * 2 - 1) * spread, 0);
+            note(&m, t, beat / sub * 0.85, tonic + degree_semis(sc, deg), harsh, lead, 0.42f * vel,
+                 (float)(urand(&st) * 2 - 1) * spread, 0);
         }
     }
 
@@ -311,10 +293,8 @@ int syn_music(const syn_semantics *s, uint32_t seed, int sample_rate, double dur
     float peak2 = 0;
     for (size_t i = 0; i < n; i++) {
         float f = 1;
-        if (i < fade_in)
-            f = (float)i / fade_in;
-        if (n - i < fade_out)
-            f = fminf(f, (float)(n - i) / fade_out);
+        if (i < fade_in) f = (float)i / fade_in;
+        if (n - i < fade_out) f = fminf(f, (float)(n - i) / fade_out);
         out[2 * i] = tanhf(g * m.l[i] * norm) / tg * f;
         out[2 * i + 1] = tanhf(g * m.r[i] * norm) / tg * f;
         peak2 = fmaxf(peak2, fmaxf(fabsf(out[2 * i]), fabsf(out[2 * i + 1])));

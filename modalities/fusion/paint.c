@@ -85,8 +85,7 @@ static float hue_angle(float turn)
     turn -= floorf(turn);
     float x = turn * 6;
     int i = (int)x;
-    if (i > 5)
-        i = 5;
+    if (i > 5) i = 5;
     float d = deg[i] + (deg[i + 1] - deg[i]) * (x - i);
     return d * (float)M_PI / 180;
 }
@@ -109,13 +108,13 @@ static col3 oklch(float L, float C, float turn)
 /* --- shapes as signed distances (px, negative inside) -------------------- */
 
 typedef struct shape {
-    float cx, cy;        /* centre, px                                  */
-    float r;             /* outer radius, px                            */
-    int nv;              /* polygon vertices; 0 = blob                  */
+    float cx, cy; /* centre, px                                  */
+    float r;      /* outer radius, px                            */
+    int nv;       /* polygon vertices; 0 = blob                  */
     float vx[PAINT_MAX_VERTS], vy[PAINT_MAX_VERTS];
     float round;         /* rounding radius, px                         */
     float wobble, phase; /* blob: radius modulation and its noise offset */
-    col3 col, hi, lo;  /* fill, its lit centre (blobs), its outline */
+    col3 col, hi, lo;    /* fill, its lit centre (blobs), its outline */
     float alpha, shadow, stroke;
 } shape;
 
@@ -128,8 +127,7 @@ static float poly_sd(const shape *s, float px, float py)
         float ex = bx - ax, ey = by - ay, wx = px - ax, wy = py - ay;
         float t = clampf((wx * ex + wy * ey) / (ex * ex + ey * ey + 1e-12f), 0, 1);
         float dx = wx - ex * t, dy = wy - ey * t, d2 = dx * dx + dy * dy;
-        if (d2 < best)
-            best = d2;
+        if (d2 < best) best = d2;
         if ((ay > py) != (by > py) && px < ax + (py - ay) * ex / (ey + 1e-30f))
             inside = !inside; /* even-odd crossing */
     }
@@ -143,8 +141,7 @@ static float shape_sd(const shape *s, float x, float y)
     if (s->nv == 0) {
         float d = sqrtf(px * px + py * py);
         float a = atan2f(py, px);
-        float wob = stb_perlin_noise3(cosf(a) * 1.3f + s->phase, sinf(a) * 1.3f, s->phase, 0, 0,
-                                      0);
+        float wob = stb_perlin_noise3(cosf(a) * 1.3f + s->phase, sinf(a) * 1.3f, s->phase, 0, 0, 0);
         return d - s->r * (1 + s->wobble * wob);
     }
     return poly_sd(s, px, py);
@@ -187,8 +184,7 @@ static void make_outline(shape *sh, float k, uint64_t *st)
         n = 2 * (5 + (int)(urand(st) * 4));
         inner = 0.55f - 0.35f * (k - 0.8f) / 0.2f;
     }
-    if (n > PAINT_MAX_VERTS)
-        n = PAINT_MAX_VERTS;
+    if (n > PAINT_MAX_VERTS) n = PAINT_MAX_VERTS;
     float rr = r - sh->round;
     for (int i = 0; i < n; i++) {
         int star = inner < 1;
@@ -207,9 +203,9 @@ int syn_paint(const syn_semantics *s, uint32_t seed, int w, int h, float *rgb, s
 {
     if (!s || !rgb || w < 1 || h < 1 || w > 32768 || h > 32768)
         return syn_fail(e, SYN_E_INTERNAL, NULL, "painting got a %dx%d canvas", w, h);
-    const float B = s->v[SYN_AX_BRIGHTNESS], E = s->v[SYN_AX_ELEVATION],
-                En = s->v[SYN_AX_ENERGY], Sh = s->v[SYN_AX_SHARPNESS],
-                W = s->v[SYN_AX_WARMTH], V = s->v[SYN_AX_VALENCE], D = s->v[SYN_AX_DENSITY];
+    const float B = s->v[SYN_AX_BRIGHTNESS], E = s->v[SYN_AX_ELEVATION], En = s->v[SYN_AX_ENERGY],
+                Sh = s->v[SYN_AX_SHARPNESS], W = s->v[SYN_AX_WARMTH], V = s->v[SYN_AX_VALENCE],
+                D = s->v[SYN_AX_DENSITY];
     uint64_t st = (uint64_t)seed * 0x9e3779b97f4a7c15ull ^ 0x5041494e54ull; /* "PAINT" */
 
     /* Palette hue: the hue axis, pulled toward orange (warm) or azure
@@ -221,8 +217,8 @@ int syn_paint(const syn_semantics *s, uint32_t seed, int w, int h, float *rgb, s
     float H0 = (hx * hx + hy * hy > 1e-6f) ? atan2f(hy, hx) / (2 * (float)M_PI) : 0.07f;
     H0 += (float)(urand(&st) - 0.5) * 0.04f; /* a little variation per seed */
 
-    float Lbg = 0.14f + 0.72f * B;                    /* OKLab L of the ground  */
-    float slope = (E - 0.5f) * 0.36f;                 /* light from above or below */
+    float Lbg = 0.14f + 0.72f * B;    /* OKLab L of the ground  */
+    float slope = (E - 0.5f) * 0.36f; /* light from above or below */
     float Cbg = (0.03f + 0.08f * En) * (0.6f + 0.4f * V);
     float Csh = (0.08f + 0.17f * En) * (0.6f + 0.4f * V);
     float contrast = 0.10f + 0.28f * En;
@@ -232,7 +228,8 @@ int syn_paint(const syn_semantics *s, uint32_t seed, int w, int h, float *rgb, s
      *    across it, textured by slow Perlin noise. */
     float zoff = (float)(seed % 997) * 0.173f; /* the noise field's slice per seed */
     float side = (float)(w > h ? w : h);
-    col3 top = oklch(Lbg + slope, Cbg, H0 + 0.04f), bot = oklch(Lbg - slope, Cbg * 1.2f, H0 - 0.05f);
+    col3 top = oklch(Lbg + slope, Cbg, H0 + 0.04f),
+         bot = oklch(Lbg - slope, Cbg * 1.2f, H0 - 0.05f);
     float tex = 0.04f + 0.06f * En; /* texture depth in sRGB units */
     for (int y = 0; y < h; y++) {
         float t = (y + 0.5f) / h;
@@ -269,8 +266,7 @@ int syn_paint(const syn_semantics *s, uint32_t seed, int w, int h, float *rgb, s
 
     /* 3. The shapes, biggest first. */
     int n = 4 + (int)lroundf(40 * powf(D, 1.5f));
-    if (n > PAINT_MAX_SHAPES)
-        n = PAINT_MAX_SHAPES;
+    if (n > PAINT_MAX_SHAPES) n = PAINT_MAX_SHAPES;
     static const float offs[5] = {0, 0.06f, -0.06f, 0.11f, -0.10f}; /* analogous hues */
     float minside = (float)(w < h ? w : h);
     float fx = (float)(0.3 + 0.4 * urand(&st)); /* the composition's focus */
@@ -288,8 +284,7 @@ int syn_paint(const syn_semantics *s, uint32_t seed, int w, int h, float *rgb, s
         float dl = contrast * (float)(0.35 + 0.65 * urand(&st));
         /* mostly lighter than the ground, so the light sits with the shapes */
         float L = urand(&st) < 0.8 ? Lbg + dl : Lbg - 0.6f * dl;
-        if (L > 0.97f)
-            L = 0.97f - 0.3f * (L - 0.97f);
+        if (L > 0.97f) L = 0.97f - 0.3f * (L - 0.97f);
         float C = Csh * (float)(0.7 + 0.5 * urand(&st)) * (accent ? 1.2f : 1);
         sh->col = oklch(L, C, hue);
         sh->hi = oklch(L + 0.14f, C * 0.7f, hue + 0.02f);
@@ -307,7 +302,7 @@ int syn_paint(const syn_semantics *s, uint32_t seed, int w, int h, float *rgb, s
     col3 shadow_col = oklch(Lbg * 0.35f, Cbg, H0);
     for (int i = 0; i < n; i++) {
         const shape *sh = &shapes[i];
-        float soft = 0.10f * sh->r + 1;                /* shadow penumbra, px */
+        float soft = 0.10f * sh->r + 1;               /* shadow penumbra, px */
         float ox = 0.05f * sh->r, oy = 0.08f * sh->r; /* light from above-left */
         float ext = sh->r * (sh->nv == 0 ? 1.5f : 1.3f) + soft + ox + oy + 2;
         int x0 = (int)fmaxf(0, sh->cx - ext), x1 = (int)fminf(w - 1, sh->cx + ext);
@@ -317,8 +312,7 @@ int syn_paint(const syn_semantics *s, uint32_t seed, int w, int h, float *rgb, s
                 float *px = rgb + ((size_t)y * w + x) * 3;
                 float ds = shape_sd(sh, x + 0.5f - ox, y + 0.5f - oy);
                 float cs = clampf(0.5f - ds / soft, 0, 1);
-                if (cs > 0)
-                    blend(px, shadow_col, sh->shadow * cs * cs);
+                if (cs > 0) blend(px, shadow_col, sh->shadow * cs * cs);
                 float d = shape_sd(sh, x + 0.5f, y + 0.5f);
                 float cov = clampf(0.5f - d, 0, 1); /* one pixel of anti-aliasing */
                 if (cov > 0) {
@@ -331,8 +325,7 @@ int syn_paint(const syn_semantics *s, uint32_t seed, int w, int h, float *rgb, s
                     blend(px, c, sh->alpha * cov);
                 }
                 float sc = sh->stroke * clampf(1.3f - fabsf(d), 0, 1);
-                if (sc > 0)
-                    blend(px, sh->lo, sc);
+                if (sc > 0) blend(px, sh->lo, sc);
             }
     }
     return 0;

@@ -14,18 +14,24 @@
 double syn_hz_to_axis(syn_scale s, double hz)
 {
     switch (s) {
-    case SYN_SCALE_MEL: return 2595.0 * log10(1.0 + hz / 700.0);
-    case SYN_SCALE_LOG: return log2(hz > 1e-3 ? hz : 1e-3);
-    default: return hz;
+    case SYN_SCALE_MEL:
+        return 2595.0 * log10(1.0 + hz / 700.0);
+    case SYN_SCALE_LOG:
+        return log2(hz > 1e-3 ? hz : 1e-3);
+    default:
+        return hz;
     }
 }
 
 double syn_axis_to_hz(syn_scale s, double a)
 {
     switch (s) {
-    case SYN_SCALE_MEL: return 700.0 * (pow(10.0, a / 2595.0) - 1.0);
-    case SYN_SCALE_LOG: return exp2(a);
-    default: return a;
+    case SYN_SCALE_MEL:
+        return 700.0 * (pow(10.0, a / 2595.0) - 1.0);
+    case SYN_SCALE_LOG:
+        return exp2(a);
+    default:
+        return a;
     }
 }
 
@@ -54,8 +60,7 @@ static int frame_for_rate(int sr)
 
 void syn_map_fix(syn_map *m)
 {
-    if (m->sample_rate < 1000)
-        m->sample_rate = 22050;
+    if (m->sample_rate < 1000) m->sample_rate = 22050;
     /* A map read from a file keeps its frame if it is one we have plans
      * for and its hop is the 75 % overlap our windows need; anything else
      * (a new rate, a crafted line) gets the frame of its rate. */
@@ -65,18 +70,13 @@ void syn_map_fix(syn_map *m)
         m->hop = m->n_fft / 4; /* 75 % overlap: Hann windows sum to a constant */
     }
     double nyq = 0.5 * m->sample_rate;
-    if (m->fmax > nyq)
-        m->fmax = nyq;
-    if (m->fmin < 0)
-        m->fmin = 0;
+    if (m->fmax > nyq) m->fmax = nyq;
+    if (m->fmin < 0) m->fmin = 0;
     if (m->scale == SYN_SCALE_LOG && m->fmin < 20)
         m->fmin = 20; /* log2(0) has no row; 20 Hz is the edge of hearing */
-    if (m->fmin >= m->fmax)
-        m->fmin = m->fmax / 2;
-    if (m->duration <= 0)
-        m->duration = 5;
-    if (m->db_range < 1)
-        m->db_range = 50;
+    if (m->fmin >= m->fmax) m->fmin = m->fmax / 2;
+    if (m->duration <= 0) m->duration = 5;
+    if (m->db_range < 1) m->db_range = 50;
 }
 
 void syn_map_default(syn_map *m, int sample_rate)

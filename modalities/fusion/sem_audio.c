@@ -65,8 +65,7 @@ static double key_corr(const double c[12], const double prof[12], int *key)
             sxy += x * y, sxx += x * x, syy += y * y;
         }
         double r = sxx > 0 && syy > 0 ? sxy / sqrt(sxx * syy) : 0;
-        if (r > best)
-            best = r, *key = k;
+        if (r > best) best = r, *key = k;
     }
     return best;
 }
@@ -101,8 +100,7 @@ static int stft_open(stft *t, int n, int hop, size_t frames, syn_err *e)
 {
     memset(t, 0, sizeof *t);
     t->f = syn_fft_fwd(n);
-    if (!t->f)
-        return syn_fail(e, SYN_E_INTERNAL, NULL, "no FFT plan for %d samples", n);
+    if (!t->f) return syn_fail(e, SYN_E_INTERNAL, NULL, "no FFT plan for %d samples", n);
     t->n = n, t->hop = hop, t->nb = n / 2 + 1;
     t->nframes = frames <= (size_t)n ? 1 : 1 + (frames - n + hop - 1) / hop;
     t->in = fftwf_malloc(sizeof(float) * n);
@@ -144,14 +142,14 @@ int syn_sem_from_pcm(const float *pcm, size_t frames, int channels, int sample_r
 {
     syn_sem_neutral(s);
     if (!pcm || frames == 0 || channels < 1 || sample_rate < 1000)
-        return syn_fail(e, SYN_E_INTERNAL, NULL, "sound analysis got %zu frames, %d channels, %d Hz",
-                        frames, channels, sample_rate);
+        return syn_fail(e, SYN_E_INTERNAL, NULL,
+                        "sound analysis got %zu frames, %d channels, %d Hz", frames, channels,
+                        sample_rate);
     double sr = sample_rate, dur = frames / sr;
     int n1 = pow2_near(0.046 * sr); /* 46 ms: the frame of speech and music analysis */
     int n2 = n1 * 4 > SYN_FFT_MAX ? SYN_FFT_MAX : n1 * 4;
     stft a, b;
-    if (stft_open(&a, n1, n1 / 4, frames, e) < 0)
-        return -1;
+    if (stft_open(&a, n1, n1 / 4, frames, e) < 0) return -1;
     if (stft_open(&b, n2, n2 / 2, frames, e) < 0) {
         stft_close(&a);
         return -1;
@@ -207,14 +205,10 @@ int syn_sem_from_pcm(const float *pcm, size_t frames, int channels, int sample_r
             double d = sqrt(p) - sqrt((double)prev[k]);
             fx += d > 0 ? d : 0;
             c_num += p * f;
-            if (f >= 50 && f < 8000)
-                e_all += p;
-            if (f >= 150 && f < 800)
-                e_lowmid += p;
-            if (f >= 2500)
-                e_high += p;
-            if (k >= k50 && k <= k5k && p > pk)
-                pk = p, pki = k;
+            if (f >= 50 && f < 8000) e_all += p;
+            if (f >= 150 && f < 800) e_lowmid += p;
+            if (f >= 2500) e_high += p;
+            if (k >= k50 && k <= k5k && p > pk) pk = p, pki = k;
         }
         c_den += fe;
         flux[i] = fx;
@@ -226,8 +220,7 @@ int syn_sem_from_pcm(const float *pcm, size_t frames, int channels, int sample_r
             flat_den += fe;
         }
         fen[i] = fe;
-        if (fe > fmaxpow)
-            fmaxpow = fe;
+        if (fe > fmaxpow) fmaxpow = fe;
         /* Dominant frequency, parabolic interpolation on log power. */
         if (pki > 1 && pki < a.nb - 1) {
             double l0 = log(cur[pki - 1] + 1e-12), l1 = log(cur[pki] + 1e-12),
@@ -245,8 +238,7 @@ int syn_sem_from_pcm(const float *pcm, size_t frames, int channels, int sample_r
      * of the loudest (the tail of a decay does not vote). */
     npk = 0;
     for (size_t i = 0; i < a.nframes; i++)
-        if (fpk[i] > 0 && fen[i] >= 1e-3 * fmaxpow)
-            fpk[npk++] = fpk[i];
+        if (fpk[i] > 0 && fen[i] >= 1e-3 * fmaxpow) fpk[npk++] = fpk[i];
     double rms = sqrt(sumsq / frames);
     double rms_db = rms > 1e-6 ? 20 * log10(rms) : -120;
     double centroid = c_den > 0 ? c_num / c_den : 0;
@@ -263,13 +255,11 @@ int syn_sem_from_pcm(const float *pcm, size_t frames, int channels, int sample_r
         double l = 0;
         int cnt = 0;
         for (long j = (long)i - 8; j <= (long)i + 8; j++)
-            if (j >= 0 && (size_t)j < a.nframes)
-                l += flux[j], cnt++;
+            if (j >= 0 && (size_t)j < a.nframes) l += flux[j], cnt++;
         double thr = l / cnt + 0.1 * fmax_flux;
         int is_peak = flux[i] > thr && (i == 0 || flux[i] > flux[i - 1]) &&
                       (i + 1 == a.nframes || flux[i] >= flux[i + 1]);
-        if (is_peak && rms > 1e-5 && (nons == 0 || i - onset[nons - 1] >= gap))
-            onset[nons++] = i;
+        if (is_peak && rms > 1e-5 && (nons == 0 || i - onset[nons - 1] >= gap)) onset[nons++] = i;
     }
     double rate = nons / dur;
 
@@ -283,14 +273,11 @@ int syn_sem_from_pcm(const float *pcm, size_t frames, int channels, int sample_r
             size_t j0 = onset[o] * a.hop / block;
             size_t j1 = (onset[o] * a.hop + n1) / block + (size_t)(0.2 * sr / block);
             j0 = j0 > (size_t)(n1 / block) ? j0 - n1 / block : 0;
-            if (j1 > nblocks)
-                j1 = nblocks;
+            if (j1 > nblocks) j1 = nblocks;
             size_t jp = j0;
             for (size_t j = j0; j < j1; j++)
-                if (env[j] > env[jp])
-                    jp = j;
-            if (env[jp] <= 0)
-                continue;
+                if (env[j] > env[jp]) jp = j;
+            if (env[jp] <= 0) continue;
             size_t j90 = jp, j10 = j0;
             while (j90 > j0 && env[j90 - 1] >= 0.9f * env[jp])
                 j90--;
@@ -326,8 +313,7 @@ int syn_sem_from_pcm(const float *pcm, size_t frames, int channels, int sample_r
             double f = k * hz2;
             if (f < 65 || f > 4200) /* C2 .. C8: where pitch classes are heard */
                 continue;
-            if (!(p2[k] > p2[k - 1] && p2[k] >= p2[k + 1]))
-                continue;
+            if (!(p2[k] > p2[k - 1] && p2[k] >= p2[k + 1])) continue;
             int pc = (int)lround(12 * log2(f / 440.0) + 69) % 12;
             fc[pc] += sqrt(p2[k]);
         }
@@ -358,10 +344,8 @@ int syn_sem_from_pcm(const float *pcm, size_t frames, int channels, int sample_r
         if (slot < 0) { /* replace the weakest if this one is stronger */
             slot = 0;
             for (int q = 1; q < SEM_MAX_PEAKS; q++)
-                if (pa[q] < pa[slot])
-                    slot = q;
-            if (pa[slot] >= amp)
-                continue;
+                if (pa[q] < pa[slot]) slot = q;
+            if (pa[slot] >= amp) continue;
         }
         pf[slot] = f, pa[slot] = amp;
     }
@@ -386,8 +370,8 @@ int syn_sem_from_pcm(const float *pcm, size_t frames, int channels, int sample_r
 
     /* White noise reads ~0.55 flatness; 5 ms is a click's attack, 300 ms a
      * bowed or swelled one. */
-    double att_s = attack_ms < 0 ? 0.3
-                                 : 1 - clampd(log(fmax(attack_ms, 5) / 5) / log(300.0 / 5), 0, 1);
+    double att_s =
+        attack_ms < 0 ? 0.3 : 1 - clampd(log(fmax(attack_ms, 5) / 5) / log(300.0 / 5), 0, 1);
     double sharp = 0.45 * fmin(1, flat / 0.4) + 0.3 * rough + 0.25 * att_s;
     syn_sem_set(s, SYN_AX_SHARPNESS, (float)sharp, 0.9f,
                 "flatness %.2f, roughness %.2f, attack %.0f ms", flat, rough,
@@ -398,8 +382,8 @@ int syn_sem_from_pcm(const float *pcm, size_t frames, int channels, int sample_r
     syn_sem_set(s, SYN_AX_WARMTH, (float)warm, 0.8f,
                 "%.0f%% of the energy at 150-800 Hz, %.0f%% above 2.5 kHz", 100 * share, 100 * hf);
 
-    static const char *const pcn[12] = {"C", "C#", "D", "Eb", "E", "F",
-                                        "F#", "G", "Ab", "A", "Bb", "B"};
+    static const char *const pcn[12] = {"C",  "C#", "D",  "Eb", "E",  "F",
+                                        "F#", "G",  "Ab", "A",  "Bb", "B"};
     int kM = 0, km = 0;
     double csum = 0;
     for (int c = 0; c < 12; c++)
@@ -418,8 +402,7 @@ int syn_sem_from_pcm(const float *pcm, size_t frames, int channels, int sample_r
 
     int pc = 0;
     for (int c = 1; c < 12; c++)
-        if (chroma[c] > chroma[pc])
-            pc = c;
+        if (chroma[c] > chroma[pc]) pc = c;
     double peaky = csum > 0 ? (chroma[pc] - csum / 12) / chroma[pc] : 0;
     /* C = red, then by fifths around the wheel: hue = (5 pc mod 12) / 12. */
     syn_sem_set(s, SYN_AX_HUE, (float)((5 * pc) % 12) / 12.0f,

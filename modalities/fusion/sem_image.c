@@ -47,12 +47,10 @@ static void shrink_rgb(const float *src, int w, int h, float *dst, int dw, int d
 {
     for (int y = 0; y < dh; y++) {
         int y0 = (int)((long)y * h / dh), y1 = (int)((long)(y + 1) * h / dh);
-        if (y1 <= y0)
-            y1 = y0 + 1;
+        if (y1 <= y0) y1 = y0 + 1;
         for (int x = 0; x < dw; x++) {
             int x0 = (int)((long)x * w / dw), x1 = (int)((long)(x + 1) * w / dw);
-            if (x1 <= x0)
-                x1 = x0 + 1;
+            if (x1 <= x0) x1 = x0 + 1;
             double acc[3] = {0, 0, 0};
             for (int yy = y0; yy < y1; yy++)
                 for (int xx = x0; xx < x1; xx++)
@@ -92,10 +90,9 @@ static void box_sum(const float *src, int w, int h, int r, double *sat, float *d
                 sat[(size_t)y * (w + 1) + x] = 0;
                 continue;
             }
-            sat[(size_t)y * (w + 1) + x] = src[(size_t)(y - 1) * w + x - 1] +
-                                           sat[(size_t)(y - 1) * (w + 1) + x] +
-                                           sat[(size_t)y * (w + 1) + x - 1] -
-                                           sat[(size_t)(y - 1) * (w + 1) + x - 1];
+            sat[(size_t)y * (w + 1) + x] =
+                src[(size_t)(y - 1) * w + x - 1] + sat[(size_t)(y - 1) * (w + 1) + x] +
+                sat[(size_t)y * (w + 1) + x - 1] - sat[(size_t)(y - 1) * (w + 1) + x - 1];
         }
     for (int y = 0; y < h; y++) {
         int y0 = y - r < 0 ? 0 : y - r, y1 = y + r + 1 > h ? h : y + r + 1;
@@ -114,8 +111,7 @@ static int count_regions(int *lab, int w, int h, int min_px, int *stack)
 {
     int regions = 0;
     for (int i = 0; i < w * h; i++) {
-        if (lab[i] < 0)
-            continue;
+        if (lab[i] < 0) continue;
         int want = lab[i], top = 0, size = 0;
         stack[top++] = i;
         lab[i] = -1;
@@ -138,8 +134,7 @@ static int count_regions(int *lab, int w, int h, int min_px, int *stack)
 void syn_sem_from_rgb(const float *rgb, int w, int h, syn_semantics *s)
 {
     syn_sem_neutral(s);
-    if (!rgb || w < 1 || h < 1)
-        return;
+    if (!rgb || w < 1 || h < 1) return;
     int W = w, H = h;
     if (w > SEM_SIDE || h > SEM_SIDE) {
         double k = (double)SEM_SIDE / (w > h ? w : h);
@@ -215,11 +210,11 @@ void syn_sem_from_rgb(const float *rgb, int w, int h, syn_semantics *s)
         for (int x = 0; x < W; x++) {
             int xm = x > 0 ? x - 1 : 0, xp = x < W - 1 ? x + 1 : W - 1;
             int ym = y > 0 ? y - 1 : 0, yp = y < H - 1 ? y + 1 : H - 1;
-#define P(xx, yy) L[(size_t)(yy) * W + (xx)]
-            float dx = (P(xp, ym) + 2 * P(xp, y) + P(xp, yp) - P(xm, ym) - 2 * P(xm, y) -
-                        P(xm, yp)) / 8;
-            float dy = (P(xm, yp) + 2 * P(x, yp) + P(xp, yp) - P(xm, ym) - 2 * P(x, ym) -
-                        P(xp, ym)) / 8;
+#define P(xx, yy) L[(size_t)(yy)*W + (xx)]
+            float dx =
+                (P(xp, ym) + 2 * P(xp, y) + P(xp, yp) - P(xm, ym) - 2 * P(xm, y) - P(xm, yp)) / 8;
+            float dy =
+                (P(xm, yp) + 2 * P(x, yp) + P(xp, yp) - P(xm, ym) - 2 * P(x, ym) - P(xp, ym)) / 8;
 #undef P
             size_t i = (size_t)y * W + x;
             gx[i] = dx;
@@ -238,8 +233,7 @@ void syn_sem_from_rgb(const float *rgb, int w, int h, syn_semantics *s)
     double ang_num = 0, ang_den = 0;
     size_t edges = 0;
     for (size_t i = 0; i < np; i++) {
-        if (mag[i] < SEM_EDGE)
-            continue;
+        if (mag[i] < SEM_EDGE) continue;
         edges++;
         double coh = gx[i] > 1e-9 ? hypot(bx[i], by[i]) / gx[i] : 1;
         double inc = 1 - fmin(1, coh);
@@ -259,7 +253,10 @@ void syn_sem_from_rgb(const float *rgb, int w, int h, syn_semantics *s)
     double wsum = meanC > 1e-6 ? warm / sumC : 0;
     syn_sem_set(s, SYN_AX_WARMTH, (float)(0.5 + 0.5 * wsum), (float)fmin(1, meanC / 0.25),
                 "%s hues (warm-cool %+.2f) at saturation %.2f",
-                wsum > 0.2 ? "warm" : wsum < -0.2 ? "cool" : "mixed", wsum, meanC);
+                wsum > 0.2    ? "warm"
+                : wsum < -0.2 ? "cool"
+                              : "mixed",
+                wsum, meanC);
 
     /* Valdez & Mehrabian (1994): pleasure = .69 brightness + .22 saturation;
      * divided by their sum so that white at full saturation is 1. */
@@ -288,8 +285,7 @@ void syn_sem_from_rgb(const float *rgb, int w, int h, syn_semantics *s)
     for (int b = 0; b < SEM_HUE_BINS; b++) {
         double v = hist[b] + 0.5 * (hist[(b + 1) % SEM_HUE_BINS] +
                                     hist[(b + SEM_HUE_BINS - 1) % SEM_HUE_BINS]);
-        if (v > bestv)
-            bestv = v, best = b;
+        if (v > bestv) bestv = v, best = b;
     }
     double cx = 0, cy = 0;
     for (int d = -1; d <= 1; d++) {
@@ -299,11 +295,10 @@ void syn_sem_from_rgb(const float *rgb, int w, int h, syn_semantics *s)
         cy += hist[b] * sin(a);
     }
     double hue = meanC > 1e-6 ? atan2(cy, cx) / (2 * M_PI) : 0;
-    if (hue < 0)
-        hue += 1;
-    static const char *const hue_names[12] = {"red",  "orange", "yellow", "chartreuse",
-                                              "green", "spring green", "cyan", "azure",
-                                              "blue", "violet", "magenta", "rose"};
+    if (hue < 0) hue += 1;
+    static const char *const hue_names[12] = {"red",   "orange",       "yellow",  "chartreuse",
+                                              "green", "spring green", "cyan",    "azure",
+                                              "blue",  "violet",       "magenta", "rose"};
     syn_sem_set(s, SYN_AX_HUE, (float)hue, (float)fmin(1, meanC / 0.3),
                 "dominant hue %.0f deg (%s), saturation %.2f", 360 * hue,
                 hue_names[(int)lround(hue * 12) % 12], meanC);

@@ -43,14 +43,12 @@ void syn_sem_neutral(syn_semantics *s)
 
 void syn_sem_set(syn_semantics *s, syn_axis a, float v, float w, const char *fmt, ...)
 {
-    if ((unsigned)a >= SYN_AX_COUNT)
-        return;
+    if ((unsigned)a >= SYN_AX_COUNT) return;
     v = isfinite(v) ? v : 0.5f;
     s->v[a] = a == SYN_AX_HUE ? wrap01(v) : clamp01(v);
     s->w[a] = clamp01(isfinite(w) ? w : 0);
     int k = snprintf(s->reason[a], SYN_REASON_LEN, "%s %.2f: ", names[a], s->v[a]);
-    if (k < 0 || k >= SYN_REASON_LEN)
-        return;
+    if (k < 0 || k >= SYN_REASON_LEN) return;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(s->reason[a] + k, SYN_REASON_LEN - k, fmt, ap);
@@ -79,8 +77,7 @@ void syn_sem_blend(const syn_semantics *const *parts, const float *weights, int 
         int strongest = -1;
         for (int i = 0; i < n; i++) {
             double w = (double)weights[i] * parts[i]->w[a];
-            if (w <= 0)
-                continue;
+            if (w <= 0) continue;
             sw += w;
             sv += w * parts[i]->v[a];
             sx += w * cos(2 * M_PI * parts[i]->v[a]);
@@ -89,8 +86,7 @@ void syn_sem_blend(const syn_semantics *const *parts, const float *weights, int 
             if (strongest < 0 || w > (double)weights[strongest] * parts[strongest]->w[a])
                 strongest = i;
         }
-        if (sw <= 0)
-            continue;
+        if (sw <= 0) continue;
         float v = a == SYN_AX_HUE ? (float)(atan2(sy, sx) / (2 * M_PI)) : (float)(sv / sw);
         /* keep the strongest part's own reason after the blend's figure */
         const char *why = strchr(parts[strongest]->reason[a], ':');
@@ -108,8 +104,7 @@ double syn_sem_similarity(const syn_semantics *a, const syn_semantics *b,
         if (x == SYN_AX_HUE) /* circular: red at 0.98 is close to red at 0.02; 0.5 is opposite */
             d = 2 * fmin(d, 1 - d);
         float agree = (float)(1 - fmin(1, d));
-        if (agreement)
-            agreement[x] = agree;
+        if (agreement) agreement[x] = agree;
         double w = sqrt((double)a->w[x] * b->w[x]);
         num += w * agree;
         den += w;
@@ -121,16 +116,13 @@ void syn_grid_summary(const syn_grid *g, float out[SYN_SUMMARY_SIDE * SYN_SUMMAR
 {
     enum { S = SYN_SUMMARY_SIDE };
     memset(out, 0, sizeof(float) * S * S);
-    if (!g || !g->v || g->rows < 1 || g->cols < 1)
-        return;
+    if (!g || !g->v || g->rows < 1 || g->cols < 1) return;
     for (int y = 0; y < S; y++)
         for (int x = 0; x < S; x++) {
             int r0 = y * g->rows / S, r1 = (y + 1) * g->rows / S;
             int c0 = x * g->cols / S, c1 = (x + 1) * g->cols / S;
-            if (r1 <= r0)
-                r1 = r0 + 1;
-            if (c1 <= c0)
-                c1 = c0 + 1;
+            if (r1 <= r0) r1 = r0 + 1;
+            if (c1 <= c0) c1 = c0 + 1;
             double acc = 0;
             int cnt = 0;
             for (int r = r0; r < r1 && r < g->rows; r++)
@@ -159,10 +151,8 @@ double syn_similarity(const syn_semantics *a, const syn_grid *ga, const syn_sema
                       const syn_grid *gb, float agreement[SYN_AX_COUNT], double *grid_agreement)
 {
     double score = syn_sem_similarity(a, b, agreement);
-    if (grid_agreement)
-        *grid_agreement = -1;
-    if (!ga || !gb || ga->rows < 1 || gb->rows < 1)
-        return score;
+    if (grid_agreement) *grid_agreement = -1;
+    if (!ga || !gb || ga->rows < 1 || gb->rows < 1) return score;
     float sa[SYN_SUMMARY_SIDE * SYN_SUMMARY_SIDE], sb[SYN_SUMMARY_SIDE * SYN_SUMMARY_SIDE];
     syn_grid_summary(ga, sa);
     syn_grid_summary(gb, sb);
@@ -170,7 +160,6 @@ double syn_similarity(const syn_semantics *a, const syn_grid *ga, const syn_sema
     for (int i = 0; i < SYN_SUMMARY_SIDE * SYN_SUMMARY_SIDE; i++)
         d += fabs((double)sa[i] - sb[i]);
     double g = 1 - d / (SYN_SUMMARY_SIDE * SYN_SUMMARY_SIDE);
-    if (grid_agreement)
-        *grid_agreement = g;
+    if (grid_agreement) *grid_agreement = g;
     return 0.5 * (score + g);
 }

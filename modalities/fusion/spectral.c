@@ -31,10 +31,10 @@
 #include "syn/fusion.h"
 #include "internal.h"
 
-#define GL_ITERATIONS 32     /* Riffusion's setting; more gains < 0.01 SSIM */
-#define GL_MOMENTUM 0.99f    /* the "fast" Griffin-Lim of Perraudin et al.  */
-#define PEAK_LEVEL 0.891f    /* -1 dBFS: headroom for resampling players    */
-#define FLOOR_AMP 1e-9       /* -180 dB: below any 24-bit signal, avoids log(0) */
+#define GL_ITERATIONS 32  /* Riffusion's setting; more gains < 0.01 SSIM */
+#define GL_MOMENTUM 0.99f /* the "fast" Griffin-Lim of Perraudin et al.  */
+#define PEAK_LEVEL 0.891f /* -1 dBFS: headroom for resampling players    */
+#define FLOOR_AMP 1e-9    /* -180 dB: below any 24-bit signal, avoids log(0) */
 
 /* log2 for the picture's dB: exponent from the float's bits, mantissa
  * through a degree-5 least-squares fit of log2 on [1,2) (max error 3.2e-5,
@@ -51,7 +51,9 @@ static inline float fast_log2(float x)
     u.i = (u.i & 0x007fffffu) | 0x3f800000u;
     float m = u.f;
     float p = ((((0.0434289078f * m - 0.404867174f) * m + 1.59390136f) * m - 3.49249428f) * m +
-               5.04687604f) * m - 2.78681295f;
+               5.04687604f) *
+                  m -
+              2.78681295f;
     return e + p;
 }
 
@@ -66,11 +68,13 @@ static inline double amp_to_db(double a)
  * tenth of a picture-to-sound conversion. */
 static inline float fast_exp2(float x)
 {
-    if (x < -126.0f)
-        return 0.0f;
+    if (x < -126.0f) return 0.0f;
     float fi = floorf(x), f = x - fi;
-    float p = ((((0.00189437942f * f + 0.00894058253f) * f + 0.0558765569f) * f + 0.240131692f) *
-                   f + 0.693156777f) * f + 0.99999977f;
+    float p =
+        ((((0.00189437942f * f + 0.00894058253f) * f + 0.0558765569f) * f + 0.240131692f) * f +
+         0.693156777f) *
+            f +
+        0.99999977f;
     union {
         uint32_t i;
         float f;
@@ -82,8 +86,7 @@ static inline float fast_exp2(float x)
  * 10^(dB/20) = 2^(dB * log2(10) / 20). */
 static inline float v_to_amp(float v, const syn_map *m)
 {
-    if (v <= 0.0f)
-        return 0.0f;
+    if (v <= 0.0f) return 0.0f;
     return fast_exp2((float)((m->ref_db + (v - 1.0) * m->db_range) * 0.16609640474436813));
 }
 
@@ -98,9 +101,9 @@ static int row_bin(const syn_map *m, int rows, int r, int n)
 /* ---------------------------------------------------------------- analysis */
 
 typedef struct {
-    int k0, k1;    /* integer bins of the band (k0 > k1: none)  */
-    float c;       /* fractional centre bin                     */
-    int mode;      /* 0 peak of band, 1 interpolate, 2 one bin, 3 band rms */
+    int k0, k1; /* integer bins of the band (k0 > k1: none)  */
+    float c;    /* fractional centre bin                     */
+    int mode;   /* 0 peak of band, 1 interpolate, 2 one bin, 3 band rms */
 } rowband;
 
 static void row_bands(const syn_map *m, int rows, int n, int read_mode, rowband *rb)
@@ -111,10 +114,8 @@ static void row_bands(const syn_map *m, int rows, int n, int read_mode, rowband 
         rb[r].c = (float)(syn_row_hz(m, rows, r + 0.5) / bin);
         rb[r].k0 = (int)ceil(lo);
         rb[r].k1 = (int)floor(hi);
-        if (rb[r].k0 < 0)
-            rb[r].k0 = 0;
-        if (rb[r].k1 > n / 2)
-            rb[r].k1 = n / 2;
+        if (rb[r].k0 < 0) rb[r].k0 = 0;
+        if (rb[r].k1 > n / 2) rb[r].k1 = n / 2;
         if (read_mode == 2) {
             rb[r].mode = 2;
             rb[r].k0 = rb[r].k1 = row_bin(m, rows, r, n);
@@ -128,10 +129,8 @@ static void row_bands(const syn_map *m, int rows, int n, int read_mode, rowband 
 
 static inline float interp_bin(const float *s, int n, float c)
 {
-    if (c <= 0)
-        return s[0];
-    if (c >= n / 2)
-        return s[n / 2];
+    if (c <= 0) return s[0];
+    if (c >= n / 2) return s[n / 2];
     int k = (int)c;
     float f = c - k;
     return s[k] * (1 - f) + s[k + 1] * f;
@@ -140,8 +139,10 @@ static inline float interp_bin(const float *s, int n, float c)
 static inline float row_amp(const float *s, int n, const rowband *b)
 {
     switch (b->mode) {
-    case 1: return interp_bin(s, n, b->c);
-    case 2: return s[b->k0];
+    case 1:
+        return interp_bin(s, n, b->c);
+    case 2:
+        return s[b->k0];
     case 3: {
         double p = 0;
         for (int k = b->k0; k <= b->k1; k++)
@@ -175,8 +176,7 @@ static int analyse_plane(const float *pcm, size_t frames, int channels, int ch, 
     rowband *rb = malloc(sizeof(rowband) * (size_t)band_rows);
     float *bands = band_rows != rows ? malloc(sizeof(float) * (size_t)band_rows * cols) : out;
     int rc = -1;
-    if (!f || !buf || !X || !acc || !rb || !bands)
-        goto done;
+    if (!f || !buf || !X || !acc || !rb || !bands) goto done;
     row_bands(m, band_rows, n, read_mode, rb);
     for (size_t i = 0; i < (size_t)band_rows * cols; i++)
         bands[i] = -1.0f;
@@ -188,8 +188,7 @@ static int analyse_plane(const float *pcm, size_t frames, int channels, int ch, 
         int next = cols; /* past the last frame: flush the last column */
         if (fm < nframes) {
             next = (int)((double)fm * hop * cols / frames);
-            if (next >= cols)
-                next = cols - 1;
+            if (next >= cols) next = cols - 1;
         }
         if (next != col && cnt > 0) {
             float inv = 1.0f / cnt;
@@ -200,8 +199,7 @@ static int analyse_plane(const float *pcm, size_t frames, int channels, int ch, 
             memset(acc, 0, sizeof(float) * nb);
             cnt = 0;
         }
-        if (fm == nframes)
-            break;
+        if (fm == nframes) break;
         col = next;
         long start = (long)(fm * hop) - n / 2;
         /* frames hanging over either end see only part of their window:
@@ -211,8 +209,7 @@ static int analyse_plane(const float *pcm, size_t frames, int channels, int ch, 
         if (start < 0 || (size_t)(start + n) > frames) {
             double inside = 0;
             for (int j = 0; j < n; j++)
-                if (start + j >= 0 && (size_t)(start + j) < frames)
-                    inside += f->window[j];
+                if (start + j >= 0 && (size_t)(start + j) < frames) inside += f->window[j];
             fnorm = inside > 1e-3 * n ? (float)(2.0 / inside) : norm;
         }
         for (int j = 0; j < n; j++) {
@@ -238,12 +235,11 @@ static int analyse_plane(const float *pcm, size_t frames, int channels, int ch, 
     }
     if (bands != out) /* partials of a picture's bands: each band is a stripe */
         for (int r = 0; r < rows; r++)
-            memcpy(out + (size_t)r * cols,
-                   bands + (size_t)((long)r * band_rows / rows) * cols, sizeof(float) * cols);
+            memcpy(out + (size_t)r * cols, bands + (size_t)((long)r * band_rows / rows) * cols,
+                   sizeof(float) * cols);
     rc = 0;
 done:
-    if (bands != out)
-        free(bands);
+    if (bands != out) free(bands);
     fftwf_free(buf);
     fftwf_free(X);
     free(acc);
@@ -266,8 +262,7 @@ static int fill_columns(float **planes, int nplanes, int rows, int cols)
     const float *first = planes[0];
     int prev = -1, nempty = 0;
     for (int c = 0; c <= cols; c++) {
-        if (c < cols && first[c] < 0)
-            continue;
+        if (c < cols && first[c] < 0) continue;
         for (int g = prev + 1; g < c; g++, nempty++) {
             lo[g] = prev < 0 ? c : prev;
             hi[g] = c == cols ? lo[g] : c;
@@ -280,8 +275,7 @@ static int fill_columns(float **planes, int nplanes, int rows, int cols)
             for (int r = 0; r < rows; r++) {
                 float *row = planes[p] + (size_t)r * cols;
                 for (int c = 0; c < cols; c++)
-                    if (row[c] < 0)
-                        row[c] = row[lo[c]] + (row[hi[c]] - row[lo[c]]) * t[c];
+                    if (row[c] < 0) row[c] = row[lo[c]] + (row[hi[c]] - row[lo[c]]) * t[c];
             }
     free(lo), free(hi), free(t);
     return 0;
@@ -348,9 +342,9 @@ int syn_spectral_analyse(const float *pcm, size_t frames, int channels, syn_map 
     for (int p = 0; p < nplanes; p++) {
         for (size_t i = 0; i < cells; i++) {
             float a = planes[p][i];
-            if (a < 0)
-                continue; /* a column without frames, filled below */
-            float v = (db_per_log2 * fast_log2(a > (float)FLOOR_AMP ? a : (float)FLOOR_AMP) + off) * inv;
+            if (a < 0) continue; /* a column without frames, filled below */
+            float v =
+                (db_per_log2 * fast_log2(a > (float)FLOOR_AMP ? a : (float)FLOOR_AMP) + off) * inv;
             planes[p][i] = v < 0 ? 0 : v > 1 ? 1 : v;
         }
     }
@@ -397,8 +391,7 @@ static void ola(const synth_ctx *s, size_t fm, const float *frame, float *y, flo
     long start = (long)(fm * s->hop) - s->n / 2;
     for (int j = 0; j < s->n; j++) {
         long i = start + j;
-        if (i < 0 || (size_t)i >= s->frames)
-            continue;
+        if (i < 0 || (size_t)i >= s->frames) continue;
         float w = s->f->window[j];
         y[i] += w * frame[j];
         wsum[i] += sq ? w * w : w;
@@ -415,8 +408,7 @@ static int synth_sine(const synth_ctx *s, const float *plane, float *y)
     float *frame = fftwf_malloc(sizeof(float) * n);
     fftwf_complex *X = fftwf_malloc(sizeof(fftwf_complex) * nb);
     int rc = -1;
-    if (!wsum || !amp || !bin || !phase0 || !frame || !X)
-        goto done;
+    if (!wsum || !amp || !bin || !phase0 || !frame || !X) goto done;
     uint64_t rng = s->m->seed ^ 0x5157a11e5ull;
     for (int k = 0; k < nb; k++)
         phase0[k] = (int)(syn_rng_next(&rng) % (uint64_t)n);
@@ -432,11 +424,9 @@ static int synth_sine(const synth_ctx *s, const float *plane, float *y)
         long long origin = (long long)fm * s->hop - n / 2;
         for (int r = 0; r < s->rows; r++) {
             int k = bin[r];
-            if (amp[k] <= 0)
-                continue;
+            if (amp[k] <= 0) continue;
             long long idx = ((long long)k * origin + phase0[k]) % n;
-            if (idx < 0)
-                idx += n;
+            if (idx < 0) idx += n;
             X[k][0] = 0.5f * amp[k] * s->f->cos_t[idx];
             X[k][1] = 0.5f * amp[k] * s->f->sin_t[idx];
             amp[k] = 0;
@@ -493,8 +483,7 @@ static void frame_mags(const synth_ctx *s, const float *plane, const int *r0, co
         }
         float a = v_to_amp(grid_at(plane, s->cols, r0[k], c0, t), s->m);
         if (rt[k] > 0)
-            a = a * (1 - rt[k]) +
-                v_to_amp(grid_at(plane, s->cols, r0[k] + 1, c0, t), s->m) * rt[k];
+            a = a * (1 - rt[k]) + v_to_amp(grid_at(plane, s->cols, r0[k] + 1, c0, t), s->m) * rt[k];
         mag[k] = a;
     }
 }
@@ -508,8 +497,7 @@ static int synth_noise(const synth_ctx *s, const float *plane, float *y)
     float *frame = fftwf_malloc(sizeof(float) * s->n);
     fftwf_complex *X = fftwf_malloc(sizeof(fftwf_complex) * nb);
     int rc = -1;
-    if (!wsum || !r0 || !rt || !mag || !frame || !X)
-        goto done;
+    if (!wsum || !r0 || !rt || !mag || !frame || !X) goto done;
     bin_rows(s, r0, rt);
     uint64_t rng = s->m->seed ^ 0x7015e5eedull;
     for (size_t fm = 0; fm < s->nframes; fm++) {
@@ -579,8 +567,7 @@ static int synth_griffinlim(const synth_ctx *s, const float *plane, float *y)
     float *frame = fftwf_malloc(sizeof(float) * s->n);
     fftwf_complex *tmp = fftwf_malloc(sizeof(fftwf_complex) * nb);
     int rc = -1;
-    if (!c || !prev || !target || !wsum || !r0 || !rt || !frame || !tmp)
-        goto done;
+    if (!c || !prev || !target || !wsum || !r0 || !rt || !frame || !tmp) goto done;
     bin_rows(s, r0, rt);
     /* target |X| = a * sum(w) / 2 = a * n / 4 for a partial of amplitude a */
     uint64_t rng = s->m->seed ^ 0x6d1f1e55ull;
@@ -635,22 +622,23 @@ int syn_spectral_synthesise(const syn_grid *g, syn_map *m, float **pcm, size_t *
     *pcm = NULL;
     *frames = 0;
     *channels = 0;
-    if (!g->v || g->rows < 1 || g->cols < 1)
-        return syn_fail(e, SYN_E_INTERNAL, "", "empty grid");
+    if (!g->v || g->rows < 1 || g->cols < 1) return syn_fail(e, SYN_E_INTERNAL, "", "empty grid");
     syn_map_fix(m);
     syn_synth kind = m->synthesis;
     if (kind == SYN_SYNTH_AUTO)
         kind = m->source == SYN_SRC_AUDIO ? SYN_SYNTH_GRIFFINLIM : SYN_SYNTH_SINE;
     /* Griffin-Lim goes both ways; partials and noise only need the inverse */
     synth_ctx s = {.m = m,
-                   .f = kind == SYN_SYNTH_GRIFFINLIM ? syn_fft_get(m->n_fft) : syn_fft_inv(m->n_fft),
-                   .rows = g->rows, .cols = g->cols, .n = m->n_fft, .hop = m->hop,
+                   .f =
+                       kind == SYN_SYNTH_GRIFFINLIM ? syn_fft_get(m->n_fft) : syn_fft_inv(m->n_fft),
+                   .rows = g->rows,
+                   .cols = g->cols,
+                   .n = m->n_fft,
+                   .hop = m->hop,
                    .nb = m->n_fft / 2 + 1};
-    if (!s.f)
-        return syn_fail(e, SYN_E_INTERNAL, "", "no FFT plan for %d samples", m->n_fft);
+    if (!s.f) return syn_fail(e, SYN_E_INTERNAL, "", "no FFT plan for %d samples", m->n_fft);
     s.frames = (size_t)llround(m->duration * m->sample_rate);
-    if (s.frames < 1)
-        s.frames = 1;
+    if (s.frames < 1) s.frames = 1;
     s.nframes = s.frames / s.hop + 1;
 
     int nch = (g->left && g->right) ? 2 : 1;

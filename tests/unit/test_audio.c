@@ -24,7 +24,6 @@ extern const syn_modality syn_image_modality, syn_audio_modality;
 static syn_limits lim;
 static syn_opts opts;
 
-
 static int reset(void **state)
 {
     (void)state;
@@ -35,8 +34,8 @@ static int reset(void **state)
 
 static int decode(const uint8_t *p, size_t n, syn_latent *l, syn_err *e)
 {
-    syn_decode_ctx ctx = {.opts = &opts, .limits = &lim, .target = &syn_image_modality,
-                          .want_grid = 1};
+    syn_decode_ctx ctx = {
+        .opts = &opts, .limits = &lim, .target = &syn_image_modality, .want_grid = 1};
     memset(e, 0, sizeof *e);
     return syn_audio_modality.decode(p, n, &ctx, l, e);
 }
@@ -150,8 +149,7 @@ static void wav_flac_ogg_round_trip_keeps_the_map_line_and_duration(void **state
         assert_int_equal(syn_map_parse(&sent, b.map), 0);
 
         syn_err e;
-        if (decode(b.data, b.len, &back, &e) != 0)
-            fail_msg("%s: %s", fmts[k], e.message);
+        if (decode(b.data, b.len, &back, &e) != 0) fail_msg("%s: %s", fmts[k], e.message);
         assert_int_equal(back.has_map, 1);
         assert_int_equal(back.map.sample_rate, 22050);
         assert_true(fabs(back.map.duration - 1.0) < 1e-3);
@@ -210,8 +208,7 @@ static void a_sine_lights_the_row_of_its_frequency(void **state)
     assert_null(l.grid.left);
     int rows = l.grid.rows, cols = l.grid.cols, c = cols / 2, best = 0;
     for (int r = 1; r < rows; r++)
-        if (l.grid.v[r * cols + c] > l.grid.v[best * cols + c])
-            best = r;
+        if (l.grid.v[r * cols + c] > l.grid.v[best * cols + c]) best = r;
     double want = syn_hz_row(&l.map, rows, 1000.0);
     assert_true(fabs(best + 0.5 - want) < 3.0);
     syn_latent_free(&l);
@@ -265,8 +262,7 @@ static void flac_and_ogg_cut_in_half_are_invalid(void **state)
         encode_as(&in, fmts[k], &b);
         syn_err e;
         int rc = decode(b.data, b.len / 2, &l, &e);
-        if (rc == 0)
-            fail_msg("%s cut in half decoded as %g s", fmts[k], l.map.duration);
+        if (rc == 0) fail_msg("%s cut in half decoded as %g s", fmts[k], l.map.duration);
         assert_int_equal(e.kind, SYN_E_INVALID);
         syn_blob_free(&b);
         syn_latent_free(&in);
@@ -361,13 +357,11 @@ static void mp3_decodes_when_libsndfile_can_make_one(void **state)
     (void)state;
     size_t n;
     uint8_t *p = make_sf(SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III, 22050, &n);
-    if (!p)
-        skip(); /* this libsndfile was built without an MP3 encoder */
+    if (!p) skip(); /* this libsndfile was built without an MP3 encoder */
     assert_true(syn_audio_modality.sniff(p, n));
     syn_latent l;
     syn_err e;
-    if (decode(p, n, &l, &e) != 0)
-        fail_msg("mp3: %s", e.message);
+    if (decode(p, n, &l, &e) != 0) fail_msg("mp3: %s", e.message);
     assert_true(fabs(l.map.duration - 1.0) < 0.1);
     syn_latent_free(&l);
     free(p);
@@ -436,8 +430,13 @@ static void sniff_knows_each_container_and_not_a_jpeg(void **state)
         size_t n;
         int want;
     } c[] = {
-        {"RIFF\0\0\0\0WAVE", 12, 1}, {"fLaC", 4, 1}, {"OggS", 4, 1}, {"ID3\x04", 4, 1},
-        {"\xff\xfb\x90\x00", 4, 1},  {"\xff\xd8\xff\xe0", 4, 0}, {"RIFF\0\0\0\0WEBP", 12, 0},
+        {"RIFF\0\0\0\0WAVE", 12, 1},
+        {"fLaC", 4, 1},
+        {"OggS", 4, 1},
+        {"ID3\x04", 4, 1},
+        {"\xff\xfb\x90\x00", 4, 1},
+        {"\xff\xd8\xff\xe0", 4, 0},
+        {"RIFF\0\0\0\0WEBP", 12, 0},
         {"hello", 5, 0},
     };
     for (size_t i = 0; i < sizeof c / sizeof c[0]; i++)

@@ -13,7 +13,6 @@
 #include "syn/options.h"
 #include "harness.h"
 
-
 static void map_line_round_trips_every_field(void **state)
 {
     (void)state;
@@ -132,8 +131,7 @@ static void one_bright_band_is_heard_at_its_row(void **state)
     for (int c = 4; c < 28; c++) {
         int best = 0;
         for (int r = 1; r < 128; r++)
-            if (g.v[r * 32 + c] > g.v[best * 32 + c])
-                best = r;
+            if (g.v[r * 32 + c] > g.v[best * 32 + c]) best = r;
         assert_int_equal(best, 40);
     }
     free(pcm);

@@ -22,7 +22,6 @@
 #define RHO_MIN 0.9
 #define SIDE 192 /* test pictures: big enough for shapes, small for speed */
 
-
 /* --- Spearman's rho ------------------------------------------------------ */
 
 static void ranks(const double *x, int n, double *r)
@@ -101,7 +100,8 @@ static int in_poly(double x, double y, const double *vx, const double *vy, int n
 {
     int in = 0;
     for (int i = 0, j = n - 1; i < n; j = i++)
-        if ((vy[i] > y) != (vy[j] > y) && x < vx[j] + (y - vy[j]) * (vx[i] - vx[j]) / (vy[i] - vy[j]))
+        if ((vy[i] > y) != (vy[j] > y) &&
+            x < vx[j] + (y - vy[j]) * (vx[i] - vx[j]) / (vy[i] - vy[j]))
             in = !in;
     return in;
 }
@@ -329,8 +329,8 @@ static void faster_clicks_raise_energy_and_density(void **state)
         for (double t = 0.05; t < 2; t += 1 / rates[i]) { /* 3 ms decaying clicks */
             size_t k0 = (size_t)(t * SR);
             for (size_t k = 0; k < (size_t)(0.03 * SR) && k0 + k < n; k++)
-                p[k0 + k] = (float)(0.8 * exp(-(double)k / (0.003 * SR)) *
-                                    sin(2 * M_PI * 2500.0 * k / SR));
+                p[k0 + k] =
+                    (float)(0.8 * exp(-(double)k / (0.003 * SR)) * sin(2 * M_PI * 2500.0 * k / SR));
         }
         syn_semantics s = sem_pcm(p, n, 1);
         ye[i] = s.v[SYN_AX_ENERGY];
@@ -504,8 +504,7 @@ static int count_onsets(const float *pcm, size_t frames)
         double lo = db[f - 1];
         for (size_t k = f - 4; k < f; k++)
             lo = fmin(lo, db[k]);
-        if (db[f] > lo + 6 && (long)f - last >= 6 && db[f] > -60)
-            count++, last = (long)f;
+        if (db[f] > lo + 6 && (long)f - last >= 6 && db[f] > -60) count++, last = (long)f;
     }
     free(db);
     return count;
@@ -619,8 +618,7 @@ static void semantic_mode_turns_a_picture_into_music_and_back_into_a_painting(vo
 
     /* the PNG decodes; its semantics say what a painting of a high tone
      * should: light, and lit from above */
-    syn_decode_ctx ctx = {.opts = &o, .limits = &lim, .target = aud, .want_grid = 0,
-                          .want_sem = 1};
+    syn_decode_ctx ctx = {.opts = &o, .limits = &lim, .target = aud, .want_grid = 0, .want_sem = 1};
     syn_latent back;
     assert_int_equal(img->decode(png.data, png.len, &ctx, &back, &e), 0);
     assert_int_equal(back.has_sem, 1);

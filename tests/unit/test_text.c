@@ -22,7 +22,6 @@
 
 extern const syn_modality syn_text_modality, syn_image_modality;
 
-
 /* --- helpers --------------------------------------------------------------- */
 
 static syn_limits lim;
@@ -53,8 +52,7 @@ static float axis_of(const char *text, syn_axis a)
     syn_err e;
     assert_int_equal(sem_of(text, strlen(text), &lat, &e), 0);
     assert_true(lat.has_sem);
-    if (!(lat.sem.w[a] > 0))
-        fail_msg("'%s' says nothing about %s", text, syn_axis_name(a));
+    if (!(lat.sem.w[a] > 0)) fail_msg("'%s' says nothing about %s", text, syn_axis_name(a));
     float v = lat.sem.v[a];
     syn_latent_free(&lat);
     return v;
@@ -95,8 +93,7 @@ static int has_han(const char *s)
 static int all_ascii(const char *s)
 {
     for (; *s; s++)
-        if ((unsigned char)*s >= 0x80)
-            return 0;
+        if ((unsigned char)*s >= 0x80) return 0;
     return 1;
 }
 
@@ -131,8 +128,7 @@ static void lexicon_has_400_words_in_both_languages(void **state)
     int en = 0, zh = 0;
     for (size_t i = 0; i < n; i++) {
         const lexword *r = &lexrows[i];
-        if (r->kind == 0)
-            assert_true(r->v >= 0 && r->v <= 1);
+        if (r->kind == 0) assert_true(r->v >= 0 && r->v <= 1);
         int first = 1;
         for (size_t j = 0; j < i; j++)
             if (!strcmp(lexrows[j].w, r->w)) {
@@ -140,8 +136,7 @@ static void lexicon_has_400_words_in_both_languages(void **state)
                 if (lexrows[j].kind != r->kind) /* one word, one role */
                     fail_msg("'%s' is both kind %d and %d", r->w, lexrows[j].kind, r->kind);
             }
-        if (!first || r->kind != 0)
-            continue;
+        if (!first || r->kind != 0) continue;
         if (all_ascii(r->w))
             en++;
         else if (has_han(r->w))
@@ -163,8 +158,8 @@ typedef struct ladder {
 static const ladder ladders[] = {
     {SYN_AX_BRIGHTNESS, {"dark", "dim", "bright", "dazzling"}},
     {SYN_AX_BRIGHTNESS, {"黑暗", "昏暗", "明亮", "耀眼"}},
-    {SYN_AX_BRIGHTNESS, {"very dark", "dark", "slightly dark", "slightly bright", "bright",
-                         "very bright"}},
+    {SYN_AX_BRIGHTNESS,
+     {"very dark", "dark", "slightly dark", "slightly bright", "bright", "very bright"}},
     {SYN_AX_BRIGHTNESS, {"很黑暗", "黑暗", "有点暗", "有点亮", "亮", "非常亮"}},
     {SYN_AX_WARMTH, {"ice", "cold", "cool", "warm", "hot"}},
     {SYN_AX_WARMTH, {"冰", "寒冷", "凉", "温暖", "炎热"}},
@@ -207,21 +202,27 @@ static void chinese_and_english_synonyms_agree_within_0_1(void **state)
         const char *zh, *en;
         syn_axis a;
     } pairs[] = {
-        {"明亮", "bright", SYN_AX_BRIGHTNESS}, {"黑暗", "dark", SYN_AX_BRIGHTNESS},
-        {"温暖", "warm", SYN_AX_WARMTH},       {"寒冷", "cold", SYN_AX_WARMTH},
-        {"平静", "calm", SYN_AX_ENERGY},       {"激烈", "wild", SYN_AX_ENERGY},
-        {"快乐", "happy", SYN_AX_VALENCE},     {"悲伤", "sad", SYN_AX_VALENCE},
-        {"红色", "red", SYN_AX_HUE},           {"蓝色", "blue", SYN_AX_HUE},
-        {"绿色", "green", SYN_AX_HUE},         {"天空", "sky", SYN_AX_ELEVATION},
-        {"尖锐", "sharp", SYN_AX_SHARPNESS},   {"拥挤", "crowded", SYN_AX_DENSITY},
+        {"明亮", "bright", SYN_AX_BRIGHTNESS},
+        {"黑暗", "dark", SYN_AX_BRIGHTNESS},
+        {"温暖", "warm", SYN_AX_WARMTH},
+        {"寒冷", "cold", SYN_AX_WARMTH},
+        {"平静", "calm", SYN_AX_ENERGY},
+        {"激烈", "wild", SYN_AX_ENERGY},
+        {"快乐", "happy", SYN_AX_VALENCE},
+        {"悲伤", "sad", SYN_AX_VALENCE},
+        {"红色", "red", SYN_AX_HUE},
+        {"蓝色", "blue", SYN_AX_HUE},
+        {"绿色", "green", SYN_AX_HUE},
+        {"天空", "sky", SYN_AX_ELEVATION},
+        {"尖锐", "sharp", SYN_AX_SHARPNESS},
+        {"拥挤", "crowded", SYN_AX_DENSITY},
         {"很亮", "very bright", SYN_AX_BRIGHTNESS},
         {"不亮", "not bright", SYN_AX_BRIGHTNESS},
     };
     for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
         float a = axis_of(pairs[i].zh, pairs[i].a), b = axis_of(pairs[i].en, pairs[i].a);
         float d = fabsf(a - b);
-        if (pairs[i].a == SYN_AX_HUE)
-            d = fminf(d, 1 - d); /* circular */
+        if (pairs[i].a == SYN_AX_HUE) d = fminf(d, 1 - d); /* circular */
         if (d > 0.1f)
             fail_msg("%s %.2f vs %s %.2f on %s", pairs[i].zh, a, pairs[i].en, b,
                      syn_axis_name(pairs[i].a));
@@ -340,22 +341,21 @@ static void bad_text_is_refused_with_the_right_kind(void **state)
         size_t n;
         syn_errkind kind;
     } bad[] = {
-        {"abc\xC3\x28", 5, SYN_E_INVALID},       /* bad continuation  */
-        {"\xC0\xAF", 2, SYN_E_INVALID},          /* overlong '/'      */
-        {"\xED\xA0\x80", 3, SYN_E_INVALID},      /* a UTF-16 surrogate */
-        {"\xF4\x90\x80\x80", 4, SYN_E_INVALID},  /* above U+10FFFF    */
-        {"\xE4\xBD", 2, SYN_E_INVALID},          /* truncated         */
+        {"abc\xC3\x28", 5, SYN_E_INVALID},      /* bad continuation  */
+        {"\xC0\xAF", 2, SYN_E_INVALID},         /* overlong '/'      */
+        {"\xED\xA0\x80", 3, SYN_E_INVALID},     /* a UTF-16 surrogate */
+        {"\xF4\x90\x80\x80", 4, SYN_E_INVALID}, /* above U+10FFFF    */
+        {"\xE4\xBD", 2, SYN_E_INVALID},         /* truncated         */
         {"\xFF", 1, SYN_E_INVALID},
         {"nul\0byte", 8, SYN_E_INVALID},
         {"bell\x07", 5, SYN_E_INVALID},
-        {"c1 \xC2\x85", 5, SYN_E_INVALID},       /* U+0085 NEL        */
+        {"c1 \xC2\x85", 5, SYN_E_INVALID}, /* U+0085 NEL        */
         {" \t\r\n ", 5, SYN_E_EMPTY},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         syn_latent lat;
         syn_err e = {0};
-        if (sem_of(bad[i].bytes, bad[i].n, &lat, &e) == 0)
-            fail_msg("case %zu was accepted", i);
+        if (sem_of(bad[i].bytes, bad[i].n, &lat, &e) == 0) fail_msg("case %zu was accepted", i);
         assert_int_equal(e.kind, bad[i].kind);
         assert_null(lat.text);
     }
@@ -368,7 +368,8 @@ static void bad_text_is_refused_with_the_right_kind(void **state)
     assert_int_equal(e.kind, SYN_E_LIMIT);
     free(big);
     /* tabs, line breaks and a byte-order mark are fine */
-    const char *ok = "\xEF\xBB\xBF" "bright\r\n\tsky";
+    const char *ok = "\xEF\xBB\xBF"
+                     "bright\r\n\tsky";
     assert_int_equal(sem_of(ok, strlen(ok), &lat, &e), 0);
     assert_string_equal(lat.text, "bright\r\n\tsky");
     syn_latent_free(&lat);
@@ -436,7 +437,8 @@ static void drawn_text_reads_back_from_the_sound(void **state)
     opts_mode(&o, "spectral");
     syn_blob wav, png;
     syn_err e;
-    const syn_modality *audio = syn_modality_by_name("audio"), *image = syn_modality_by_name("image");
+    const syn_modality *audio = syn_modality_by_name("audio"),
+                       *image = syn_modality_by_name("image");
     assert_non_null(audio);
     assert_non_null(image);
     if (syn_convert(&syn_text_modality, (const uint8_t *)text, strlen(text), audio, &o, &lim, &wav,
