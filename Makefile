@@ -53,12 +53,13 @@ BIN := $(BUILD)/synesthd
 .PHONY: all run test unit bench deps deps-test deps-npm deps-bench clean fmt
 all: $(BIN)
 
-$(BUILD)/%.o: %.c $(wildcard include/syn/*.h) Makefile
+# -MMD -MP: each object also depends on every header it includes
+# (server/server.h, fusion/internal.h, lexicon.def ...), read back below.
+$(BUILD)/%.o: %.c Makefile
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
-# the lexicon is compiled into text.c
-$(BUILD)/modalities/text.o: modalities/lexicon.def
+-include $(LIB_OBJ:.o=.d) $(SERVER_OBJ:.o=.d)
 
 $(BUILD)/libsyn.a: $(LIB_OBJ)
 	@rm -f $@
@@ -76,7 +77,7 @@ $(BUILD)/static_assets.o: $(BUILD)/static_assets.c
 $(BIN): $(SERVER_OBJ) $(BUILD)/libsyn.a
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/harness.h $(BUILD)/libsyn.a
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/harness.h $(wildcard include/syn/*.h) $(BUILD)/libsyn.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) $< $(BUILD)/libsyn.a -o $@ $(CMOCKA) $(LDLIBS)
 

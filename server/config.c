@@ -33,6 +33,10 @@ const srv_cfgdef srv_cfgdefs[] = {
      sizeof(((srv_config *)0)->static_dir), 0,
      "serve the web demo from this directory instead of the embedded copy "
      "(for development: edit and reload)"},
+    {"api-key", "SYNESTHD_API_KEY", CFG(api_key), SRV_CT_STR, 0,
+     sizeof(((srv_config *)0)->api_key), 0,
+     "when set, every /v1 request needs 'Authorization: Bearer KEY' (401 otherwise); the "
+     "page, /healthz and /metrics stay open; prefer the variable, flags show in ps"},
     /* --- limits (syn_limits) ---------------------------------------------- */
     {"max-body", "SYNESTHD_MAX_BODY", LIM(max_body_bytes), SRV_CT_SIZE, 1, 4.0 * (1u << 30), 1,
      "request body cap in bytes (k/M/G suffix); 32M holds a 12-megapixel JPEG or "

@@ -270,12 +270,34 @@ static const char *method_name(const char *m)
     return "OTHER";
 }
 
+/* "Bearer KEY" against --api-key, in time that does not depend on where the
+ * first wrong byte is (no timing oracle for guessing the key). */
+static int bearer_ok(const char *h)
+{
+    if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+        return 0;
+    h += 7;
+    size_t n = strlen(h), k = strlen(cfg_->api_key);
+    unsigned diff = (unsigned)(n ^ k);
+    for (size_t i = 0; i < k; i++)
+        diff |= (unsigned char)cfg_->api_key[i] ^ (unsigned char)(i < n ? h[i] : 0);
+    return diff == 0;
+}
+
 static enum MHD_Result first_call(conn_req *q, struct MHD_Connection *c, const char *method)
 {
     const srv_route *r = srv_route_find(q->rq.path, cfg_);
     if (!r) return reject(q, 404, "not_found", "GET /v1 lists the endpoints", "no such endpoint");
     q->rq.route = r;
     q->route_idx = (int)(r - srv_routes);
+    if (cfg_->api_key[0] && strncmp(q->rq.path, "/v1", 3) == 0 &&
+        !bearer_ok(MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization"))) {
+        srv_reply_error(&q->rp, 401, "unauthorized",
+                        "send the header 'Authorization: Bearer KEY' with the server's key",
+                        "this server needs an API key for /v1");
+        srv_reply_header(&q->rp, "WWW-Authenticate", "Bearer realm=\"synesthd\"");
+        return queue_reply(q);
+    }
     unsigned bit = srv_method_bit(method);
     if (!(r->methods & bit)) {
         char allow[64];

@@ -45,6 +45,7 @@ typedef struct srv_config {
     int port;             /* 0 picks a free port                              */
     int threads;          /* libmicrohttpd thread pool size                   */
     char static_dir[512]; /* "" = serve the embedded copy of static/          */
+    char api_key[128];    /* "" = /v1 is open; else Bearer KEY is required    */
 } srv_config;
 
 typedef enum srv_cfgtype {

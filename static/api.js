@@ -1,9 +1,25 @@
 // api.js -- talking to synesthd: the self-description, multipart requests
 // with progress, readable errors, and the same request as a curl command.
 
+// The API key, for a server started with --api-key: from the page address
+// (?key=...), then kept for this tab's session.
+const KEY = new URLSearchParams(location.search).get("key") ||
+  sessionStorage.getItem("synesthd-key") || "";
+if (KEY) sessionStorage.setItem("synesthd-key", KEY);
+
+function authHeaders() {
+  return KEY ? { Authorization: "Bearer " + KEY } : {};
+}
+
+function keyError() {
+  return new ApiError(KEY ? "The server did not accept this API key." : "This server needs an API key.",
+    "Open the page as " + location.origin + "/?key=YOUR_KEY.", 401);
+}
+
 // GET /v1: endpoints, options (defaults, ranges, choices), modes, limits.
 export async function describe() {
-  const res = await fetch("/v1", { headers: { Accept: "application/json" } });
+  const res = await fetch("/v1", { headers: { Accept: "application/json", ...authHeaders() } });
+  if (res.status === 401) throw keyError();
   if (!res.ok) throw new ApiError("The server did not describe itself.", "Is synesthd running?");
   return res.json();
 }
@@ -60,6 +76,7 @@ export function post(path, parts, options, onPhase) {
     const xhr = new XMLHttpRequest();
     const t0 = performance.now();
     xhr.open("POST", path);
+    for (const [k, v] of Object.entries(authHeaders())) xhr.setRequestHeader(k, v);
     xhr.responseType = "blob";
     const phase = onPhase || (() => {});
     xhr.upload.onprogress = (ev) => {
@@ -75,6 +92,8 @@ export function post(path, parts, options, onPhase) {
       const blob = xhr.response;
       if (xhr.status >= 200 && xhr.status < 300) {
         resolve({ blob, headers: headersOf(xhr), ms: performance.now() - t0 });
+      } else if (xhr.status === 401) {
+        reject(keyError());
       } else {
         const err = await errorOf(blob, xhr.status);
         if (xhr.status === 503 && !err.hint) err.hint = "The server is busy; try again in a second.";
@@ -114,6 +133,7 @@ function curlFile(name) {
 // bytes), text with --form-string so that a leading @ or < stays text.
 export function curlCommand(path, parts, options, outName) {
   const lines = [["curl", "-sS", "--fail-with-body"]];
+  if (KEY) lines.push(["-H", '"Authorization: Bearer $SYNESTHD_API_KEY"']);
   for (const p of parts) {
     if (typeof p.value === "string") lines.push(["--form-string", shq(p.name + "=" + p.value)]);
     else lines.push(["-F", shq(p.name + "=@" + curlFile(p.filename))]);

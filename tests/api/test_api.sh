@@ -329,6 +329,41 @@ else
     stop_server "main server"
 fi
 
+# --- the optional API key ----------------------------------------------------
+if start_server --api-key 'k3y for tests'; then
+    req GET "$BASE/v1"
+    if [ "$STATUS" = 401 ] && grep -q '"code":"unauthorized"' "$BODY" &&
+        [ "$(hdr WWW-Authenticate)" = 'Bearer realm="synesthd"' ]; then
+        ok "--api-key: /v1 without the key -> 401 JSON with WWW-Authenticate"
+    else
+        not_ok "--api-key: /v1 without the key -> 401 JSON" "got $STATUS $(head -c 150 "$BODY")"
+    fi
+    req GET "$BASE/v1" -H 'Authorization: Bearer k3y for test'
+    if [ "$STATUS" = 401 ]; then ok "--api-key: a wrong key -> 401"; else not_ok "--api-key: a wrong key -> 401" "got $STATUS"; fi
+    req POST "$BASE$GEN_AUDIO?duration=0.5" -H 'Authorization: Bearer k3y for tests' \
+        --data-binary @"$CAMERA" -H 'Content-Type: image/png'
+    if [ "$STATUS" = 200 ] && whole_200 wav >/dev/null; then
+        ok "--api-key: the right key converts"
+    else
+        not_ok "--api-key: the right key converts" "got $STATUS $(head -c 150 "$BODY")"
+    fi
+    req GET "$BASE/healthz"
+    s1=$STATUS
+    req GET "$BASE/"
+    if [ "$s1" = 200 ] && [ "$STATUS" = 200 ]; then
+        ok "--api-key: the page and /healthz stay open"
+    else
+        not_ok "--api-key: the page and /healthz stay open" "healthz $s1, page $STATUS"
+    fi
+    req GET "$BASE/v1" -H 'Authorization: Bearer k3y for tests'
+    if [ "$STATUS" = 200 ] && ! grep -q 'k3y' "$BODY"; then
+        ok "--api-key: GET /v1 answers with the key and never shows it"
+    else
+        not_ok "--api-key: GET /v1 answers with the key and never shows it" "got $STATUS"
+    fi
+    stop_server "api-key server"
+fi
+
 # --- the command line ------------------------------------------------------
 cli() { # runs the binary, bounded, output in $TMPD/cli.out / cli.err; CLI_RC
     timeout 60 "$SYNESTHD_BIN" "$@" >"$TMPD/cli.out" 2>"$TMPD/cli.err" </dev/null

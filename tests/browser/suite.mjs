@@ -36,9 +36,9 @@ const notOk = (name, detail) => { failed++; console.log(`not ok - ${name}: ${Str
 
 /* ---- the server ---------------------------------------------------------- */
 
-function startServer() {
+function startServer(extra = []) {
   return new Promise((resolveStart, reject) => {
-    const srv = spawn(BIN, ["--port", "0"], { stdio: ["ignore", "ignore", "pipe"] });
+    const srv = spawn(BIN, ["--port", "0", ...extra], { stdio: ["ignore", "ignore", "pipe"] });
     let buf = "";
     const timer = setTimeout(() => reject(new Error("no banner from the server in 10 s")), 10000);
     srv.on("exit", (code) => reject(new Error(`server exited with ${code}: ${buf}`)));
@@ -427,6 +427,31 @@ async function main() {
       expect(external.length === 0, "external requests: " + external.map((r) => r.url()));
       await shot(page, "11-empty-page", false);
     });
+    // A server started with --api-key: the page says what is missing, and
+    // with ?key=... in its address it works, sending the key itself.
+    const keyed = await startServer(["--api-key", "k3y-for-tests"]);
+    try {
+      const page = await ctx.newPage();
+      await page.goto(keyed.base + "/");
+      await page.waitForSelector("#error:not([hidden])", { timeout: 10000 });
+      const said = await page.$eval("#error", (e) => e.textContent);
+      await page.close();
+      expect(/API key/.test(said) && /\?key=/.test(said), "without a key the page says: " + said);
+      const ok2 = await ctx.newPage();
+      await ok2.goto(keyed.base + "/?key=k3y-for-tests");
+      await ok2.waitForSelector("body[data-ready='1']", { timeout: 10000 });
+      ok2.problems = [];
+      await ok2.fill("#text-in", "bright warm morning");
+      await convertAndWait(ok2, "/v1/generate/image");
+      const w = await waitNatural(ok2, "#out-image");
+      await ok2.close();
+      expect(w > 0, "with the key, no picture");
+      ok("api key: the page asks for ?key=, and with it converts");
+    } catch (e) {
+      notOk("api key: the page asks for ?key=, and with it converts", e.message);
+    } finally {
+      await stopServer(keyed.srv);
+    }
   } catch (e) {
     notOk("setup", e.message);
   } finally {
