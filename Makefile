@@ -3,6 +3,7 @@
 #   make run     build and serve the demo on http://127.0.0.1:8080
 #   make test    build and run every test suite (SAN=1: with ASan+UBSan)
 #   make bench   speed figures against peers measured in the same run
+#   make eval    quality figures: round-trip SSIM, known signals, ladders, retrieval
 #   make deps    install missing Debian packages (apt-get as root)
 #
 # Every library comes from a Debian package found by pkg-config.
@@ -50,7 +51,7 @@ UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 BIN := $(BUILD)/synesthd
 
-.PHONY: all run test unit bench deps deps-test deps-npm deps-bench clean fmt
+.PHONY: all run test unit bench eval deps deps-test deps-npm deps-bench clean fmt
 all: $(BIN)
 
 # -MMD -MP: each object also depends on every header it includes
@@ -130,6 +131,12 @@ test: deps-test
 bench: deps-bench
 	$(MAKE) all
 	SYNESTHD_BIN=$(abspath $(BIN)) tests/bench/run
+
+# The quality suites of `make test`, with every figure they measure.
+eval: deps-test
+	$(MAKE) all
+	SYNESTHD_BIN=$(abspath $(BIN)) /usr/bin/python3 tests/quality/test_roundtrip.py
+	SYNESTHD_BIN=$(abspath $(BIN)) /usr/bin/python3 tests/quality/test_semantic.py
 
 clean:
 	rm -rf build
