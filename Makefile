@@ -4,6 +4,7 @@
 #   make test    build and run every test suite (SAN=1: with ASan+UBSan)
 #   make bench   speed figures against peers measured in the same run
 #   make eval    quality figures: round-trip SSIM, known signals, ladders, retrieval
+#   make fuzz    the decoders' mutation fuzzer (use SAN=1), bounded in count and time
 #   make deps    install missing Debian packages (apt-get as root)
 #
 # Every library comes from a Debian package found by pkg-config.
@@ -51,7 +52,7 @@ UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 BIN := $(BUILD)/synesthd
 
-.PHONY: all run test unit bench eval deps deps-test deps-npm deps-bench clean fmt
+.PHONY: all run test unit bench eval fuzz deps deps-test deps-npm deps-bench clean fmt
 all: $(BIN)
 
 # -MMD -MP: each object also depends on every header it includes
@@ -124,7 +125,7 @@ unit: $(UNIT_BIN)
 
 # One summary line for all suites: "N passed, N failed".
 test: deps-test
-	$(MAKE) all $(UNIT_BIN)
+	$(MAKE) all $(UNIT_BIN) $(BUILD)/fuzz
 	SYNESTHD_BIN=$(abspath $(BIN)) BUILD=$(abspath $(BUILD)) SAN=$(SAN) \
 	  UNIT_BINS="$(abspath $(UNIT_BIN))" tests/run
 
@@ -137,6 +138,16 @@ eval: deps-test
 	$(MAKE) all
 	SYNESTHD_BIN=$(abspath $(BIN)) /usr/bin/python3 tests/quality/test_roundtrip.py
 	SYNESTHD_BIN=$(abspath $(BIN)) /usr/bin/python3 tests/quality/test_semantic.py
+
+# The decoders' mutation fuzzer (tests/fuzz/README.md): 2000 iterations, seed 1,
+# at most 60 s by default; FUZZ_ARGS="-n 20000 -s 7 -t 300" for a longer run.
+$(BUILD)/fuzz: tests/fuzz/fuzz.c $(wildcard include/syn/*.h) $(BUILD)/libsyn.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) $< $(BUILD)/libsyn.a -o $@ $(LDLIBS)
+
+fuzz: deps
+	$(MAKE) $(BUILD)/fuzz
+	ASAN_OPTIONS=$${ASAN_OPTIONS:-detect_leaks=1} $(BUILD)/fuzz $(FUZZ_ARGS)
 
 clean:
 	rm -rf build
