@@ -285,6 +285,55 @@ static void ogg_page_with_a_flipped_byte_is_invalid_by_crc(void **state)
     syn_latent_free(&in);
 }
 
+static void flac_refuses_a_rate_its_frame_header_cannot_store(void **state)
+{
+    (void)state;
+    syn_latent l;
+    make_latent(&l, 16, 20);
+    l.map.sample_rate = 65536; /* above 65535 and not in tens of Hz */
+    snprintf(opts.format, sizeof opts.format, "flac");
+    syn_blob b;
+    syn_err e = {0};
+    assert_int_equal(syn_audio_modality.encode(&l, &opts, &lim, &b, &e), -1);
+    assert_int_equal(e.kind, SYN_E_BADREQ);
+    assert_non_null(strstr(e.message, "65536"));
+    l.map.sample_rate = 96000; /* a multiple of 10 is fine */
+    assert_int_equal(syn_audio_modality.encode(&l, &opts, &lim, &b, &e), 0);
+    syn_blob_free(&b);
+    opts.format[0] = '\0';
+    syn_latent_free(&l);
+}
+
+/* A page renumbered (CRC fixed up, so only the sequence is wrong) is
+ * refused before libsndfile, which leaks on such streams. */
+static void ogg_pages_out_of_sequence_are_invalid(void **state)
+{
+    (void)state;
+    syn_latent in, l;
+    make_latent(&in, 16, 20);
+    syn_blob b;
+    encode_as(&in, "ogg", &b);
+    b.data[18] = 0x01; /* the first page claims sequence number 0x4001 */
+    b.data[19] = 0x40;
+    memset(b.data + 22, 0, 4);
+    size_t len = 27 + b.data[26];
+    for (int i = 0; i < b.data[26]; i++)
+        len += b.data[27 + i];
+    uint32_t crc = 0; /* Ogg's CRC-32: polynomial 0x04c11db7, no reflection */
+    for (size_t i = 0; i < len; i++) {
+        crc ^= (uint32_t)b.data[i] << 24;
+        for (int k = 0; k < 8; k++)
+            crc = crc & 0x80000000u ? (crc << 1) ^ 0x04c11db7u : crc << 1;
+    }
+    put32le(b.data + 22, crc);
+    syn_err e;
+    assert_int_equal(decode(b.data, b.len, &l, &e), -1);
+    assert_int_equal(e.kind, SYN_E_INVALID);
+    assert_non_null(strstr(e.message, "stream"));
+    syn_blob_free(&b);
+    syn_latent_free(&in);
+}
+
 static void garbage_is_invalid_or_unsupported(void **state)
 {
     (void)state;
@@ -453,6 +502,8 @@ int main(void)
         cmocka_unit_test_setup(wav_truncated_inside_its_data_is_invalid, reset),
         cmocka_unit_test_setup(flac_and_ogg_cut_in_half_are_invalid, reset),
         cmocka_unit_test_setup(ogg_page_with_a_flipped_byte_is_invalid_by_crc, reset),
+        cmocka_unit_test_setup(flac_refuses_a_rate_its_frame_header_cannot_store, reset),
+        cmocka_unit_test_setup(ogg_pages_out_of_sequence_are_invalid, reset),
         cmocka_unit_test_setup(garbage_is_invalid_or_unsupported, reset),
         cmocka_unit_test_setup(zero_frames_is_invalid, reset),
         cmocka_unit_test_setup(ima_adpcm_and_ulaw_wavs_are_unsupported_naming_the_codec, reset),
