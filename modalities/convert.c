@@ -194,11 +194,6 @@ int syn_convert_parts(const syn_part *parts, int n, const syn_modality *out, con
 int syn_convert(const syn_modality *in, const uint8_t *p, size_t n, const syn_modality *out,
                 const syn_opts *o, const syn_limits *lim, syn_blob *res, syn_err *e)
 {
-    syn_part part = {.claimed = in, .p = p, .n = n};
-    if (!p || n == 0) {
-        memset(res, 0, sizeof *res);
-        return syn_fail(e, SYN_E_EMPTY, "send the file as the request body or a form part",
-                        "the input is empty");
-    }
+    syn_part part = {.claimed = in, .p = p, .n = n}; /* fuse() refuses an empty one */
     return syn_convert_parts(&part, 1, out, o, lim, res, e);
 }
