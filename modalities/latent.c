@@ -48,6 +48,12 @@ const char *syn_errkind_code(syn_errkind kind)
         return "out_of_memory";
     case SYN_E_INTERNAL:
         return "internal";
+    case SYN_E_DECODER:
+        return "decoder_failed";
+    case SYN_E_BUSY:
+        return "busy";
+    case SYN_E_CANCELLED:
+        return "cancelled";
     }
     return "internal";
 }

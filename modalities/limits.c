@@ -37,5 +37,44 @@ void syn_limits_default(syn_limits *l)
         /* 10 s: inside Docker's default 10 s stop grace with compose's
          * stop_grace_period raised to 15 s, see docker/compose.yaml. */
         .shutdown_grace_sec = 10,
+        /* 0 = 3/4 of the cgroup's memory.max, or of physical RAM without
+         * one (server/admit.c): the rest is the process's own code, fonts,
+         * FFT plans and the kernel's socket buffers. */
+        .max_memory = 0,
+        /* 512 MiB: 5 minutes of 48 kHz stereo sound in (230 MB of floats
+         * plus its analysis) or a 40 Mpx photo (160 MB RGBA plus planes)
+         * fit; 8-channel 192 kHz hours do not. */
+        .max_request_memory = 512u << 20,
+        /* 30 core-seconds, as estimated before the work (job.h): a 60 s
+         * Griffin-Lim resynthesis at 48 kHz costs ~4; 300 s at 192 kHz
+         * stereo costs ~200 and is refused. */
+        .max_request_cpu = 30,
+        /* 120 s of wall clock per conversion: the estimate's backstop;
+         * a job past it stops at its next checkpoint. */
+        .max_job_sec = 120,
+        /* 32 parts: every option once as a form field plus the inputs. */
+        .max_parts = 32,
+        /* 4 KiB per option value: the longest, a seed or a voice, is 20. */
+        .max_field_bytes = 4096,
+        /* 64 query arguments: three times the number of options. */
+        .max_query_args = 64,
+        /* 10 s for the whole header: a phone on a bad link sends it in
+         * one round trip; slowloris trickles it forever. */
+        .header_timeout_sec = 10,
+        /* 1 KiB/s after the first header_timeout_sec of a body: a 2G
+         * phone still uploads; a trickle that holds the slot is cut. */
+        .min_body_rate = 1024,
+        /* 0 = one worker per conversion slot (max_jobs). */
+        .decoders = 0,
+        /* 10 s: a 40 Mpx progressive JPEG decodes in ~1 s here. */
+        .decode_timeout_sec = 10,
+        /* 0 = max_request_memory + 256 MiB of library working space. */
+        .decoder_memory = 0,
+        /* 256 decodes, then a fresh worker (PHP-FPM's pm.max_requests):
+         * a leak inside a library cannot accumulate. */
+        .decoder_max_decodes = 256,
+        /* 64 MiB resident between decodes: a worker that kept more has
+         * leaked or fragmented, and is replaced. */
+        .decoder_max_rss = 64u << 20,
     };
 }

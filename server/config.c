@@ -68,6 +68,45 @@ const srv_cfgdef srv_cfgdefs[] = {
      "idle connection timeout in seconds; 30 s lets a slow phone upload finish"},
     {"shutdown-grace", "SYNESTHD_SHUTDOWN_GRACE", LIM(shutdown_grace_sec), SRV_CT_INT, 0, 3600, 1,
      "seconds in-flight requests get after SIGTERM; 10 s fits Docker's stop grace"},
+    {"max-memory", "SYNESTHD_MAX_MEMORY", LIM(max_memory), SRV_CT_SIZE, 0, 1e15, 1,
+     "bytes that all requests in flight may hold (bodies and estimated conversion memory), "
+     "503 + Retry-After beyond; 0 = 3/4 of the cgroup limit or of RAM"},
+    {"max-request-memory", "SYNESTHD_MAX_REQUEST_MEMORY", LIM(max_request_memory), SRV_CT_SIZE,
+     1 << 20, 1e15, 1,
+     "estimated bytes one conversion may use, checked before the work (422 beyond, naming the "
+     "option to lower); 512M holds a 40 Mpx photo or 5 minutes of 48 kHz stereo"},
+    {"max-request-cpu", "SYNESTHD_MAX_REQUEST_CPU", LIM(max_request_cpu), SRV_CT_DBL, 0.01, 86400,
+     1,
+     "estimated core-seconds one conversion may use, checked before the work (422 beyond); "
+     "30 s allows a minute of 48 kHz Griffin-Lim"},
+    {"max-job-sec", "SYNESTHD_MAX_JOB_SEC", LIM(max_job_sec), SRV_CT_DBL, 0.1, 86400, 1,
+     "wall-clock deadline of one conversion, the estimate's backstop; it stops at its next "
+     "checkpoint"},
+    {"max-parts", "SYNESTHD_MAX_PARTS", LIM(max_parts), SRV_CT_INT, 1, 4096, 1,
+     "multipart parts and fields in one request, 413 beyond; 32 is every option once plus "
+     "the inputs"},
+    {"max-field-bytes", "SYNESTHD_MAX_FIELD_BYTES", LIM(max_field_bytes), SRV_CT_SIZE, 16,
+     1 << 20, 1, "bytes of one option value (form field or query argument), 400 beyond; "
+                 "the longest real value is about 20"},
+    {"max-query-args", "SYNESTHD_MAX_QUERY_ARGS", LIM(max_query_args), SRV_CT_INT, 1, 4096, 1,
+     "query-string arguments, 400 beyond; 64 is three times the number of options"},
+    {"header-timeout", "SYNESTHD_HEADER_TIMEOUT", LIM(header_timeout_sec), SRV_CT_INT, 1, 3600, 1,
+     "seconds for a whole request header; a slow-header (slowloris) client is closed after it"},
+    {"min-body-rate", "SYNESTHD_MIN_BODY_RATE", LIM(min_body_rate), SRV_CT_SIZE, 0, 1e12, 1,
+     "bytes per second a request body must average after header-timeout seconds; a trickle "
+     "is closed, 1k still lets a 2G phone upload"},
+    {"decoders", "SYNESTHD_DECODERS", LIM(decoders), SRV_CT_INT, 0, 4096, 1,
+     "sandboxed decoder processes; 0 = one per conversion slot (max-jobs)"},
+    {"decode-timeout", "SYNESTHD_DECODE_TIMEOUT", LIM(decode_timeout_sec), SRV_CT_DBL, 0.01,
+     3600, 1,
+     "seconds one decode may take in its sandbox before the worker is killed (422 "
+     "decoder_failed); a 40 Mpx JPEG takes about 1"},
+    {"decoder-memory", "SYNESTHD_DECODER_MEMORY", LIM(decoder_memory), SRV_CT_SIZE, 0, 1e15, 1,
+     "address-space limit (RLIMIT_AS) of a decoder process; 0 = max-request-memory + 256M"},
+    {"decoder-max-decodes", "SYNESTHD_DECODER_MAX_DECODES", LIM(decoder_max_decodes), SRV_CT_INT,
+     1, 1e9, 1, "decodes before a worker is replaced, so that a library's leak cannot grow"},
+    {"decoder-max-rss", "SYNESTHD_DECODER_MAX_RSS", LIM(decoder_max_rss), SRV_CT_SIZE, 1 << 20,
+     1e15, 1, "resident bytes a worker may keep between decodes before it is replaced"},
     {0, 0, 0, 0, 0, 0, 0, 0},
 };
 
@@ -186,6 +225,10 @@ int srv_config_finish(srv_config *c, syn_err *e)
 {
     syn_limits *l = &c->limits;
     if (l->max_jobs == 0) l->max_jobs = 2 * srv_cpu_count(); /* see the max-jobs help */
+    if (l->max_memory == 0) l->max_memory = srv_admit_default_max(); /* see max-memory */
+    if (l->max_request_memory > l->max_memory) l->max_request_memory = l->max_memory;
+    if (l->decoders == 0) l->decoders = l->max_jobs;
+    if (l->decoder_memory == 0) l->decoder_memory = l->max_request_memory + (256u << 20);
     if (l->min_sample_rate > l->max_sample_rate)
         return syn_fail(e, SYN_E_BADREQ, "raise --max-sample-rate or lower --min-sample-rate",
                         "min-sample-rate %d is above max-sample-rate %d", l->min_sample_rate,

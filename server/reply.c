@@ -26,6 +26,9 @@ static const struct {
     {SYN_E_TOOLARGE, 413, "payload_too_large"},
     {SYN_E_NOMEM, 500, "internal"},
     {SYN_E_INTERNAL, 500, "internal"},
+    {SYN_E_DECODER, 422, "decoder_failed"},
+    {SYN_E_BUSY, 503, "busy"},
+    {SYN_E_CANCELLED, 503, "cancelled"},
 };
 
 int srv_errkind_status(syn_errkind k)

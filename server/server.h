@@ -152,6 +152,18 @@ int srv_http_shutdown(int grace_sec);
 int srv_http_jobs_in_flight(void);
 
 /* ---------------------------------------------------------------------------
+ * admit.c -- the server-wide memory budget (--max-memory), lock-free.
+ * ------------------------------------------------------------------------ */
+size_t srv_admit_default_max(void); /* 3/4 of the cgroup limit or of RAM */
+void srv_admit_init(size_t max_bytes);
+int srv_admit_reserve(size_t bytes); /* 0, or -1 when it would exceed the budget */
+void srv_admit_release(size_t bytes);
+size_t srv_admit_in_flight(void);
+size_t srv_admit_peak(void);
+size_t srv_admit_max(void);
+unsigned long srv_admit_refused(void);
+
+/* ---------------------------------------------------------------------------
  * routes.c -- the one route table; the router's checks use it.
  * ------------------------------------------------------------------------ */
 enum { SRV_GET = 1, SRV_HEAD = 2, SRV_POST = 4 };

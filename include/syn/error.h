@@ -18,7 +18,12 @@ typedef enum syn_errkind {
     SYN_E_LIMIT,       /* decoded size beyond a configured limit   -> 422 */
     SYN_E_TOOLARGE,    /* body beyond the byte limit               -> 413 */
     SYN_E_NOMEM,       /* allocation failed                        -> 500 */
-    SYN_E_INTERNAL     /* a bug or a library failure               -> 500 */
+    SYN_E_INTERNAL,    /* a bug or a library failure               -> 500 */
+    SYN_E_DECODER,     /* the sandboxed decoder crashed, hung or ran
+                          out of memory on this input              -> 422 */
+    SYN_E_BUSY,        /* the server-wide memory budget is full     -> 503 */
+    SYN_E_CANCELLED    /* the client went away, or the server is
+                          stopping: the job stopped at a checkpoint -> 503 */
 } syn_errkind;
 
 typedef struct syn_err {

@@ -23,6 +23,23 @@ typedef struct syn_limits {
     int per_ip_connections; /* libmicrohttpd per-IP limit                  */
     int conn_timeout_sec;   /* idle connection timeout                     */
     int shutdown_grace_sec; /* SIGTERM: time left for in-flight requests   */
+    /* --- cost budgets (job.h, server/admit.c) ------------------------------ */
+    size_t max_memory;         /* server-wide bytes in flight; 0 = from the machine */
+    size_t max_request_memory; /* one request's estimated bytes                   */
+    double max_request_cpu;    /* one request's estimated core-seconds            */
+    double max_job_sec;        /* wall-clock deadline of one conversion           */
+    /* --- request framing (server/http.c) ----------------------------------- */
+    int max_parts;          /* multipart parts and fields of one request   */
+    size_t max_field_bytes; /* one option value (form field or query)      */
+    int max_query_args;     /* query-string arguments                      */
+    int header_timeout_sec; /* whole request header, from the first byte   */
+    size_t min_body_rate;   /* bytes/s a body must keep up after the grace */
+    /* --- sandboxed decoders (modalities/sandbox.c) --------------------------- */
+    int decoders;              /* worker processes; 0 = max_jobs               */
+    double decode_timeout_sec; /* wall clock of one decode in a worker         */
+    size_t decoder_memory;     /* RLIMIT_AS of a worker; 0 = request + 256 MiB */
+    int decoder_max_decodes;   /* a worker is replaced after this many decodes */
+    size_t decoder_max_rss;    /* ... or when its RSS grows beyond this        */
 } syn_limits;
 
 /* The defaults, each with its reason, live in modalities/limits.c. */
