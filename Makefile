@@ -12,13 +12,13 @@
 # --- packages: keep docker/Dockerfile's lists in step with these ----------
 BUILD_PKGS := build-essential pkg-config libmicrohttpd-dev libjansson-dev \
               libsndfile1-dev libfftw3-dev libpng-dev libcmocka-dev libstb-dev \
-              libespeak-ng-dev fonts-dejavu-core fonts-wqy-microhei
+              libespeak-ng-dev libseccomp-dev fonts-dejavu-core fonts-wqy-microhei
 TEST_PKGS  := curl sox python3-numpy python3-skimage alsa-utils sound-theme-freedesktop \
               podman buildah fuse-overlayfs slirp4netns uidmap debootstrap crun runc \
               netavark aardvark-dns podman-compose docker-compose chromium nodejs
 BENCH_PKGS := hyperfine wrk nginx-light sox
 
-PKGCONF_LIBS := libmicrohttpd jansson sndfile fftw3f libpng zlib espeak-ng cmocka
+PKGCONF_LIBS := libmicrohttpd jansson sndfile fftw3f libpng zlib espeak-ng cmocka libseccomp
 
 SAN ?= 0
 ifeq ($(SAN),1)
@@ -37,7 +37,7 @@ CFLAGS  += -std=gnu11 -Wall -Wextra $(OPT) $(SANFLAGS) -Iinclude -I$(BUILD) \
            -D_FORTIFY_SOURCE=2 -fstack-protector-strong \
            $(shell pkg-config --cflags $(PKGCONF_LIBS) 2>/dev/null)
 LDFLAGS += $(SANFLAGS)
-LDLIBS  := $(shell pkg-config --libs libmicrohttpd jansson sndfile fftw3f libpng zlib 2>/dev/null) -lm -lpthread -ldl
+LDLIBS  := $(shell pkg-config --libs libmicrohttpd jansson sndfile fftw3f libpng zlib libseccomp 2>/dev/null) -lm -lpthread -ldl
 CMOCKA  := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 FUSION_SRC := $(wildcard modalities/fusion/*.c)

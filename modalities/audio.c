@@ -49,6 +49,8 @@
 #include "syn/options.h"
 #include "syn/semantic.h"
 #include "syn/speech.h"
+#include "syn/job.h"
+#include "syn/sandbox.h"
 
 /* Frames per sf_readf_float call: 8192 frames is 32 KiB per channel, big
  * enough to amortise the call, small enough to stop promptly at a limit. */
@@ -332,80 +334,101 @@ static int aud_codec_allowed(int fmt, syn_err *e)
     }
 }
 
-/* All frames as interleaved floats, at most max_frames of them.  *pcm is
- * malloc'd.  0, or -1 with *e. */
-static int aud_read_all(SNDFILE *sf, const SF_INFO *info, sf_count_t max_frames, float **pcm,
-                        size_t *frames, syn_err *e)
+/* --- the isolated decode: every libsndfile call on the bytes --------------- */
+
+/* What the worker hands back in num[]; the planes are float frames of
+ * AUD_NUM_OUTCH interleaved channels: the file's own channels for mono and
+ * stereo, their mean for more (surround is analysed as its mix, so a
+ * 7.1 file costs a mono file's memory, not eight times it). */
+enum { AUD_NUM_FRAMES = 0, AUD_NUM_OUTCH, AUD_NUM_RATE, AUD_NUM_CHANNELS, AUD_NUM_FORMAT };
+
+extern const syn_modality syn_audio_modality;
+
+/* Grow the output to hold want frames, asking the budget for the growth. */
+static float *aud_out_grow(syn_iso_res *res, size_t *cap, size_t want, int outch, syn_err *e)
 {
-    int ch = info->channels;
+    size_t ncap = *cap ? *cap : want;
+    while (ncap < want)
+        ncap *= 2;
+    if (ncap > *cap &&
+        syn_iso_budget(res, (ncap - *cap) * (size_t)outch * sizeof(float), 0, "decoding the sound",
+                       "send a shorter sound, or one with a lower sample rate", e) < 0)
+        return NULL;
+    float *o = syn_iso_output(res, ncap * (size_t)outch * sizeof(float), e);
+    if (o) *cap = ncap;
+    return o;
+}
+
+/* Every frame, read AUD_BLOCK at a time and mixed down into the planes as
+ * it comes: no whole-file buffer of all the channels ever exists. */
+static int aud_read_frames(SNDFILE *sf, const SF_INFO *info, sf_count_t max_frames,
+                           syn_iso_res *res, syn_err *e)
+{
+    int ch = info->channels, outch = ch <= 2 ? ch : 1;
     /* MPEG lengths are estimates (no Xing header) and SF_COUNT_MAX means
      * "unknown": trust the cap, not them, and start such streams at 2^18
-     * frames (6 s at 44.1 kHz).  One spare block lets the final, empty read
-     * happen without a realloc. */
+     * frames (6 s at 44.1 kHz), growing by doubling. */
     int exact =
         (info->format & SF_FORMAT_TYPEMASK) != SF_FORMAT_MPEG && info->frames != SF_COUNT_MAX;
     sf_count_t want = info->frames > 0 && info->frames <= max_frames ? info->frames : max_frames;
     if (!exact && want > (1 << 18)) want = 1 << 18;
-    size_t cap = (size_t)want + AUD_BLOCK;
-    float *buf = malloc(sizeof(float) * (size_t)ch * cap);
-    if (!buf) return syn_fail(e, SYN_E_NOMEM, NULL, "out of memory for %zu audio frames", cap);
+    size_t cap = 0;
+    float *out = aud_out_grow(res, &cap, (size_t)want, outch, e);
+    float *block = malloc(sizeof(float) * (size_t)ch * AUD_BLOCK);
+    if (!out || !block) {
+        free(block);
+        return out ? syn_fail(e, SYN_E_NOMEM, NULL, "out of memory for an audio block") : -1;
+    }
     size_t total = 0;
     for (;;) {
-        if (cap == total) {
-            size_t ncap = cap * 2;
-            float *nb = realloc(buf, sizeof(float) * (size_t)ch * ncap);
-            if (!nb) {
-                free(buf);
-                return syn_fail(e, SYN_E_NOMEM, NULL, "out of memory for audio frames");
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        size_t room = cap - total < AUD_BLOCK ? cap - total : AUD_BLOCK;
-        sf_count_t got = sf_readf_float(sf, buf + total * (size_t)ch, (sf_count_t)room);
+        sf_count_t got = sf_readf_float(sf, block, AUD_BLOCK);
         if (got <= 0) break;
-        total += (size_t)got;
-        if ((sf_count_t)total > max_frames) {
-            free(buf);
+        if ((sf_count_t)total + got > max_frames) {
+            free(block);
             return syn_fail(e, SYN_E_LIMIT, "send a shorter sound",
                             "the sound is longer than the %d s limit",
                             (int)(max_frames / info->samplerate));
         }
+        if (total + (size_t)got > cap &&
+            !(out = aud_out_grow(res, &cap, total + (size_t)got, outch, e))) {
+            free(block);
+            return -1;
+        }
+        if (outch == ch) {
+            memcpy(out + total * (size_t)ch, block, sizeof(float) * (size_t)ch * (size_t)got);
+        } else { /* the mean of every channel, summed in channel order */
+            for (sf_count_t i = 0; i < got; i++) {
+                float v = 0;
+                for (int c = 0; c < ch; c++)
+                    v += block[(size_t)i * ch + c];
+                out[total + (size_t)i] = v / ch;
+            }
+        }
+        total += (size_t)got;
     }
-    if (sf_error(sf) != SF_ERR_NO_ERROR) {
-        char why[128];
-        snprintf(why, sizeof why, "%s", sf_strerror(sf));
-        free(buf);
+    free(block);
+    if (sf_error(sf) != SF_ERR_NO_ERROR)
         return syn_fail(e, SYN_E_INVALID, "send an undamaged audio file",
-                        "audio data is corrupt: %s", why);
-    }
-    if (total == 0) {
-        free(buf);
+                        "audio data is corrupt: %s", sf_strerror(sf));
+    if (total == 0)
         return syn_fail(e, SYN_E_INVALID, "send a sound that is not empty",
                         "the audio holds no samples");
-    }
-    if (exact && (sf_count_t)total < info->frames) {
-        free(buf);
+    if (exact && (sf_count_t)total < info->frames)
         return syn_fail(e, SYN_E_INVALID, "send the complete file",
                         "audio is truncated: %zu of %lld frames", total, (long long)info->frames);
-    }
-    *pcm = buf;
-    *frames = total;
+    res->len = total * (size_t)outch * sizeof(float);
+    res->num[AUD_NUM_FRAMES] = (long)total;
+    res->num[AUD_NUM_OUTCH] = outch;
     return 0;
 }
 
-static int aud_decode(const uint8_t *p, size_t n, const syn_decode_ctx *ctx, syn_latent *out,
-                      syn_err *e)
+/* In the sandbox (sandbox.h): libsndfile opens the bytes, its header is
+ * checked against the limits, the comment (our map) is read, and the
+ * frames are decoded into the shared planes. */
+static int aud_isolated(const uint8_t *p, size_t n, const syn_iso_req *rq, syn_iso_res *res,
+                        syn_err *e)
 {
     const char *hint = "send WAV, FLAC, Ogg Vorbis or MP3";
-    memset(out, 0, sizeof *out);
-    if (!ctx || !ctx->opts || !ctx->limits)
-        return syn_fail(e, SYN_E_INTERNAL, NULL, "audio decode called without options");
-    const syn_opts *opts = ctx->opts;
-    const syn_limits *lim = ctx->limits;
-    if (!p || n == 0) return syn_fail(e, SYN_E_EMPTY, hint, "the sound is empty");
-    if (wav_check_data(p, n, e) < 0 || ogg_check_pages(p, n, e) < 0) return -1;
-
     aud_mem mem = {(uint8_t *)p, n, n, 0, 0};
     SF_VIRTUAL_IO vio = {aud_filelen, aud_seek, aud_read, aud_write_ro, aud_tell};
     SF_INFO info;
@@ -419,98 +442,140 @@ static int aud_decode(const uint8_t *p, size_t n, const syn_decode_ctx *ctx, syn
         return syn_fail(e, SYN_E_INVALID, hint, "not a readable audio file: %s",
                         sf_error_number(err));
     }
-    if (aud_codec_allowed(info.format, e) < 0) goto fail;
+    int rc = -1;
+    if (aud_codec_allowed(info.format, e) < 0) goto done;
     if (info.channels < 1 || info.samplerate < 1) {
         syn_fail(e, SYN_E_INVALID, hint, "audio header has %d channels at %d Hz", info.channels,
                  info.samplerate);
-        goto fail;
+        goto done;
     }
-    if (info.channels > lim->max_channels) {
+    if (info.channels > rq->max_channels) {
         syn_fail(e, SYN_E_LIMIT, "mix down to fewer channels",
-                 "the sound has %d channels; the limit is %d", info.channels, lim->max_channels);
-        goto fail;
+                 "the sound has %d channels; the limit is %d", info.channels, rq->max_channels);
+        goto done;
     }
-    if (info.samplerate < lim->min_sample_rate || info.samplerate > lim->max_sample_rate) {
+    if (info.samplerate < rq->min_rate || info.samplerate > rq->max_rate) {
         syn_fail(e, SYN_E_LIMIT, "resample the sound", "sample rate %d Hz is outside %d..%d Hz",
-                 info.samplerate, lim->min_sample_rate, lim->max_sample_rate);
-        goto fail;
+                 info.samplerate, rq->min_rate, rq->max_rate);
+        goto done;
     }
-    sf_count_t max_frames = (sf_count_t)floor(lim->max_audio_in_sec * info.samplerate);
+    sf_count_t max_frames = (sf_count_t)floor(rq->max_sec * info.samplerate);
     /* SF_COUNT_MAX is libsndfile's "length unknown"; the read stops at the
      * cap instead. */
     if (info.frames != SF_COUNT_MAX && info.frames > max_frames) {
         syn_fail(e, SYN_E_LIMIT, "send a shorter sound",
                  "the sound lasts %.1f s; the limit is %.1f s",
-                 (double)info.frames / info.samplerate, lim->max_audio_in_sec);
-        goto fail;
+                 (double)info.frames / info.samplerate, rq->max_sec);
+        goto done;
     }
     if (info.frames == 0) {
         syn_fail(e, SYN_E_INVALID, "send a sound that is not empty", "the audio holds no samples");
-        goto fail;
+        goto done;
+    }
+    /* The map before the samples: our own sounds carry it in the comment. */
+    const char *comment = sf_get_string(sf, SF_STR_COMMENT);
+    if (comment) snprintf(res->text, sizeof res->text, "%s", comment);
+    res->num[AUD_NUM_RATE] = info.samplerate;
+    res->num[AUD_NUM_CHANNELS] = info.channels;
+    res->num[AUD_NUM_FORMAT] = info.format;
+    rc = aud_read_frames(sf, &info, max_frames, res, e);
+done:
+    sf_close(sf);
+    return rc;
+}
+
+static int aud_decode(const uint8_t *p, size_t n, const syn_decode_ctx *ctx, syn_latent *out,
+                      syn_err *e)
+{
+    const char *hint = "send WAV, FLAC, Ogg Vorbis or MP3";
+    memset(out, 0, sizeof *out);
+    if (!ctx || !ctx->opts || !ctx->limits)
+        return syn_fail(e, SYN_E_INTERNAL, NULL, "audio decode called without options");
+    const syn_opts *opts = ctx->opts;
+    const syn_limits *lim = ctx->limits;
+    if (!p || n == 0) return syn_fail(e, SYN_E_EMPTY, hint, "the sound is empty");
+    /* cheap pre-checks of our own, before any library sees the bytes */
+    if (wav_check_data(p, n, e) < 0 || ogg_check_pages(p, n, e) < 0) return -1;
+
+    syn_iso_req rq = {.max_channels = lim->max_channels,
+                      .min_rate = lim->min_sample_rate,
+                      .max_rate = lim->max_sample_rate,
+                      .max_sec = lim->max_audio_in_sec};
+    syn_iso_res iso;
+    if (syn_isolate(&syn_audio_modality, p, n, &rq, &iso, e) < 0) {
+        syn_iso_release(&iso);
+        return -1;
+    }
+    size_t frames = (size_t)iso.num[AUD_NUM_FRAMES];
+    int outch = (int)iso.num[AUD_NUM_OUTCH], rate = (int)iso.num[AUD_NUM_RATE];
+    int channels = (int)iso.num[AUD_NUM_CHANNELS];
+    const float *pcm = iso.data;
+    if (!pcm || frames == 0 || outch < 1 || outch > 2 || rate < 1 ||
+        iso.len != frames * (size_t)outch * sizeof(float)) {
+        syn_iso_release(&iso);
+        return syn_fail(e, SYN_E_DECODER, hint, "the audio decoder returned no samples");
     }
 
-    /* The map before the samples: our own sounds carry it in the comment. */
     syn_map map;
     int has_map = 0;
-    const char *comment = sf_get_string(sf, SF_STR_COMMENT);
-    if (comment && syn_map_parse(&map, comment) == 0)
+    if (iso.text[0] && syn_map_parse(&map, iso.text) == 0)
         has_map = 1;
     else
-        syn_map_default(&map, info.samplerate);
-
-    float *pcm = NULL;
-    size_t frames = 0;
-    if (aud_read_all(sf, &info, max_frames, &pcm, &frames, e) < 0) goto fail;
-    sf_close(sf);
+        syn_map_default(&map, rate);
 
     /* Options first, then the file's real rate for the analysis: the
-     * samples are at info.samplerate whatever the map or options say. */
+     * samples are at the file's rate whatever the map or options say. */
     syn_map_apply_opts(&map, opts);
-    if (map.sample_rate != info.samplerate) {
-        map.sample_rate = info.samplerate;
+    if (map.sample_rate != rate) {
+        map.sample_rate = rate;
         map.n_fft = 0; /* syn_map_fix re-derives the frame for this rate */
     }
     syn_map_fix(&map);
+    int rc = -1;
     if (ctx->want_sem) {
-        if (syn_sem_from_pcm(pcm, frames, info.channels, info.samplerate, &out->sem, e) < 0) {
-            free(pcm);
-            return -1;
-        }
+        /* the features' mono mix and envelopes, ~3 floats a frame; two
+         * passes of 46 ms frames, hopped by a quarter */
+        if (syn_job_reserve(frames * 3 * sizeof(float),
+                            syn_cost_fft(4.0 * frames / (0.046 * rate), (int)(0.046 * rate) * 2),
+                            "measuring the sound", "send a shorter sound", e) < 0)
+            goto done;
+        if (syn_sem_from_pcm(pcm, frames, outch, rate, &out->sem, e) < 0) goto done;
         out->sem.hash = syn_hash_bytes(p, n);
         out->has_sem = 1;
     }
     if (ctx->want_sem && !ctx->want_grid) { /* semantics only: no spectrogram */
-        free(pcm);
-        map.duration = (double)frames / info.samplerate;
+        map.duration = (double)frames / rate;
         syn_map_apply_opts(&map, opts);
         out->map = map;
         out->has_map = has_map;
-        return 0;
+        rc = 0;
+        goto done;
     }
     int stereo =
-        syn_opt_given(opts, SYN_OPT_STEREO) ? opts->stereo != 0 : map.stereo && info.channels == 2;
+        syn_opt_given(opts, SYN_OPT_STEREO) ? opts->stereo != 0 : map.stereo && channels == 2;
     map.stereo = stereo;
     int rows = 0, cols = 0;
     syn_picture_size(opts, lim, &map, &rows, &cols);
+    if (syn_job_reserve((size_t)rows * (size_t)cols * sizeof(float) * (stereo ? 3 : 1),
+                        syn_cost_fft((double)cols * (stereo ? 2 : 1), map.n_fft),
+                        "drawing the spectrogram", "lower width or height", e) < 0)
+        goto done;
     out->grid.rows = rows;
     out->grid.cols = cols;
-    int rc = syn_spectral_analyse(pcm, frames, info.channels, &map, has_map, stereo, rows, cols,
-                                  &out->grid, e);
-    free(pcm);
-    if (rc < 0) {
+    if (syn_spectral_analyse(pcm, frames, outch, &map, has_map, stereo, rows, cols, &out->grid,
+                             e) < 0) {
         syn_grid_free(&out->grid);
-        return -1;
+        goto done;
     }
     /* Output-side options (sample_rate, duration) now override what the
      * analysis measured, for whatever this latent becomes next. */
     syn_map_apply_opts(&map, opts);
     out->map = map;
     out->has_map = has_map;
-    return 0;
-
-fail:
-    sf_close(sf);
-    return -1;
+    rc = 0;
+done:
+    syn_iso_release(&iso);
+    return rc;
 }
 
 /* --- encode --------------------------------------------------------------- */
@@ -707,6 +772,7 @@ const syn_modality syn_audio_modality = {
     .formats = aud_formats,
     .sniff = aud_sniff,
     .decode = aud_decode,
+    .isolated = aud_isolated,
     .encode = aud_encode,
     .init = aud_init,
 };

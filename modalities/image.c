@@ -48,6 +48,8 @@
 #include "syn/limits.h"
 #include "syn/modality.h"
 #include "syn/options.h"
+#include "syn/job.h"
+#include "syn/sandbox.h"
 
 /* --- stb_image, compiled in this file only ------------------------------- */
 #define STB_IMAGE_IMPLEMENTATION
@@ -371,6 +373,83 @@ static int img_semantics(const uint8_t *rgba, int w, int h, syn_semantics *s, sy
     return 0;
 }
 
+extern const syn_modality syn_image_modality;
+
+/* --- the isolated decode: every library call on the bytes ------------------ */
+
+/* What the worker hands back: num[] holds these, the planes are RGBA8. */
+enum { IMG_NUM_W = 0, IMG_NUM_H, IMG_NUM_KIND };
+
+static const char *img_kind_name(enum img_kind k)
+{
+    return k == IMG_PNG ? "PNG" : k == IMG_JPEG ? "JPEG" : "BMP";
+}
+
+/* In the sandbox (sandbox.h): the header's size against the limits, the
+ * budget for the decode, stb_image's decode into the shared planes, and
+ * libpng's read of our map.  The caller has run the cheap pre-checks. */
+static int img_isolated(const uint8_t *p, size_t n, const syn_iso_req *rq, syn_iso_res *res,
+                        syn_err *e)
+{
+    const char *hint = "send a PNG, JPEG or BMP image";
+    if (n > INT_MAX) /* stb_image takes an int length */
+        return syn_fail(e, SYN_E_TOOLARGE, NULL, "the image is over 2 GiB");
+    enum img_kind kind = (enum img_kind)rq->op;
+    int iw = 0, ih = 0, comp = 0;
+    if (!stbi_info_from_memory(p, (int)n, &iw, &ih, &comp)) {
+        const char *why = stbi_failure_reason();
+        if (why && strcmp(why, "too large") == 0)
+            return syn_fail(e, SYN_E_LIMIT, "send a smaller image",
+                            "image sides are over %d pixels", STBI_MAX_DIMENSIONS);
+        return syn_fail(e, SYN_E_INVALID, hint, "%s header is corrupt: %s", img_kind_name(kind),
+                        why ? why : "unknown");
+    }
+    long w = iw, h = ih;
+    if (w <= 0 || h <= 0)
+        return syn_fail(e, SYN_E_INVALID, hint, "image has a zero width or height");
+    if (w > rq->max_side || h > rq->max_side || w * h > rq->max_pixels)
+        return syn_fail(e, SYN_E_LIMIT, "send a smaller image",
+                        "image is %ldx%ld; the limits are %ld per side and %ld pixels", w, h,
+                        rq->max_side, rq->max_pixels);
+    /* stb holds its RGBA result and, while it works, about as much again
+     * (PNG's inflated scanlines, JPEG's component planes); ~25 ns a pixel. */
+    size_t px = (size_t)w * (size_t)h;
+    if (syn_iso_budget(res, px * 4 * 2, px * 25e-9, "decoding the picture",
+                       "send a picture with fewer pixels", e) < 0)
+        return -1;
+    uint8_t *rgba = stbi_load_from_memory(p, (int)n, &iw, &ih, &comp, 4);
+    if (!rgba) {
+        const char *why = stbi_failure_reason();
+        if (why && strcmp(why, "outofmem") == 0)
+            return syn_fail(e, SYN_E_NOMEM, NULL, "out of memory decoding the image");
+        if (why && strcmp(why, "too large") == 0)
+            return syn_fail(e, SYN_E_LIMIT, "send a smaller image",
+                            "image is too large for the decoder (%d per side at most)",
+                            STBI_MAX_DIMENSIONS);
+        return syn_fail(e, SYN_E_INVALID, hint, "%s is corrupt: %s", img_kind_name(kind),
+                        why ? why : "unknown");
+    }
+    if (iw != w || ih != h) { /* stb's two passes disagree */
+        stbi_image_free(rgba);
+        return syn_fail(e, SYN_E_INVALID, hint, "image size in the header is inconsistent");
+    }
+    uint8_t *dst = syn_iso_output(res, px * 4, e);
+    if (!dst) {
+        stbi_image_free(rgba);
+        return -1;
+    }
+    memcpy(dst, rgba, px * 4); /* the one copy: into the shared planes */
+    stbi_image_free(rgba);
+    res->len = px * 4;
+    res->num[IMG_NUM_W] = w;
+    res->num[IMG_NUM_H] = h;
+    /* The map: ours from a PNG we made (tEXt "synesthd"). */
+    if (kind == IMG_PNG && png_read_map(p, n, res->text, sizeof res->text, e) < 0) return -1;
+    return 0;
+}
+
+/* --- decode --------------------------------------------------------------- */
+
 static int img_decode(const uint8_t *p, size_t n, const syn_decode_ctx *ctx, syn_latent *out,
                       syn_err *e)
 {
@@ -399,66 +478,40 @@ static int img_decode(const uint8_t *p, size_t n, const syn_decode_ctx *ctx, syn
         return syn_fail(e, SYN_E_INVALID, hint, "not a PNG, JPEG or BMP image (no known magic)");
     }
 
-    /* Header size, checked before any decode. */
-    long w = 0, h = 0;
+    /* Cheap pre-checks of our own, with good messages, before any library
+     * sees the bytes; a PNG's size is checked here from IHDR. */
     if (kind == IMG_PNG) {
         uint32_t pw = 0, ph = 0;
         if (png_walk(p, n, &pw, &ph, e) < 0) return -1;
-        w = (long)pw;
-        h = (long)ph;
-    } else {
-        if (kind == IMG_JPEG && jpeg_check_tables(p, n, e) < 0) return -1;
-        int iw = 0, ih = 0, comp = 0;
-        if (!stbi_info_from_memory(p, (int)n, &iw, &ih, &comp)) {
-            const char *why = stbi_failure_reason();
-            if (why && strcmp(why, "too large") == 0)
-                return syn_fail(e, SYN_E_LIMIT, "send a smaller image",
-                                "image sides are over %d pixels", STBI_MAX_DIMENSIONS);
-            return syn_fail(e, SYN_E_INVALID, hint, "%s header is corrupt: %s",
-                            kind == IMG_JPEG ? "JPEG" : "BMP", why ? why : "unknown");
-        }
-        w = iw;
-        h = ih;
-    }
-    if (w <= 0 || h <= 0)
-        return syn_fail(e, SYN_E_INVALID, hint, "image has a zero width or height");
-    if (w > lim->max_side || h > lim->max_side || w * h > lim->max_pixels)
-        return syn_fail(e, SYN_E_LIMIT, "send a smaller image",
-                        "image is %ldx%ld; the limits are %d per side and %ld pixels", w, h,
-                        lim->max_side, lim->max_pixels);
-
-    int iw = 0, ih = 0, comp = 0;
-    uint8_t *rgba = stbi_load_from_memory(p, (int)n, &iw, &ih, &comp, 4);
-    if (!rgba) {
-        const char *why = stbi_failure_reason();
-        if (why && strcmp(why, "outofmem") == 0)
-            return syn_fail(e, SYN_E_NOMEM, NULL, "out of memory decoding the image");
-        if (why && strcmp(why, "too large") == 0)
+        long w = (long)pw, h = (long)ph;
+        if (w <= 0 || h <= 0)
+            return syn_fail(e, SYN_E_INVALID, hint, "image has a zero width or height");
+        if (w > lim->max_side || h > lim->max_side || w * h > lim->max_pixels)
             return syn_fail(e, SYN_E_LIMIT, "send a smaller image",
-                            "image is too large for the decoder (%d per side at most)",
-                            STBI_MAX_DIMENSIONS);
-        return syn_fail(e, SYN_E_INVALID, hint, "%s is corrupt: %s",
-                        kind == IMG_PNG    ? "PNG"
-                        : kind == IMG_JPEG ? "JPEG"
-                                           : "BMP",
-                        why ? why : "unknown");
+                            "image is %ldx%ld; the limits are %d per side and %ld pixels", w, h,
+                            lim->max_side, lim->max_pixels);
+    } else if (kind == IMG_JPEG && jpeg_check_tables(p, n, e) < 0) {
+        return -1;
     }
-    if (iw != w || ih != h) { /* stb and our header reading disagree */
-        stbi_image_free(rgba);
-        return syn_fail(e, SYN_E_INVALID, hint, "image size in the header is inconsistent");
+
+    /* The libraries, in the sandbox. */
+    syn_iso_req rq = {.op = kind, .max_side = lim->max_side, .max_pixels = lim->max_pixels};
+    syn_iso_res iso;
+    if (syn_isolate(&syn_image_modality, p, n, &rq, &iso, e) < 0) {
+        syn_iso_release(&iso);
+        return -1;
+    }
+    int iw = (int)iso.num[IMG_NUM_W], ih = (int)iso.num[IMG_NUM_H];
+    const uint8_t *rgba = iso.data;
+    if (iw <= 0 || ih <= 0 || !rgba || iso.len != (size_t)iw * (size_t)ih * 4) {
+        syn_iso_release(&iso);
+        return syn_fail(e, SYN_E_DECODER, hint, "the image decoder returned no pixels");
     }
 
     /* The map: ours from a PNG we made, else the defaults for a picture. */
     syn_map map;
     int has_map = 0;
-    if (kind == IMG_PNG) {
-        char line[512];
-        if (png_read_map(p, n, line, sizeof line, e) < 0) {
-            stbi_image_free(rgba);
-            return -1;
-        }
-        if (line[0] && syn_map_parse(&map, line) == 0) has_map = 1;
-    }
+    if (iso.text[0] && syn_map_parse(&map, iso.text) == 0) has_map = 1;
     if (!has_map) {
         syn_map_default(&map, ctx->opts->sample_rate);
         map.source = SYN_SRC_IMAGE;
@@ -471,32 +524,39 @@ static int img_decode(const uint8_t *p, size_t n, const syn_decode_ctx *ctx, syn
     syn_map_apply_opts(&map, ctx->opts);
     int stereo = map.stereo != 0;
 
+    int rc = -1;
+    float *luma = NULL, *red = NULL, *green = NULL;
+    size_t np = (size_t)iw * (size_t)ih;
+    int want_planes = !(ctx->want_sem && !ctx->want_grid);
+    /* Our own work on the pixels: the features' shrunk copy, the planes at
+     * the picture's size and the grid, ~10 ns a pixel. */
+    size_t need = (size_t)3 * SEM_SHRINK_SIDE * SEM_SHRINK_SIDE * sizeof(float);
+    if (want_planes)
+        need += np * sizeof(float) * (stereo ? 3 : 1) +
+                (size_t)rows * (size_t)cols * sizeof(float) * (stereo ? 3 : 1);
+    if (syn_job_reserve(need, np * 10e-9, "reading the picture", "send a picture with fewer pixels",
+                        e) < 0)
+        goto done;
+
     if (ctx->want_sem) {
-        if (img_semantics(rgba, iw, ih, &out->sem, e) < 0) {
-            stbi_image_free(rgba);
-            return -1;
-        }
+        if (img_semantics(rgba, iw, ih, &out->sem, e) < 0) goto done;
         out->sem.hash = syn_hash_bytes(p, n);
         out->has_sem = 1;
     }
-    if (ctx->want_sem && !ctx->want_grid) { /* semantics only: no grid to make */
-        stbi_image_free(rgba);
+    if (!want_planes) { /* semantics only: no grid to make */
         out->map = map;
         out->has_map = has_map;
-        return 0;
+        rc = 0;
+        goto done;
     }
 
     /* Planes at the picture's size: luma, and red/green for stereo. */
-    size_t np = (size_t)iw * (size_t)ih;
-    float *luma = malloc(sizeof(float) * np);
-    float *red = stereo ? malloc(sizeof(float) * np) : NULL;
-    float *green = stereo ? malloc(sizeof(float) * np) : NULL;
+    luma = malloc(sizeof(float) * np);
+    red = stereo ? malloc(sizeof(float) * np) : NULL;
+    green = stereo ? malloc(sizeof(float) * np) : NULL;
     if (!luma || (stereo && (!red || !green))) {
-        free(luma);
-        free(red);
-        free(green);
-        stbi_image_free(rgba);
-        return syn_fail(e, SYN_E_NOMEM, NULL, "out of memory for the image planes");
+        syn_fail(e, SYN_E_NOMEM, NULL, "out of memory for the image planes");
+        goto done;
     }
     for (size_t i = 0; i < np; i++) {
         const uint8_t *px = rgba + 4 * i;
@@ -509,25 +569,28 @@ static int img_decode(const uint8_t *p, size_t n, const syn_decode_ctx *ctx, syn
             green[i] = g / 255.0f;
         }
     }
-    stbi_image_free(rgba);
+    syn_iso_release(&iso); /* the pixels are in the planes now */
+    rgba = NULL;
 
     if (syn_grid_alloc(&out->grid, rows, cols, stereo) < 0) {
-        free(luma);
-        free(red);
-        free(green);
-        return syn_fail(e, SYN_E_NOMEM, NULL, "out of memory for a %dx%d grid", rows, cols);
+        syn_fail(e, SYN_E_NOMEM, NULL, "out of memory for a %dx%d grid", rows, cols);
+        goto done;
     }
     img_fit(luma, iw, ih, out->grid.v, cols, rows);
     if (stereo) {
         img_fit(red, iw, ih, out->grid.left, cols, rows);
         img_fit(green, iw, ih, out->grid.right, cols, rows);
     }
+    out->map = map;
+    out->has_map = has_map;
+    rc = 0;
+done:
     free(luma);
     free(red);
     free(green);
-    out->map = map;
-    out->has_map = has_map;
-    return 0;
+    syn_iso_release(&iso);
+    if (rc < 0) syn_latent_free(out);
+    return rc;
 }
 
 /* --- encode --------------------------------------------------------------- */
@@ -744,5 +807,6 @@ const syn_modality syn_image_modality = {
     .formats = img_formats,
     .sniff = img_sniff,
     .decode = img_decode,
+    .isolated = img_isolated,
     .encode = img_encode,
 };

@@ -16,10 +16,14 @@
 #include <string.h>
 #include <unistd.h>
 #include "server.h"
+#include "syn/sandbox.h"
 
 int main(int argc, char **argv)
 {
     signal(SIGPIPE, SIG_IGN); /* a client that hangs up must not kill the server */
+    /* A sandboxed decoder (sandbox.h), spawned by the server from this binary. */
+    if (argc > 1 && strcmp(argv[1], SYN_SANDBOX_WORKER_ARG) == 0)
+        return syn_sandbox_worker_main(argc, argv);
     if (argc > 1 && strcmp(argv[1], "convert") == 0) {
         srv_config cfg;
         if (syn_modalities_init() < 0) {
@@ -37,6 +41,12 @@ int main(int argc, char **argv)
     /* every FFT plan now, before the first thread: no request ever plans */
     if (syn_modalities_init() < 0 || syn_modalities_warm() < 0) {
         fprintf(stderr, "synesthd: cannot initialise the modalities\n");
+        return 1;
+    }
+    /* The decoder processes, before the first thread exists. */
+    syn_err se = {0};
+    if (syn_sandbox_start("/proc/self/exe", &cfg.limits, &se) < 0) {
+        fprintf(stderr, "synesthd: %s (%s)\n", se.message, se.hint);
         return 1;
     }
     sigset_t set;
@@ -74,6 +84,7 @@ int main(int argc, char **argv)
         fflush(stderr);
         _exit(0);
     }
+    syn_sandbox_stop();
     syn_modalities_fini();
     return 0;
 }

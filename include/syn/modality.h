@@ -26,6 +26,8 @@ typedef struct syn_blob {
 void syn_blob_free(syn_blob *b);
 
 typedef struct syn_modality syn_modality;
+struct syn_iso_req; /* sandbox.h */
+struct syn_iso_res;
 
 /* What the decoder is decoding for: the target decides the grid's size
  * (a picture for a sound is resampled to the band grid; a sound for a
@@ -47,6 +49,11 @@ struct syn_modality {
     /* bytes -> latent; on success *out owns its grid (syn_latent_free) */
     int (*decode)(const uint8_t *p, size_t n, const syn_decode_ctx *ctx, syn_latent *out,
                   syn_err *e);
+    /* bytes -> planes by a library, run by syn_isolate() in a sandboxed
+     * worker (sandbox.h); NULL for a modality that decodes with our own
+     * code only (text) */
+    int (*isolated)(const uint8_t *p, size_t n, const struct syn_iso_req *rq,
+                    struct syn_iso_res *res, syn_err *e);
     /* latent -> bytes in opts->format (or formats[0]); *out owned by caller.
      * opts->mode is resolved (spectral, semantic or speech). */
     int (*encode)(syn_latent *in, const syn_opts *o, const syn_limits *lim, syn_blob *out,
