@@ -664,6 +664,12 @@ static int aud_render(syn_latent *in, const syn_opts *o, const syn_limits *lim, 
                 return syn_fail(e, SYN_E_LIMIT, "ask for a shorter duration",
                                 "a %.1f s sound is outside the %.1f s output limit", dur,
                                 lim->max_audio_out_sec);
+            /* two channels, two voice buses and a note buffer of 8 s;
+             * ~0.2 us of oscillators and envelopes a frame */
+            double nf = dur * sr;
+            if (syn_job_reserve((size_t)(nf * 16 + 8.0 * sr * 4), nf * 0.2e-6, "composing the music",
+                                "lower duration or sample_rate", e) < 0)
+                return -1;
             if (syn_music(&in->sem, (o ? o->seed : 0) ^ in->sem.hash, sr, dur, pcm, frames, ch, e) <
                 0)
                 return -1;
@@ -709,6 +715,13 @@ static int aud_encode(syn_latent *in, const syn_opts *o, const syn_limits *lim, 
         return syn_fail(e, SYN_E_LIMIT, "ask for a shorter duration",
                         "the sound would last %.1f s; the limit is %.1f s",
                         (double)frames / m->sample_rate, lim->max_audio_out_sec);
+    }
+
+    /* The encoded file: at most 4 bytes a sample (float WAV). */
+    if (syn_job_reserve(frames * (size_t)ch * 4, 0, "writing the sound",
+                        "lower duration or sample_rate", e) < 0) {
+        free(pcm);
+        return -1;
     }
 
     /* A FLAC frame header stores a rate above 65535 Hz only in tens of Hz

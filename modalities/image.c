@@ -745,6 +745,9 @@ static int img_encode_painting(syn_latent *in, const syn_opts *o, const syn_limi
     if (lim && lim->max_out_side > 0 && (w > lim->max_out_side || h > lim->max_out_side))
         return syn_fail(e, SYN_E_LIMIT, "ask for a smaller picture",
                         "painting %dx%d is over the %d pixel side limit", w, h, lim->max_out_side);
+    /* float RGB, then the PNG of it: 15 bytes a pixel; ~0.2 us a pixel */
+    size_t px = (size_t)w * (size_t)h;
+    if (syn_job_reserve(px * 15, px * 0.2e-6, "painting", "lower width or height", e) < 0) return -1;
     syn_grid g = {.rows = h, .cols = w};
     g.rgb = malloc(sizeof(float) * 3 * (size_t)w * (size_t)h);
     if (!g.rgb) return syn_fail(e, SYN_E_NOMEM, NULL, "out of memory for a %dx%d painting", w, h);
@@ -796,6 +799,10 @@ static int img_encode(syn_latent *in, const syn_opts *o, const syn_limits *lim, 
             return syn_fail(e, SYN_E_INTERNAL, NULL, "colour map '%.15s' has no table", name);
     }
 
+    /* the PNG: at most 3 bytes a cell, and a row */
+    if (syn_job_reserve((size_t)g->rows * (size_t)g->cols * 3, 0, "writing the picture",
+                        "lower width or height", e) < 0)
+        return -1;
     char line[sizeof out->map];
     syn_map_format(&in->map, line, sizeof line);
     return img_write(g, table, line, out, e);

@@ -302,6 +302,54 @@ static int end_worker(worker *w, int sig)
     return status;
 }
 
+/* Workers are spawned by one long-lived thread: PR_SET_PDEATHSIG fires when
+ * the *thread* that forked the child exits, and conversion threads are
+ * short-lived, so a worker they spawned would be killed with them. */
+static pthread_mutex_t spawn_call_mu = PTHREAD_MUTEX_INITIALIZER; /* one request at a time */
+static pthread_mutex_t spawn_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t spawn_cv = PTHREAD_COND_INITIALIZER;
+static struct {
+    worker *w; /* to fill; NULL: nothing asked */
+    int done, rc, quit;
+    syn_err e;
+} spawn_req_;
+static pthread_t spawner_;
+static int spawner_up_;
+
+static void *spawner_main(void *arg)
+{
+    (void)arg;
+    pthread_mutex_lock(&spawn_mu);
+    for (;;) {
+        while (!spawn_req_.w && !spawn_req_.quit)
+            pthread_cond_wait(&spawn_cv, &spawn_mu);
+        if (spawn_req_.quit) break;
+        spawn_req_.rc = spawn_worker(spawn_req_.w, &spawn_req_.e);
+        spawn_req_.w = NULL;
+        spawn_req_.done = 1;
+        pthread_cond_broadcast(&spawn_cv);
+    }
+    pthread_mutex_unlock(&spawn_mu);
+    return NULL;
+}
+
+/* spawn_worker() on the spawner thread. */
+static int respawn(worker *w, syn_err *e)
+{
+    pthread_mutex_lock(&spawn_call_mu);
+    pthread_mutex_lock(&spawn_mu);
+    spawn_req_.w = w;
+    spawn_req_.done = 0;
+    pthread_cond_broadcast(&spawn_cv);
+    while (!spawn_req_.done)
+        pthread_cond_wait(&spawn_cv, &spawn_mu);
+    int rc = spawn_req_.rc;
+    if (rc < 0 && e) *e = spawn_req_.e;
+    pthread_mutex_unlock(&spawn_mu);
+    pthread_mutex_unlock(&spawn_call_mu);
+    return rc;
+}
+
 int syn_sandbox_start(const char *exe, const syn_limits *lim, syn_err *e)
 {
     if (running_) return 0;
@@ -310,9 +358,16 @@ int syn_sandbox_start(const char *exe, const syn_limits *lim, syn_err *e)
     npool_ = lim->decoders > 0 ? lim->decoders : 1;
     pool_ = calloc((size_t)npool_, sizeof *pool_);
     if (!pool_) return syn_fail(e, SYN_E_NOMEM, NULL, "out of memory for the decoder pool");
+    spawn_req_.quit = 0;
+    if (pthread_create(&spawner_, NULL, spawner_main, NULL) != 0) {
+        free(pool_);
+        pool_ = NULL;
+        return syn_fail(e, SYN_E_INTERNAL, NULL, "cannot start the decoder spawner thread");
+    }
+    spawner_up_ = 1;
     for (int i = 0; i < npool_; i++) {
         pool_[i].sock = -1;
-        if (spawn_worker(&pool_[i], e) < 0) {
+        if (respawn(&pool_[i], e) < 0) {
             syn_sandbox_stop();
             return -1;
         }
@@ -326,11 +381,24 @@ void syn_sandbox_stop(void)
     pthread_mutex_lock(&pool_mu);
     for (int i = 0; i < npool_; i++)
         if (pool_[i].pid > 0 && !pool_[i].busy) end_worker(&pool_[i], 0); /* EOF: it exits */
-    free(pool_);
-    pool_ = NULL;
-    npool_ = 0;
+    int busy = 0;
+    for (int i = 0; i < npool_; i++)
+        busy += pool_[i].busy;
+    if (!busy) { /* else a decode still runs: leave its worker to it */
+        free(pool_);
+        pool_ = NULL;
+        npool_ = 0;
+    }
     running_ = 0;
     pthread_mutex_unlock(&pool_mu);
+    if (spawner_up_) {
+        pthread_mutex_lock(&spawn_mu);
+        spawn_req_.quit = 1;
+        pthread_cond_broadcast(&spawn_cv);
+        pthread_mutex_unlock(&spawn_mu);
+        pthread_join(spawner_, NULL);
+        spawner_up_ = 0;
+    }
 }
 
 int syn_sandbox_running(void)
@@ -372,7 +440,7 @@ static worker *acquire(syn_err *e)
         if (empty) {
             empty->busy = 1;
             pthread_mutex_unlock(&pool_mu);
-            if (spawn_worker(empty, e) < 0) {
+            if (respawn(empty, e) < 0) {
                 pthread_mutex_lock(&pool_mu);
                 empty->busy = 0;
                 pthread_cond_signal(&pool_cv);
@@ -398,17 +466,23 @@ static size_t worker_rss(pid_t pid)
     return ok ? (size_t)res * (size_t)sysconf(_SC_PAGESIZE) : 0;
 }
 
+/* Give a worker back.  One that failed, or is due for recycling, is
+ * replaced now, so that the next request finds a warm worker (a failed
+ * spawn leaves the slot empty; acquire() tries again). */
 static void release(worker *w, int healthy)
 {
+    int replace = !healthy;
     if (healthy) {
         w->decodes++;
         if (w->decodes >= lim_.decoder_max_decodes || worker_rss(w->pid) > lim_.decoder_max_rss) {
             end_worker(w, 0);
             atomic_fetch_add(&st_.recycled, 1);
+            replace = 1;
         }
     } else if (w->pid > 0) {
         end_worker(w, SIGKILL);
     }
+    if (replace && running_) respawn(w, NULL);
     pthread_mutex_lock(&pool_mu);
     w->busy = 0;
     pthread_cond_signal(&pool_cv);
@@ -476,22 +550,24 @@ static int run_in_worker(const syn_modality *m, const uint8_t *p, size_t n,
 {
     int idx = modality_index(m);
     if (idx < 0) return syn_fail(e, SYN_E_INTERNAL, NULL, "decode of an unregistered modality");
-    worker *w = acquire(e);
-    if (!w) return -1;
     int in = input_memfd(p, n);
-    if (in < 0) {
-        release(w, 1);
+    if (in < 0)
         return syn_fail(e, SYN_E_NOMEM, "retry later", "cannot copy the input to its decoder");
-    }
     msg_job job = {.type = MSG_JOB, .modality = (uint32_t)idx, .rq = *rq, .n = n};
-    ssize_t s = send_msg(w->sock, &job, sizeof job, in);
-    close(in);
-    if (s != (ssize_t)sizeof job) { /* the worker had died while idle */
-        int status = end_worker(w, SIGKILL);
-        release(w, 0);
-        (void)status;
-        return syn_fail(e, SYN_E_INTERNAL, "retry", "the decoder process was not there");
+    worker *w = NULL;
+    for (int attempt = 0;; attempt++) {
+        if (!(w = acquire(e))) {
+            close(in);
+            return -1;
+        }
+        if (send_msg(w->sock, &job, sizeof job, in) == (ssize_t)sizeof job) break;
+        release(w, 0); /* it had died while idle (killed from outside): a fresh one */
+        if (attempt == 1) {
+            close(in);
+            return syn_fail(e, SYN_E_INTERNAL, "retry", "no decoder process would take the job");
+        }
     }
+    close(in);
     atomic_fetch_add(&st_.decodes, 1);
     double deadline = mono_now() + lim_.decode_timeout_sec;
     for (;;) {
@@ -640,11 +716,13 @@ static int load_filter(void)
 static int faults_; /* SYNESTHD_TEST_DECODER_FAULTS=1 at start */
 static size_t as_limit_;
 
-static void test_fault(const uint8_t *p, size_t n)
+/* 1: fail the decode as out of memory (the "oom" fault, after it has
+ * allocated up to the address-space limit). */
+static int test_fault(const uint8_t *p, size_t n)
 {
     static const char tag[] = "SYNESTHD-TEST-FAULT:";
     const uint8_t *f = memmem(p, n, tag, sizeof tag - 1);
-    if (!f) return;
+    if (!f) return 0;
     const char *what = (const char *)f + sizeof tag - 1;
     size_t left = n - (size_t)(f - p) - (sizeof tag - 1);
 #define IS(w) (left >= sizeof w - 1 && memcmp(what, w, sizeof w - 1) == 0)
@@ -670,8 +748,10 @@ static void test_fault(const uint8_t *p, size_t n)
             got += 16u << 20;
             if (as_limit_ == 0 && got > (1u << 30)) break; /* no limit (ASan): stop at 1 GiB */
         }
+        return 1;
     }
 #undef IS
+    return 0;
 }
 
 int syn_sandbox_worker_main(int argc, char **argv)
@@ -731,8 +811,10 @@ int syn_sandbox_worker_main(int argc, char **argv)
             struct rlimit c = {(rlim_t)ru.ru_utime.tv_sec + (rlim_t)ru.ru_stime.tv_sec + cpu,
                                RLIM_INFINITY};
             setrlimit(RLIMIT_CPU, &c);
-            if (faults_) test_fault(p, (size_t)job.n);
-            d.rc = mods[job.modality]->isolated(p, (size_t)job.n, &job.rq, &res, &d.e);
+            if (faults_ && test_fault(p, (size_t)job.n))
+                d.rc = syn_fail(&d.e, SYN_E_NOMEM, NULL, "malloc failed (test fault)");
+            else
+                d.rc = mods[job.modality]->isolated(p, (size_t)job.n, &job.rq, &res, &d.e);
         }
         if (p) munmap((void *)p, (size_t)job.n);
         if (in >= 0) close(in);

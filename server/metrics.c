@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 #include "server.h"
+#include "syn/sandbox.h"
 
 #define MAX_ROUTES 32 /* rows of srv_routes[] plus "none"; far above the table's size */
 
@@ -192,6 +193,40 @@ void srv_metrics_handler(srv_request *rq, srv_reply *rp, const char *arg)
         "synesthd_process_start_time_seconds %.3f\n",
         get(&M.bytes_in), get(&M.bytes_out), srv_http_jobs_in_flight(), get(&M.rejected),
         start_unix);
+    syn_sandbox_stats ss;
+    syn_sandbox_get_stats(&ss);
+    put(&b,
+        "# HELP synesthd_decoder_workers Sandboxed decoder processes alive now.\n"
+        "# TYPE synesthd_decoder_workers gauge\nsynesthd_decoder_workers %d\n"
+        "# HELP synesthd_decodes_total Decodes run in sandboxed workers.\n"
+        "# TYPE synesthd_decodes_total counter\nsynesthd_decodes_total %lu\n"
+        "# HELP synesthd_decoder_failures_total Workers lost on an input, by reason.\n"
+        "# TYPE synesthd_decoder_failures_total counter\n"
+        "synesthd_decoder_failures_total{reason=\"crash\"} %lu\n"
+        "synesthd_decoder_failures_total{reason=\"timeout\"} %lu\n"
+        "synesthd_decoder_failures_total{reason=\"out_of_memory\"} %lu\n"
+        "synesthd_decoder_failures_total{reason=\"cancelled\"} %lu\n"
+        "# HELP synesthd_decoder_workers_spawned_total Workers started (at start-up and as "
+        "replacements).\n"
+        "# TYPE synesthd_decoder_workers_spawned_total counter\n"
+        "synesthd_decoder_workers_spawned_total %lu\n"
+        "# HELP synesthd_decoder_workers_recycled_total Workers replaced after "
+        "--decoder-max-decodes or --decoder-max-rss.\n"
+        "# TYPE synesthd_decoder_workers_recycled_total counter\n"
+        "synesthd_decoder_workers_recycled_total %lu\n"
+        "# HELP synesthd_memory_reserved_bytes Bytes reserved by requests in flight "
+        "(--max-memory).\n"
+        "# TYPE synesthd_memory_reserved_bytes gauge\nsynesthd_memory_reserved_bytes %zu\n"
+        "# HELP synesthd_memory_reserved_peak_bytes Highest reservation since start.\n"
+        "# TYPE synesthd_memory_reserved_peak_bytes gauge\n"
+        "synesthd_memory_reserved_peak_bytes %zu\n"
+        "# HELP synesthd_memory_budget_bytes The server-wide budget (--max-memory).\n"
+        "# TYPE synesthd_memory_budget_bytes gauge\nsynesthd_memory_budget_bytes %zu\n"
+        "# HELP synesthd_memory_refused_total Reservations refused (503 busy).\n"
+        "# TYPE synesthd_memory_refused_total counter\nsynesthd_memory_refused_total %lu\n",
+        ss.workers, ss.decodes, ss.crashed, ss.timeouts, ss.oom, ss.cancelled, ss.spawned,
+        ss.recycled, srv_admit_in_flight(), srv_admit_peak(), srv_admit_max(),
+        srv_admit_refused());
     if (b.bad) {
         free(b.p);
         srv_reply_error(rp, 500, "internal", "", "out of memory");
