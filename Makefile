@@ -130,8 +130,13 @@ test: deps-test
 	  UNIT_BINS="$(abspath $(UNIT_BIN))" tests/run
 
 bench: deps-bench
-	$(MAKE) all
-	SYNESTHD_BIN=$(abspath $(BIN)) tests/bench/run
+	$(MAKE) all $(BUILD)/sandbox_bench
+	SYNESTHD_BIN=$(abspath $(BIN)) SANDBOX_BENCH=$(abspath $(BUILD)/sandbox_bench) tests/bench/run
+
+# The sandboxed decoders against in-process decoding (tests/bench/run).
+$(BUILD)/sandbox_bench: tests/bench/sandbox_bench.c $(wildcard include/syn/*.h) $(BUILD)/libsyn.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) $< $(BUILD)/libsyn.a -o $@ $(LDLIBS)
 
 # The quality suites of `make test`, with every figure they measure.
 eval: deps-test

@@ -184,7 +184,7 @@ void *syn_iso_output(syn_iso_res *r, size_t bytes, syn_err *e)
         return NULL;
     }
     void *nb = r->buf_ ? mremap(r->buf_, r->cap_, bytes, MREMAP_MAYMOVE)
-                       : mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, r->fd_, 0);
+                       : mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->fd_, 0);
     if (nb == MAP_FAILED) {
         syn_fail(e, SYN_E_NOMEM, NULL, "cannot map %zu bytes of shared memory", bytes);
         return NULL;
@@ -630,7 +630,7 @@ static int run_in_worker(const syn_modality *m, const uint8_t *p, size_t n,
             struct stat sb;
             void *mp = MAP_FAILED;
             if (fd >= 0 && fstat(fd, &sb) == 0 && (uint64_t)sb.st_size >= d->len)
-                mp = mmap(NULL, (size_t)d->len, PROT_READ, MAP_SHARED, fd, 0);
+                mp = mmap(NULL, (size_t)d->len, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
             if (mp == MAP_FAILED) {
                 if (fd >= 0) close(fd);
                 release(w, 0);
