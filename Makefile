@@ -13,11 +13,26 @@
 BUILD_PKGS := build-essential pkg-config libmicrohttpd-dev libjansson-dev \
               libsndfile1-dev libfftw3-dev libpng-dev libcmocka-dev libstb-dev \
               libespeak-ng-dev libseccomp-dev fonts-dejavu-core fonts-wqy-microhei
-TEST_PKGS  := curl sox python3-numpy python3-skimage alsa-utils sound-theme-freedesktop \
+# Everything a suite of `make test` calls that a minimal Debian 12 lacks; a
+# suite never skips for want of one of these (tests/run: under CI a skip fails).
+#   api, lib.sh:   curl, sox, python3 (numpy; json/socket from the stdlib)
+#   quality:       python3-numpy python3-skimage python3-scipy (Spearman)
+#                  python3-pil (the drawn word), alsa-utils and
+#                  sound-theme-freedesktop (real recordings), fonts-dejavu-core
+#   browser:       chromium, nodejs (+ npm ci: playwright-core), sox
+#   docker:        podman and its helpers, iptables (netavark's NAT rules; without
+#                  it no container gets a network), debootstrap (the base image),
+#                  podman-compose, docker-compose, python3-yaml (docker/k8s)
+#   fuzz:          clang and libclang-rt-14-dev (libFuzzer)
+# coreutils, diffutils (cmp), grep, sed, mawk, tar and procps come with every Debian.
+TEST_PKGS  := curl sox python3-numpy python3-skimage python3-scipy python3-pil python3-yaml \
+              alsa-utils sound-theme-freedesktop \
               podman buildah fuse-overlayfs slirp4netns uidmap debootstrap crun runc \
-              netavark aardvark-dns podman-compose docker-compose chromium nodejs
+              netavark aardvark-dns iptables podman-compose docker-compose chromium nodejs \
+              clang libclang-rt-14-dev
 BENCH_PKGS := hyperfine wrk nginx-light sox
 
+# libseccomp: the sandboxed decoder workers' filter (DESIGN.md section 1).
 PKGCONF_LIBS := libmicrohttpd jansson sndfile fftw3f libpng zlib espeak-ng cmocka libseccomp
 
 SAN ?= 0
@@ -52,16 +67,23 @@ UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 BIN := $(BUILD)/synesthd
 
-.PHONY: all run test unit bench eval fuzz deps deps-test deps-npm deps-bench clean fmt
+.PHONY: all run test unit bench eval fuzz deps deps-test deps-npm deps-bench clean fmt pkgconf-check
 all: $(BIN)
 
 # -MMD -MP: each object also depends on every header it includes
 # (server/server.h, fusion/internal.h, lexicon.def ...), read back below.
-$(BUILD)/%.o: %.c Makefile
+$(BUILD)/%.o: %.c Makefile | pkgconf-check
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
 -include $(LIB_OBJ:.o=.d) $(SERVER_OBJ:.o=.d)
+
+# pkg-config prints nothing at all when one module is missing, which would
+# surface as a wall of undefined references: name the missing ones instead.
+pkgconf-check:
+	@pkg-config --exists $(PKGCONF_LIBS) || { \
+	  echo "missing libraries (pkg-config): $$(for m in $(PKGCONF_LIBS); do pkg-config --exists $$m || printf '%s ' $$m; done)"; \
+	  echo "make deps installs them"; exit 1; }
 
 $(BUILD)/libsyn.a: $(LIB_OBJ)
 	@rm -f $@

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "syn/fusion.h"
 #include "syn/modality.h"
 #include "syn/semantic.h"
 
@@ -68,6 +69,30 @@ static int has_grid_source(const syn_part *parts, int n)
             return 1;
     }
     return 0;
+}
+
+/* Before any decoding: where the output's map will be made afresh at the
+ * sample_rate option (given or default) rather than inherited from an input
+ * -- semantic music and paintings, text alone, or a sample_rate given --
+ * fmin and fmax can be checked against that rate now, with the defaults
+ * filling what was not given.  An inherited map (a sound's own rate, a
+ * picture's map) is checked once decoded. */
+static int check_fresh_map(const syn_opts *o, const syn_part *parts, int n, const char *mode,
+                           syn_err *e)
+{
+    int fresh = !strcmp(mode, "semantic") || !has_grid_source(parts, n);
+    if (!fresh && !syn_opt_given(o, SYN_OPT_SAMPLE_RATE)) return 0;
+    syn_map m;
+    syn_map_default(&m, o->sample_rate);
+    syn_map_apply_opts(&m, o);
+    if (!fresh) {
+        /* only the sample_rate and fmax options are known for sure: fmin's
+         * fmax, and fmax itself if not given, may come from the input's map */
+        if (!syn_opt_given(o, SYN_OPT_FMAX)) return 0;
+        m.fmin = 0;
+        m.scale = SYN_SCALE_LINEAR;
+    }
+    return syn_map_check(&m, e);
 }
 
 const char *syn_resolve_mode(const syn_opts *o, const syn_part *parts, int n,
@@ -174,6 +199,7 @@ int syn_convert_parts(const syn_part *parts, int n, const syn_modality *out, con
                         o->fmax);
     syn_opts ro = *o;
     const char *mode = syn_resolve_mode(o, parts, n, out);
+    if (check_fresh_map(o, parts, n, mode, e) < 0) return -1;
     snprintf(ro.mode, sizeof ro.mode, "%s", mode);
     if (!strcmp(mode, "speech") && strcmp(out->name, "audio"))
         return syn_fail(e, SYN_E_BADREQ, "use /v1/generate/audio for speech",
@@ -185,6 +211,13 @@ int syn_convert_parts(const syn_part *parts, int n, const syn_modality *out, con
 
     syn_latent lat;
     if (fuse(parts, n, &ro, lim, out, want_grid, want_sem, &lat, e) < 0) return -1;
+    /* The grid's map, with the options applied, is the map of the output
+     * (the PNG or WAV map line): one it cannot honour is refused here, with
+     * the rate that applies (the option, a sound's own, a picture's map). */
+    if (lat.grid.rows > 0 && !is_text && syn_map_check(&lat.map, e) < 0) {
+        syn_latent_free(&lat);
+        return -1;
+    }
     int rc = out->encode(&lat, &ro, lim, res, e);
     syn_latent_free(&lat);
     if (rc < 0) syn_blob_free(res);

@@ -13,6 +13,7 @@
 
 #include "syn/latent.h"
 #include "syn/error.h"
+#include "syn/fusion.h"
 #include "syn/modality.h"
 
 int syn_fail(syn_err *e, syn_errkind kind, const char *hint, const char *fmt, ...)
@@ -196,8 +197,11 @@ int syn_map_parse(syn_map *out, const char *s)
         }
         /* unknown keys are skipped: a newer writer may add fields */
     }
-    /* sr, dur, fmin, fmax, range, ref, nfft, hop are required */
-    if ((seen & 0xff) != 0xff || m.fmin >= m.fmax || m.hop > m.n_fft || (m.n_fft & (m.n_fft - 1)))
+    /* sr, dur, fmin, fmax, range, ref, nfft, hop are required; a map whose
+     * frequencies syn_map_check refuses is not one we wrote (we never write
+     * one), so the input is read as a plain picture or sound instead. */
+    if ((seen & 0xff) != 0xff || m.hop > m.n_fft || (m.n_fft & (m.n_fft - 1)) ||
+        syn_map_check(&m, NULL) < 0)
         return -1;
     *out = m;
     return 0;

@@ -38,8 +38,8 @@ const syn_optdef syn_optdefs[SYN_OPT_COUNT] = {
     NUMOPT("fmin", SYN_OPT_FMIN, SYN_OT_NUM, "100", 0, 96000,
            "Hz at the bottom row; 100 Hz is the lowest most laptop speakers play"),
     NUMOPT("fmax", SYN_OPT_FMAX, SYN_OT_NUM, "8000", 1, 96000,
-           "Hz at the top row (kept below 0.45 x sample_rate); 8 kHz holds speech and "
-           "stays pleasant"),
+           "Hz at the top row, at most sample_rate / 2 (Nyquist; 400 above); the default "
+           "8 kHz (or 0.45 x sample_rate if lower) holds speech and stays pleasant"),
     ENUMOPT("scale", SYN_OPT_SCALE, "linear", scales,
             "frequency axis; linear keeps every row resolvable, so the round trip is sharp; "
             "log and mel follow pitch perception but blur the low rows"),
@@ -131,8 +131,50 @@ static int bad_choice(syn_err *e, const syn_optdef *d, const char *v)
                     list, v);
 }
 
+/* A plain decimal: [-] digits [. digits] [e [+-] digits], at least one
+ * digit before the exponent, nothing else.  strtod alone would also take
+ * hex (0x10), inf, nan, leading white space and a locale's own forms, so
+ * the grammar is checked first and strtod only converts what passed.
+ * A '-' is allowed so that the range check can say what is wrong with a
+ * negative value; no option's range takes one today.  whole: no fraction
+ * and no exponent (seed=1e3 is a number, but not the way to write 1000). */
+static int plain_decimal(const char *s, int whole, double *x)
+{
+    const char *p = s;
+    int digits = 0;
+    if (*p == '-') p++;
+    while (*p >= '0' && *p <= '9')
+        p++, digits++;
+    if (*p == '.' && !whole) {
+        p++;
+        while (*p >= '0' && *p <= '9')
+            p++, digits++;
+    }
+    if (!digits) return -1;
+    if ((*p == 'e' || *p == 'E') && !whole) {
+        p++;
+        if (*p == '+' || *p == '-') p++;
+        if (!(*p >= '0' && *p <= '9')) return -1;
+        while (*p >= '0' && *p <= '9')
+            p++;
+    }
+    if (*p) return -1;
+    char *end;
+    errno = 0;
+    *x = strtod(s, &end);
+    /* ERANGE on underflow (1e-400) is a tiny number the range refuses;
+     * on overflow it is not finite */
+    return end == p && isfinite(*x) ? 0 : -1;
+}
+
 int syn_opts_set(syn_opts *o, const char *name, const char *value, const syn_limits *lim,
                  syn_err *e)
+{
+    return syn_opts_setn(o, name, value, strlen(value), lim, e);
+}
+
+int syn_opts_setn(syn_opts *o, const char *name, const char *value, size_t len,
+                  const syn_limits *lim, syn_err *e)
 {
     const syn_optdef *d = NULL;
     for (int i = 0; i < SYN_OPT_COUNT; i++)
@@ -143,6 +185,12 @@ int syn_opts_set(syn_opts *o, const char *name, const char *value, const syn_lim
                         "colormap format stereo synthesis db_range lang voice weight_image "
                         "weight_audio weight_text (GET /v1 lists them)",
                         "unknown option \"%.40s\"", name);
+    /* A form field or a JSON string carries a length; a NUL inside it would
+     * end the C string early, and "3\0abc" would read as 3. */
+    if (memchr(value, 0, len))
+        return syn_fail(e, SYN_E_BADREQ, "send the value without NUL bytes (%00)",
+                        "option %s holds a NUL byte (got \"%.40s\" and %zu more bytes)", d->name,
+                        value, len - strlen(value));
     double x = 0;
     int idx = 0;
     if (d->type == SYN_OT_ENUM) {
@@ -160,15 +208,15 @@ int syn_opts_set(syn_opts *o, const char *name, const char *value, const syn_lim
         else
             return syn_fail(e, SYN_E_BADREQ, "use 0 or 1", "option %s must be 0 or 1", d->name);
     } else {
-        char *end;
-        errno = 0;
-        x = strtod(value, &end);
         double lo = optdef_min(d, lim), hi = syn_optdef_max(d, lim);
-        if (errno || end == value || *end || !isfinite(x))
-            return syn_fail(e, SYN_E_BADREQ, "", "option %s must be a number (got \"%.40s\")",
-                            d->name, value);
-        if (d->type == SYN_OT_INT && x != floor(x))
-            return syn_fail(e, SYN_E_BADREQ, "", "option %s must be a whole number", d->name);
+        if (plain_decimal(value, 0, &x) < 0)
+            return syn_fail(e, SYN_E_BADREQ,
+                            "write it as plain decimal digits, such as 2.5 or 1e3; no hex, inf "
+                            "or nan, no spaces",
+                            "option %s must be a decimal number (got \"%.40s\")", d->name, value);
+        if (d->type == SYN_OT_INT && plain_decimal(value, 1, &x) < 0)
+            return syn_fail(e, SYN_E_BADREQ, "write it as digits alone",
+                            "option %s must be a whole number (got \"%.40s\")", d->name, value);
         if (x < lo || x > hi)
             return syn_fail(e, SYN_E_BADREQ, "GET /v1 lists every option's range",
                             "option %s must be between %g and %g (got %g)", d->name, lo, hi, x);

@@ -10,7 +10,7 @@
  *     /v1/similarity, and option fields (weight_image ... included),
  *   application/json {"text": "...", "image": "<base64>", "<option>": v}.
  * Options come from the query string first, then from form fields or JSON
- * keys (which win), all through syn_opts_set().  Several inputs are fused
+ * keys (which win), all through syn_opts_setn() with their lengths.  Several inputs are fused
  * by syn_convert_parts (convert.c holds the rules and the checks of bytes
  * against claims).  Runs on a worker thread (SRV_R_JOB): only re-entrant
  * calls here.  The reply owns the output blob and frees it with
@@ -34,10 +34,12 @@ static const char *modality_list(char *buf, size_t n)
     return buf;
 }
 
-static int set_option(syn_opts *o, const char *name, const char *value, const syn_limits *lim,
-                      syn_err *e)
+/* len: the value's bytes as they arrived (a form field or a JSON string may
+ * hold a NUL byte, which syn_opts_setn refuses rather than reading up to it). */
+static int set_option(syn_opts *o, const char *name, const char *value, size_t len,
+                      const syn_limits *lim, syn_err *e)
 {
-    if (syn_opts_set(o, name, value, lim, e) == 0) return 0;
+    if (syn_opts_setn(o, name, value, len, lim, e) == 0) return 0;
     for (int i = 0; i < SYN_OPT_COUNT; i++)
         if (strcmp(syn_optdefs[i].name, name) == 0)
             return -1; /* a known option with a bad value: keep libsyn's hint */
@@ -155,7 +157,10 @@ static int json_input(srv_inputs *in, const char *key, json_t *v, const syn_moda
 static int from_json(srv_request *rq, syn_opts *o, srv_inputs *in, syn_err *e)
 {
     json_error_t jerr;
-    json_t *root = json_loadb((const char *)rq->body, rq->body_len, 0, &jerr);
+    /* JSON_ALLOW_NUL: a \u0000 in a string reaches the check that names its
+     * key (an option's parser, the text decoder) instead of a parse error
+     * that names neither; keys with one are still refused by jansson. */
+    json_t *root = json_loadb((const char *)rq->body, rq->body_len, JSON_ALLOW_NUL, &jerr);
     if (!root)
         return syn_fail(e, SYN_E_BADREQ, "send a JSON object such as {\"text\": \"calm sea\"}",
                         "the JSON body does not parse: %.120s (line %d)", jerr.text, jerr.line);
@@ -186,8 +191,9 @@ static int from_json(srv_request *rq, syn_opts *o, srv_inputs *in, syn_err *e)
         }
         char text[64];
         const char *val = text;
+        size_t vlen = 0;
         if (json_is_string(v))
-            val = json_string_value(v);
+            val = json_string_value(v), vlen = json_string_length(v);
         else if (json_is_integer(v))
             snprintf(text, sizeof text, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
         else if (json_is_real(v))
@@ -199,7 +205,8 @@ static int from_json(srv_request *rq, syn_opts *o, srv_inputs *in, syn_err *e)
                      "JSON key '%.40s' has an unusable type", key);
             goto out;
         }
-        if (set_option(o, key, val, &rq->cfg->limits, e) < 0) goto out;
+        if (val == text) vlen = strlen(text);
+        if (set_option(o, key, val, vlen, &rq->cfg->limits, e) < 0) goto out;
     }
     rc = 0;
 out:
@@ -221,7 +228,8 @@ static const syn_modality *part_claim(const srv_part *sp)
 static int from_multipart(srv_request *rq, syn_opts *o, srv_inputs *in, syn_err *e)
 {
     for (size_t i = 0; i < rq->nfields; i++)
-        if (set_option(o, rq->fields[i].name, rq->fields[i].value, &rq->cfg->limits, e) < 0)
+        if (set_option(o, rq->fields[i].name, rq->fields[i].value, rq->fields[i].len,
+                       &rq->cfg->limits, e) < 0)
             return -1;
     for (size_t i = 0; i < rq->nparts; i++) {
         syn_part *pt = add_input(in, rq->parts[i].name, e);
@@ -257,7 +265,9 @@ int srv_gather(srv_request *rq, syn_opts *o, srv_inputs *in, syn_err *e)
 {
     memset(in, 0, sizeof *in);
     for (size_t i = 0; i < rq->nargs; i++)
-        if (set_option(o, rq->args[i].name, rq->args[i].value, &rq->cfg->limits, e) < 0) return -1;
+        if (set_option(o, rq->args[i].name, rq->args[i].value, rq->args[i].len, &rq->cfg->limits,
+                       e) < 0)
+            return -1;
     int rc;
     if (rq->multipart)
         rc = from_multipart(rq, o, in, e);

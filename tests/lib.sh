@@ -14,6 +14,10 @@
 #                          The previous server (if any) becomes current again.
 #   ok / not_ok / check    print "ok - name" or "not ok - name: details" (TAP-like;
 #                          tests/run counts these lines).
+#   skip NAME REASON       print "ok - NAME # SKIP REASON", the one form of a skip
+#                          (tests/run counts it apart; with CI set it fails).
+#                          Only for what this machine cannot do, never for a
+#                          missing package: that is a not_ok naming make deps-test.
 #   req METHOD URL [curl args]   one bounded curl call: STATUS, body in $BODY,
 #                          headers in $HDRS; hdr NAME reads one response header.
 #   json_error WANT        checks $BODY is {"error":{"status":WANT,"code","message","hint"}}.
@@ -86,11 +90,16 @@ tap_from() {
         esac
     done <"$1"
 }
+N_SKIP=0
+skip() {
+    N_SKIP=$((N_SKIP + 1))
+    echo "ok - $1 # SKIP $2"
+}
 # note: a comment line, ignored by the counter.
 note() { echo "# $*"; }
 
 done_testing() {
-    echo "# $N_OK passed, $N_FAIL failed"
+    echo "# $N_OK passed, $N_FAIL failed, $N_SKIP skipped"
     [ "$N_FAIL" -eq 0 ]
     exit $?
 }

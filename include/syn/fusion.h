@@ -33,8 +33,15 @@ double syn_hz_row(const syn_map *m, int rows, double hz);
 /* Fill *m with the spectral defaults for this rate (n_fft ~ 46 ms, hop = n_fft/4,
  * fmin 100 Hz, fmax min(8000, 0.45 sr), linear axis, 50 dB). */
 void syn_map_default(syn_map *m, int sample_rate);
-/* Re-derive n_fft/hop after sample_rate changed; clamp fmax under Nyquist. */
+/* Re-derive n_fft/hop after sample_rate changed, and mend what no option can
+ * set (a rate under 1000 Hz, a negative fmin, no duration or dB range).
+ * It never moves fmin or fmax: those are the user's, and a pair that
+ * cannot be honoured is syn_map_check's 400, not a quiet repair. */
 void syn_map_fix(syn_map *m);
+/* 0 when the map's frequencies can be honoured: fmax at most the Nyquist
+ * frequency (sample_rate / 2), fmin below fmax, fmin >= 20 Hz on a log axis.
+ * Else -1 with SYN_E_BADREQ and a message naming the values. */
+int syn_map_check(const syn_map *m, syn_err *e);
 
 /* --- spectral.c: the two directions of the spectral mapping -------------- */
 /* PCM (interleaved float, `channels` channels) -> grid of g->rows x g->cols,

@@ -1,12 +1,13 @@
 /* options.h -- the conversion options, one table for every front end.
  *
  * The HTTP query string, multipart form fields, JSON bodies and the CLI's
- * --name value pairs all go through syn_opts_set(); GET /v1 prints the
+ * --name value pairs all go through syn_opts_set[n](); GET /v1 prints the
  * table (name, type, default, range, choices, help).  An option the user
  * gave explicitly overrides the map an input carries; one left out does not. */
 #ifndef SYN_OPTIONS_H
 #define SYN_OPTIONS_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include "syn/error.h"
 #include "syn/latent.h"
@@ -74,9 +75,16 @@ double syn_opts_weight(const syn_opts *o, const char *modality);
 void syn_opts_default(syn_opts *o);
 
 /* Parse and range-check one option (limits bound duration, rates, sizes).
- * Returns 0, or -1 with SYN_E_BADREQ for an unknown name or a bad value. */
+ * Numbers are plain decimals read whole: [-]digits[.digits][e[+-]digits],
+ * whole numbers digits alone; no hex, inf, nan or white space.
+ * Returns 0, or -1 with SYN_E_BADREQ for an unknown name or a bad value;
+ * on -1 *o is unchanged.  syn_opts_setn takes the value's length (a form
+ * field or a JSON string may hold a NUL byte, which is refused);
+ * syn_opts_set is for C strings (argv). */
 int syn_opts_set(syn_opts *o, const char *name, const char *value, const syn_limits *lim,
                  syn_err *e);
+int syn_opts_setn(syn_opts *o, const char *name, const char *value, size_t len,
+                  const syn_limits *lim, syn_err *e);
 
 static inline int syn_opt_given(const syn_opts *o, syn_optid id)
 {

@@ -69,14 +69,36 @@ void syn_map_fix(syn_map *m)
         m->n_fft = frame_for_rate(m->sample_rate);
         m->hop = m->n_fft / 4; /* 75 % overlap: Hann windows sum to a constant */
     }
-    double nyq = 0.5 * m->sample_rate;
-    if (m->fmax > nyq) m->fmax = nyq;
+    /* fmax above Nyquist and fmin at or above fmax are left as they are:
+     * only options can make them (syn_map_parse refuses such map lines),
+     * and syn_map_check refuses them with the reason. */
     if (m->fmin < 0) m->fmin = 0;
-    if (m->scale == SYN_SCALE_LOG && m->fmin < 20)
-        m->fmin = 20; /* log2(0) has no row; 20 Hz is the edge of hearing */
-    if (m->fmin >= m->fmax) m->fmin = m->fmax / 2;
     if (m->duration <= 0) m->duration = 5;
     if (m->db_range < 1) m->db_range = 50;
+}
+
+/* log2(0) has no row; 20 Hz is the edge of hearing. */
+#define SYN_LOG_FMIN_HZ 20
+
+int syn_map_check(const syn_map *m, syn_err *e)
+{
+    double nyq = 0.5 * m->sample_rate;
+    if (m->fmax > nyq)
+        return syn_fail(e, SYN_E_BADREQ,
+                        "lower fmax to the Nyquist frequency or below, or raise sample_rate to "
+                        "twice fmax (GET /v1 lists the limits)",
+                        "fmax %g Hz is above %g Hz, the Nyquist frequency of the %d Hz sample "
+                        "rate (sample_rate / 2)",
+                        m->fmax, nyq, m->sample_rate);
+    if (m->scale == SYN_SCALE_LOG && m->fmin < SYN_LOG_FMIN_HZ)
+        return syn_fail(e, SYN_E_BADREQ, "give fmin=20 or more, or another scale",
+                        "fmin %g Hz has no row on a log axis: with scale=log fmin must be at "
+                        "least %d Hz",
+                        m->fmin, SYN_LOG_FMIN_HZ);
+    if (m->fmin >= m->fmax)
+        return syn_fail(e, SYN_E_BADREQ, "lower fmin or raise fmax",
+                        "fmin %g Hz must be below fmax, which is %g Hz here", m->fmin, m->fmax);
+    return 0;
 }
 
 void syn_map_default(syn_map *m, int sample_rate)

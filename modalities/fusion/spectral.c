@@ -289,6 +289,9 @@ int syn_spectral_analyse(const float *pcm, size_t frames, int channels, syn_map 
     if (!pcm || frames == 0 || channels < 1)
         return syn_fail(e, SYN_E_INVALID, "", "the sound has no samples");
     syn_map_fix(m);
+    /* here the rate is the input sound's own: nothing above its Nyquist
+     * frequency was recorded, so rows up there cannot be drawn */
+    if (syn_map_check(m, e) < 0) return -1;
     if (!syn_fft_fwd(m->n_fft))
         return syn_fail(e, SYN_E_INTERNAL, "", "no FFT plan for %d samples", m->n_fft);
     if (syn_grid_alloc(g, rows, cols, stereo) < 0)
@@ -625,6 +628,8 @@ int syn_spectral_synthesise(const syn_grid *g, syn_map *m, float **pcm, size_t *
     *channels = 0;
     if (!g->v || g->rows < 1 || g->cols < 1) return syn_fail(e, SYN_E_INTERNAL, "", "empty grid");
     syn_map_fix(m);
+    /* the rate is the output's: the option, the picture's own map, or the default */
+    if (syn_map_check(m, e) < 0) return -1;
     syn_synth kind = m->synthesis;
     if (kind == SYN_SYNTH_AUTO)
         kind = m->source == SYN_SRC_AUDIO ? SYN_SYNTH_GRIFFINLIM : SYN_SYNTH_SINE;

@@ -4,9 +4,12 @@
 // Run by test_browser.sh.  Starts "$SYNESTHD_BIN --port 0" on loopback,
 // reads the port from its first stderr line, and drives the page as a
 // visitor would.  Prints "ok - name" / "not ok - name: detail" lines;
-// exits 1 if any case failed.  Each case saves a screenshot under
-// $BUILD/screenshots/.  Inputs: skimage's camera.png, a sweep made by sox
-// now, PngSuite's corrupt xcrn0g04.png.
+// exits 1 if any case failed.  Each case saves a screenshot into the
+// suite's temp dir, removed at the end like everything else it writes
+// (SYN_SHOTS=DIR keeps them in DIR instead: screenshot-1280.png is the one
+// docs/screenshot.png is refreshed from; KEEP_TMP=1 keeps the temp dir).
+// Inputs: skimage's camera.png, a sweep made by sox now, PngSuite's
+// corrupt xcrn0g04.png; none is written to.
 import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, mkdirSync, copyFileSync, readFileSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,8 +23,6 @@ const require = createRequire(join(root, "package.json"));
 const { chromium } = require("playwright-core");
 
 const BIN = process.env.SYNESTHD_BIN || join(root, "build/synesthd");
-const BUILD = process.env.BUILD || join(root, "build");
-const SHOTS = join(BUILD, "screenshots");
 const TESTDATA = resolve(root, process.env.SYN_TESTDATA || "../shared/testdata");
 const CAMERA = "/usr/lib/python3/dist-packages/skimage/data/camera.png";
 const CORRUPT = join(TESTDATA, "pngsuite/png/xcrn0g04.png");
@@ -91,6 +92,8 @@ async function openPage(ctx, base, width = 1280, height = 800) {
   return page;
 }
 
+let SHOTS = null; // set in main(): under the temp dir unless SYN_SHOTS names one
+
 async function shot(page, name, fullPage = true) {
   await page.screenshot({ path: join(SHOTS, name + ".png"), fullPage });
 }
@@ -143,9 +146,16 @@ async function run(ctx, base, name, fn) {
 /* ---- the cases ----------------------------------------------------------- */
 
 async function main() {
-  mkdirSync(SHOTS, { recursive: true });
   const work = mkdtempSync(join(tmpdir(), "synesthd-browser-"));
+  SHOTS = process.env.SYN_SHOTS ? resolve(process.env.SYN_SHOTS) : join(work, "screenshots");
+  mkdirSync(SHOTS, { recursive: true });
   const profile = join(work, "profile");
+  // Chromium also writes under $HOME (NSS database, crash reports, caches):
+  // give it the temp dir as its home, so that it writes nowhere else.
+  const home = join(work, "home");
+  mkdirSync(home);
+  const browserEnv = { ...process.env, HOME: home, XDG_CONFIG_HOME: join(home, ".config"),
+    XDG_CACHE_HOME: join(home, ".cache") };
   const sweep = join(work, "sweep.wav");
   execFileSync("sox", ["-n", "-r", "22050", "-c", "1", "-b", "16", sweep, "synth", "1.5",
     "sine", "300:3000", "vol", "0.7"]);
@@ -154,7 +164,7 @@ async function main() {
     server = await startServer();
     const base = server.base;
     ctx = await chromium.launchPersistentContext(profile, {
-      executablePath: "/usr/bin/chromium", headless: true, args: ARGS,
+      executablePath: "/usr/bin/chromium", headless: true, args: ARGS, env: browserEnv,
       viewport: { width: 1280, height: 800 }, acceptDownloads: false,
     });
     await ctx.grantPermissions(["microphone", "clipboard-read", "clipboard-write"], { origin: base });
@@ -457,7 +467,8 @@ async function main() {
   } finally {
     if (ctx) await ctx.close().catch(() => {});
     if (server) await stopServer(server.srv);
-    rmSync(work, { recursive: true, force: true });
+    if (process.env.KEEP_TMP) console.log(`# kept ${work}`);
+    else rmSync(work, { recursive: true, force: true });
   }
   process.exit(failed ? 1 : 0);
 }

@@ -6,7 +6,9 @@
 # node_modules/playwright-core at the repository root (`make deps-test`
 # runs `npm ci` from the committed package-lock.json).  A missing piece is
 # one "not ok" line with the command that installs it, not a silent skip.
-# Env: SYNESTHD_BIN (the server), BUILD (screenshots go to $BUILD/screenshots).
+# Env: SYNESTHD_BIN (the server); screenshots go to the suite's temp dir,
+# or to SYN_SHOTS=DIR when set (to refresh docs/screenshot.png from
+# DIR/screenshot-1280.png); KEEP_TMP=1 keeps the temp dir.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 missing=""

@@ -34,6 +34,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 from scipy.stats import spearmanr
 
+sys.dont_write_bytecode = True  # no __pycache__ in the repository
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common as C  # noqa: E402
 
@@ -96,7 +97,9 @@ def pictures():
 
 
 def embed(path):
-    out = path + ".json"
+    # into this suite's temp dir, never next to the input: the photographs
+    # live in a Debian package's folder, the other inputs in T already
+    out = os.path.join(T, os.path.basename(path) + ".json")
     run_cli([path, "-o", out])
     with open(out, "rb") as f:
         return json.load(f)
