@@ -27,10 +27,11 @@
 static const char *const target_names[] = {"image", "audio", "text", "image"};
 static const char *const claim_names[] = {"image", "audio", "text", NULL};
 static const char *const modes[] = {"auto", "spectral", "semantic", "speech"};
-static const char *const formats[] = {NULL, "png", "wav", "wav-float", "flac", "ogg", "auto", "mp3"};
+static const char *const formats[] = {NULL,   "png", "wav",  "wav-float",
+                                      "flac", "ogg", "auto", "mp3"};
 static const char *const syntheses[] = {"auto", "sine", "noise", "griffinlim"};
-static const char *const rates[] = {NULL, "7999", "8000", "11025", "16000", "22050", "48000",
-                                    "192000"};
+static const char *const rates[] = {NULL,    "7999",  "8000",  "11025",
+                                    "16000", "22050", "48000", "192000"};
 static const char *const colormaps[] = {NULL, "ember", "gray", "neon"};
 static const char *const scales[] = {NULL, "linear", "mel", "log"};
 static const char *const langs[] = {NULL, "en", "zh", "auto"};
@@ -58,10 +59,11 @@ static void check_blob(const syn_blob *b, const char *target, const syn_opts *o)
 {
     if (!b->data || b->len == 0 || !b->mime || !b->ext) lf_die("success without an output", NULL);
     if (!strcmp(target, "image")) {
-        if (b->len < 8 || memcmp(b->data, "\x89PNG\r\n\x1a\n", 8)) lf_die("image is not a PNG", NULL);
+        if (b->len < 8 || memcmp(b->data, "\x89PNG\r\n\x1a\n", 8))
+            lf_die("image is not a PNG", NULL);
     } else if (!strcmp(target, "audio")) {
         const char *f = o->format[0] ? o->format : "wav";
-        int ok = !strncmp(f, "wav", 3)   ? b->len >= 12 && !memcmp(b->data, "RIFF", 4) &&
+        int ok = !strncmp(f, "wav", 3) ? b->len >= 12 && !memcmp(b->data, "RIFF", 4) &&
                                              !memcmp(b->data + 8, "WAVE", 4)
                  : !strcmp(f, "flac") ? b->len >= 4 && !memcmp(b->data, "fLaC", 4)
                  : !strcmp(f, "ogg")  ? b->len >= 4 && !memcmp(b->data, "OggS", 4)
@@ -117,12 +119,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (opt(&o, "seed", num, &lim) < 0) return 0;
 
     const char *claim = claim_names[(h[0] >> 2) & 3];
-    syn_part parts[2] = {{.claimed = claim ? syn_modality_by_name(claim) : NULL,
-                          .p = data + HDR,
-                          .n = size - HDR},
-                         {.claimed = syn_modality_by_name("text"),
-                          .p = (const uint8_t *)"slow and sad",
-                          .n = 12}};
+    syn_part parts[2] = {
+        {.claimed = claim ? syn_modality_by_name(claim) : NULL, .p = data + HDR, .n = size - HDR},
+        {.claimed = syn_modality_by_name("text"), .p = (const uint8_t *)"slow and sad", .n = 12}};
     int nparts = h[0] & 0x10 ? 2 : 1;
     syn_blob res;
     syn_err e;

@@ -70,7 +70,8 @@ static inline int lf_decode_one(const char *modality, const uint8_t *data, size_
         lf_check_plane(g->right, np, "grid.right");
         if (l.has_sem)
             for (int a = 0; a < SYN_AX_COUNT; a++)
-                if (!(l.sem.v[a] >= 0 && l.sem.v[a] <= 1)) lf_die("semantic axis outside [0,1]", NULL);
+                if (!(l.sem.v[a] >= 0 && l.sem.v[a] <= 1))
+                    lf_die("semantic axis outside [0,1]", NULL);
         syn_latent_free(&l);
     }
     return 0;

@@ -72,10 +72,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-static const char *const paths[] = {"/v1/generate/image", "/v1/generate/audio",
-                                    "/v1/generate/text",  "/v1/embed",
-                                    "/v1/similarity",     "/v1/generate/audio",
-                                    "/v1/generate/image", "/v1/embed"};
+static const char *const paths[] = {
+    "/v1/generate/image", "/v1/generate/audio", "/v1/generate/text",  "/v1/embed",
+    "/v1/similarity",     "/v1/generate/audio", "/v1/generate/image", "/v1/embed"};
 static const char *const ctypes[] = {"multipart/form-data; boundary=XyZ",
                                      "application/json",
                                      "image/png",
