@@ -5,6 +5,7 @@
 #   make bench   speed figures against peers measured in the same run
 #   make eval    quality figures: round-trip SSIM, known signals, ladders, retrieval
 #   make fuzz    the decoders' mutation fuzzer (use SAN=1), bounded in count and time
+#   make libfuzz coverage-guided libFuzzer runs of every harness (FUZZ_SECONDS each)
 #   make deps    install missing Debian packages (apt-get as root)
 #
 # Every library comes from a Debian package found by pkg-config.
@@ -31,6 +32,9 @@ TEST_PKGS  := curl sox python3-numpy python3-skimage python3-scipy python3-pil p
               netavark aardvark-dns iptables podman-compose docker-compose chromium nodejs \
               clang libclang-rt-14-dev
 BENCH_PKGS := hyperfine wrk nginx-light sox
+# libFuzzer (clang's runtime) and the seed makers of tests/fuzz/make_seeds.sh:
+# PIL writes the JPEGs, lame the MP3s.
+FUZZ_PKGS  := clang libclang-rt-14-dev python3-pil lame sox
 
 # libseccomp: the sandboxed decoder workers' filter (DESIGN.md section 1).
 PKGCONF_LIBS := libmicrohttpd jansson sndfile fftw3f libpng zlib espeak-ng cmocka libseccomp
@@ -67,7 +71,8 @@ UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 BIN := $(BUILD)/synesthd
 
-.PHONY: all run test unit bench eval fuzz deps deps-test deps-npm deps-bench clean fmt pkgconf-check
+.PHONY: all run test unit bench eval fuzz libfuzz libfuzz-bins deps deps-test deps-fuzz deps-npm \
+        deps-bench clean fmt pkgconf-check
 all: $(BIN)
 
 # -MMD -MP: each object also depends on every header it includes
@@ -126,6 +131,7 @@ deps:
 	$(call need_pkgs,$(BUILD_PKGS))
 deps-test: deps
 	$(call need_pkgs,$(TEST_PKGS))
+	$(call need_pkgs,$(FUZZ_PKGS))
 	@command -v npm >/dev/null || $(MAKE) --no-print-directory deps-npm
 	@# playwright-core for tests/browser, pinned by package-lock.json; it drives
 	@# /usr/bin/chromium and never downloads a browser.
@@ -135,6 +141,8 @@ deps-test: deps
 # Debian's npm, only where nodejs did not bring its own (nodesource's does).
 deps-npm:
 	$(call need_pkgs,npm)
+deps-fuzz: deps
+	$(call need_pkgs,$(FUZZ_PKGS))
 deps-bench: deps-test
 	$(call need_pkgs,$(BENCH_PKGS))
 
@@ -147,7 +155,7 @@ unit: $(UNIT_BIN)
 
 # One summary line for all suites: "N passed, N failed".
 test: deps-test
-	$(MAKE) all $(UNIT_BIN) $(BUILD)/fuzz
+	$(MAKE) all $(UNIT_BIN) $(BUILD)/fuzz libfuzz-bins
 	SYNESTHD_BIN=$(abspath $(BIN)) BUILD=$(abspath $(BUILD)) SAN=$(SAN) \
 	  UNIT_BINS="$(abspath $(UNIT_BIN))" tests/run
 
@@ -175,6 +183,55 @@ $(BUILD)/fuzz: tests/fuzz/fuzz.c $(wildcard include/syn/*.h) $(BUILD)/libsyn.a
 fuzz: deps
 	$(MAKE) $(BUILD)/fuzz
 	ASAN_OPTIONS=$${ASAN_OPTIONS:-detect_leaks=1} $(BUILD)/fuzz $(FUZZ_ARGS)
+
+# --- libFuzzer (tests/fuzz/README.md) ---------------------------------------
+# The project's sources compiled again with clang into build/fuzz/, with
+# coverage instrumentation (fuzzer-no-link) and ASan+UBSan; each harness
+# tests/fuzz/lf_NAME.c links them with libFuzzer's main.  lf_http also links
+# server/ (without main.c) and runs the real daemon in-process.
+FZ         := build/fuzz
+FZ_CC      := clang
+FZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+FZ_CFLAGS  := -std=gnu11 -Wall -Wextra -O1 -g $(FZ_SAN) -Iinclude -Iserver -I$(BUILD) \
+              $(shell pkg-config --cflags $(PKGCONF_LIBS) 2>/dev/null)
+FZ_TARGETS := image audio text convert http
+FZ_LIB_OBJ := $(patsubst %.c,$(FZ)/obj/%.o,$(FUSION_SRC) $(MOD_SRC))
+FZ_SRV_OBJ := $(patsubst %.c,$(FZ)/obj/%.o,$(filter-out server/main.c,$(SERVER_SRC))) \
+              $(FZ)/obj/static_assets.o
+FZ_BINS    := $(patsubst %,$(FZ)/lf_%,$(FZ_TARGETS))
+FUZZ_SECONDS ?= 60
+
+$(FZ)/obj/%.o: %.c Makefile
+	@mkdir -p $(dir $@)
+	$(FZ_CC) $(FZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+$(FZ)/obj/static_assets.o: $(BUILD)/static_assets.c
+	@mkdir -p $(dir $@)
+	$(FZ_CC) $(FZ_CFLAGS) -c $< -o $@
+
+-include $(FZ_LIB_OBJ:.o=.d) $(FZ_SRV_OBJ:.o=.d)
+
+$(FZ)/libsyn.a: $(FZ_LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+$(FZ)/libsrv.a: $(FZ_SRV_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(FZ)/lf_http: tests/fuzz/lf_http.c $(wildcard tests/fuzz/lf_*.h) $(FZ)/libsrv.a $(FZ)/libsyn.a
+	$(FZ_CC) $(FZ_CFLAGS) -fsanitize=fuzzer $< $(FZ)/libsrv.a $(FZ)/libsyn.a -o $@ $(LDLIBS)
+$(FZ)/lf_%: tests/fuzz/lf_%.c $(wildcard tests/fuzz/lf_*.h) $(FZ)/libsyn.a
+	$(FZ_CC) $(FZ_CFLAGS) -fsanitize=fuzzer $< $(FZ)/libsyn.a -o $@ $(LDLIBS)
+
+libfuzz-bins: $(FZ_BINS)
+
+# Each harness for FUZZ_SECONDS (default 60) from seeds made now
+# (tests/fuzz/make_seeds.sh) and the regression corpus; new inputs go to
+# build/fuzz/corpus/NAME, crashes to build/fuzz/crashes/NAME.
+# FUZZ_TARGETS="image audio" runs a subset; FUZZ_JOBS=2 two at a time.
+libfuzz: deps-fuzz
+	$(MAKE) libfuzz-bins
+	FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_TARGETS="$${FUZZ_TARGETS:-$(FZ_TARGETS)}" FZ=$(FZ) \
+	  tests/fuzz/run_libfuzzer.sh
 
 clean:
 	rm -rf build

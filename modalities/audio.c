@@ -242,6 +242,122 @@ static uint32_t ogg_le32(const uint8_t *b)
     return (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
 }
 
+/* The three Vorbis header packets (Vorbis I spec, sections 4.2.2-4.2.4):
+ * libsndfile calls vorbis_info_init and never frees its 5.8 KB when one of
+ * them is refused later (LeakSanitizer; tests/fuzz/corpus/audio), so what
+ * can be checked cheaply is checked here, before libsndfile sees them.
+ * A stream is Vorbis when its first packet starts with 1 "vorbis"; other
+ * codecs are left to libsndfile.  Per stream: the packet being assembled
+ * (only its first OGG_VORBIS_KEEP bytes, and its length) and how many
+ * packets have ended. */
+#define OGG_VORBIS_KEEP 30 /* the identification header's size */
+
+typedef struct ogg_vorbis_state {
+    int vorbis;  /* -1 unknown yet, 0 another codec, 1 Vorbis   */
+    int packets; /* packets completed so far (checked up to 3)  */
+    size_t len;  /* bytes of the packet being assembled         */
+    uint8_t head[OGG_VORBIS_KEEP];
+    /* comment header walk: the fields are read as the bytes arrive */
+    size_t cpos;   /* next comment-header offset that starts a field */
+    uint64_t clen; /* the field length being read                    */
+    uint32_t left; /* user comments still to come                    */
+    int cstate;    /* 0 vendor length, 1 vendor, 2 count, 3 length, 4 string, 5 framing, 6 done */
+    uint8_t cbuf[4];
+    int cbn;
+    int framing; /* the comment header's framing bit was set       */
+} ogg_vorbis_state;
+
+static uint32_t ogg_le32(const uint8_t *b);
+
+/* One identification header (30 bytes): type 1, "vorbis", version 0,
+ * channels > 0, rate > 0, blocksize exponents 6..13 with the short one at
+ * most the long one, the framing bit.  0 or -1 with *e. */
+static int vorbis_check_id(const uint8_t *h, size_t len, syn_err *e)
+{
+    const char *hint = "send an undamaged Ogg Vorbis file";
+    if (len < OGG_VORBIS_KEEP)
+        return syn_fail(e, SYN_E_INVALID, hint, "Vorbis identification header is %zu bytes, not 30",
+                        len);
+    unsigned bs0 = h[28] & 15, bs1 = h[28] >> 4;
+    if (ogg_le32(h + 7) != 0)
+        return syn_fail(e, SYN_E_INVALID, hint, "Vorbis version is %u; only 0 exists",
+                        (unsigned)ogg_le32(h + 7));
+    if (h[11] == 0 || ogg_le32(h + 12) == 0)
+        return syn_fail(e, SYN_E_INVALID, hint, "Vorbis header has %u channels at %u Hz",
+                        (unsigned)h[11], (unsigned)ogg_le32(h + 12));
+    if (bs0 < 6 || bs1 > 13 || bs0 > bs1)
+        return syn_fail(e, SYN_E_INVALID, hint,
+                        "Vorbis block sizes 2^%u and 2^%u are outside 2^6..2^13 or out of order",
+                        bs0, bs1);
+    if (!(h[29] & 1))
+        return syn_fail(e, SYN_E_INVALID, hint,
+                        "Vorbis identification header lacks its framing bit");
+    return 0;
+}
+
+/* The comment header's fields, fed byte by byte after its 7-byte
+ * signature: vendor length and string, comment count, each comment's
+ * length and string, then the framing bit.  A length that runs past the
+ * packet leaves cstate short of 6, which vorbis_packet_end refuses. */
+static void vorbis_comment_byte(ogg_vorbis_state *v, uint8_t b)
+{
+    switch (v->cstate) {
+    case 0:
+    case 2:
+    case 3: /* a 32-bit little-endian field */
+        v->cbuf[v->cbn++] = b;
+        if (v->cbn < 4) return;
+        v->cbn = 0;
+        if (v->cstate == 2) {
+            v->left = ogg_le32(v->cbuf);
+            v->cstate = v->left ? 3 : 5;
+        } else {
+            v->clen = ogg_le32(v->cbuf);
+            v->cstate = v->clen ? v->cstate + 1 : (v->cstate == 0 ? 2 : (--v->left ? 3 : 5));
+        }
+        return;
+    case 1:
+    case 4: /* a string: skip clen bytes */
+        if (--v->clen) return;
+        v->cstate = v->cstate == 1 ? 2 : (--v->left ? 3 : 5);
+        return;
+    case 5:
+        v->framing = b & 1;
+        v->cstate = 6;
+        return;
+    default:
+        return; /* bytes after the framing bit are ignored, as libvorbis does */
+    }
+}
+
+/* A Vorbis header packet has ended: check it. */
+static int vorbis_packet_end(ogg_vorbis_state *v, size_t at, syn_err *e)
+{
+    const char *hint = "send an undamaged Ogg Vorbis file";
+    static const uint8_t types[3] = {1, 3, 5};
+    int k = v->packets++;
+    if (v->vorbis < 0) v->vorbis = v->len >= 7 && memcmp(v->head, "\x01vorbis", 7) == 0;
+    if (!v->vorbis || k > 2) return 0;
+    if (v->len < 7 || v->head[0] != types[k] || memcmp(v->head + 1, "vorbis", 6) != 0)
+        return syn_fail(e, SYN_E_INVALID, hint,
+                        "Vorbis header packet %d (ending at byte %zu) is not a type %u header",
+                        k + 1, at, (unsigned)types[k]);
+    if (k == 0) return vorbis_check_id(v->head, v->len, e);
+    if (k == 1 && (v->cstate != 6 || !v->framing))
+        return syn_fail(e, SYN_E_INVALID, hint,
+                        "Vorbis comment header is truncated or lacks its framing bit");
+    return 0;
+}
+
+/* One lacing segment of a packet: keep its first bytes, walk a comment. */
+static void vorbis_packet_bytes(ogg_vorbis_state *v, const uint8_t *b, size_t k)
+{
+    for (size_t i = 0; i < k; i++, v->len++) {
+        if (v->len < OGG_VORBIS_KEEP) v->head[v->len] = b[i];
+        if (v->packets == 1 && v->len >= 7) vorbis_comment_byte(v, b[i]);
+    }
+}
+
 static int ogg_check_pages(const uint8_t *p, size_t n, syn_err *e)
 {
     if (n < 4 || memcmp(p, "OggS", 4) != 0) return 0; /* not Ogg: libsndfile decides */
@@ -249,6 +365,7 @@ static int ogg_check_pages(const uint8_t *p, size_t n, syn_err *e)
      * numbers its pages in order.  libsndfile leaks its vorbis_info (5.8 KB)
      * on streams that break this (found by tests/fuzz), so they stop here. */
     uint32_t serial[OGG_MAX_STREAMS], next_seq[OGG_MAX_STREAMS];
+    ogg_vorbis_state vs[OGG_MAX_STREAMS];
     int nstreams = 0;
     size_t pos = 0;
     int eos = 0;
@@ -277,12 +394,28 @@ static int ogg_check_pages(const uint8_t *p, size_t n, syn_err *e)
                 return syn_fail(e, SYN_E_INVALID, "send an undamaged file",
                                 "Ogg page at byte %zu starts no stream properly", pos);
             serial[nstreams] = sn;
+            memset(&vs[nstreams], 0, sizeof vs[nstreams]);
+            vs[nstreams].vorbis = -1;
             next_seq[nstreams++] = 0;
         }
         if (seq != next_seq[s] || (seq != 0 && (pg[5] & OGG_FLAG_BOS)))
             return syn_fail(e, SYN_E_INVALID, "send an undamaged file",
                             "Ogg page at byte %zu is out of sequence", pos);
         next_seq[s] = seq + 1;
+        /* The stream's packets: a lacing value below 255 ends one. */
+        ogg_vorbis_state *v = &vs[s];
+        const uint8_t *seg = pg + OGG_HEADER + pg[26];
+        for (int i = 0; i < pg[26] && v->packets < 3 && v->vorbis != 0; i++) {
+            vorbis_packet_bytes(v, seg, pg[OGG_HEADER + i]);
+            seg += pg[OGG_HEADER + i];
+            if (pg[OGG_HEADER + i] < 255) {
+                if (vorbis_packet_end(v, (size_t)(seg - p), e) < 0) return -1;
+                v->len = 0;
+            }
+        }
+        if ((pg[5] & OGG_FLAG_EOS) && v->vorbis == 1 && v->packets < 3)
+            return syn_fail(e, SYN_E_INVALID, "send an undamaged Ogg Vorbis file",
+                            "Ogg Vorbis stream ends after %d of its 3 header packets", v->packets);
         eos = (pg[5] & OGG_FLAG_EOS) != 0;
         pos += len;
     }

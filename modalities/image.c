@@ -63,6 +63,29 @@
  * of ours is ever bypassed: 32768 is above any sane default of
  * limits->max_side and keeps w*h*4 far from stb's 2^31 arithmetic edge. */
 #define STBI_MAX_DIMENSIONS (1 << 15)
+/* stb's allocations come zeroed, so that a decoder path that reads memory
+ * it never wrote (nothings/stb #1535: a progressive scan against a Huffman
+ * table no DHT defined, found here by fuzzing) reads zeros, the same on
+ * every run, instead of what the heap last held.  stb 2.27 allocates with
+ * STBI_MALLOC (calloc here) and grows its two buffers (zlib output, PNG
+ * IDAT) with STBI_REALLOC_SIZED, which passes the old size: the grown part
+ * is zeroed too.  Plain STBI_REALLOC, unused by 2.27, is realloc: without
+ * the old size it cannot zero what it adds.  The cost is one memset per
+ * buffer, small next to decoding into it. */
+static void *img_stbi_zalloc(size_t n)
+{
+    return calloc(1, n ? n : 1);
+}
+static void *img_stbi_grow(void *p, size_t old, size_t n)
+{
+    unsigned char *q = realloc(p, n ? n : 1);
+    if (q && n > old) memset(q + old, 0, n - old);
+    return q;
+}
+#define STBI_MALLOC(sz) img_stbi_zalloc(sz)
+#define STBI_REALLOC(p, newsz) realloc(p, newsz)
+#define STBI_REALLOC_SIZED(p, oldsz, newsz) img_stbi_grow(p, oldsz, newsz)
+#define STBI_FREE(p) free(p)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wsign-compare"
 #pragma GCC diagnostic ignored "-Wunused-parameter"
@@ -147,6 +170,7 @@ static int png_walk(const uint8_t *p, size_t n, uint32_t *w, uint32_t *h, syn_er
                         "PNG signature is damaged (text-mode transfer?)");
     size_t pos = 8;
     int idat = 0;
+    uint64_t idat_bytes = 0;
     for (int index = 0;; index++) {
         if (n - pos < 12)
             return syn_fail(e, SYN_E_INVALID, hint, "PNG is truncated: no IEND chunk");
@@ -174,11 +198,20 @@ static int png_walk(const uint8_t *p, size_t n, uint32_t *w, uint32_t *h, syn_er
         } else if (memcmp(type, "IHDR", 4) == 0) {
             return syn_fail(e, SYN_E_INVALID, hint, "PNG has a second IHDR");
         }
-        if (memcmp(type, "IDAT", 4) == 0) idat++;
+        if (memcmp(type, "IDAT", 4) == 0) {
+            idat++;
+            idat_bytes += len;
+        }
         pos += (size_t)len + 12;
         if (memcmp(type, "IEND", 4) == 0) break;
     }
     if (!idat) return syn_fail(e, SYN_E_INVALID, hint, "PNG has no IDAT (image data) chunk");
+    /* Not even a zlib header: nothing to decode, and stb_image 2.27 would
+     * append the empty chunk with memcpy(NULL, p, 0) (undefined behaviour,
+     * found by fuzzing under UBSan). */
+    if (idat_bytes == 0)
+        return syn_fail(e, SYN_E_INVALID, hint,
+                        "PNG image data is empty (its IDAT chunks hold 0 bytes)");
     return 0;
 }
 
@@ -187,12 +220,21 @@ static int png_walk(const uint8_t *p, size_t n, uint32_t *w, uint32_t *h, syn_er
 /* Debian's stb_image 2.27 builds a Huffman table from the 16 code counts of
  * a DHT segment without checking that they sum to at most 256 symbols, and
  * writes past its 257-entry arrays when they do (found here by fuzzing
- * under UBSan).  Walk the markers, skipping entropy-coded data, and refuse
- * such a table, or a segment that runs past the end, before stb sees it. */
+ * under UBSan).  It also decodes a scan with whatever table slot the SOS
+ * names, defined or not (nothings/stb #1535: uninitialised heap).  Walk
+ * the markers, skipping entropy-coded data, and refuse, before stb sees
+ * them: such a table, a segment that runs past the end, and a scan that
+ * uses a table no DHT before it defined.  Which tables a scan uses
+ * (ITU T.81 G.1.2, and stb's decoder): a sequential scan, the DC and the
+ * AC table of each component; a progressive DC scan (Ss = 0), the DC
+ * table in its first pass (Ah = 0) and none in a refinement; a
+ * progressive AC scan (Ss > 0), the AC table. */
 static int jpeg_check_tables(const uint8_t *p, size_t n, syn_err *e)
 {
     const char *hint = "send an undamaged JPEG file";
-    size_t pos = 2; /* after SOI */
+    size_t pos = 2;               /* after SOI */
+    unsigned defined[2] = {0, 0}; /* bit th of [class]: DC (0) or AC (1) table th defined */
+    int progressive = 0;          /* an SOF2 frame */
     while (pos + 1 < n) {
         if (p[pos] != 0xFF) { /* entropy-coded data: find the next marker */
             pos++;
@@ -211,11 +253,36 @@ static int jpeg_check_tables(const uint8_t *p, size_t n, syn_err *e)
         size_t len = (size_t)p[pos] << 8 | p[pos + 1];
         if (len < 2 || len > n - pos)
             return syn_fail(e, SYN_E_INVALID, hint, "JPEG marker segment FF%02X is truncated", m);
+        if (m == 0xC2) progressive = 1;
+        if (m == 0xDA) { /* SOS: Ns, Ns x (component, Td << 4 | Ta), Ss, Se, Ah << 4 | Al */
+            size_t ns = len > 2 ? p[pos + 2] : 0;
+            if (ns == 0 || len < 2 + 1 + 2 * ns + 3)
+                return syn_fail(e, SYN_E_INVALID, hint, "JPEG scan header is truncated");
+            const uint8_t *q = p + pos + 3 + 2 * ns; /* Ss, Se, Ah/Al */
+            int dc = !progressive || (q[0] == 0 && (q[2] >> 4) == 0);
+            int ac = !progressive || q[0] != 0;
+            for (size_t i = 0; i < ns; i++) {
+                unsigned td = p[pos + 4 + 2 * i] >> 4, ta = p[pos + 4 + 2 * i] & 15;
+                if ((dc && (td > 3 || !(defined[0] >> td & 1))) ||
+                    (ac && (ta > 3 || !(defined[1] >> ta & 1))))
+                    return syn_fail(e, SYN_E_INVALID, hint,
+                                    "JPEG scan uses Huffman table %s%u, which no DHT before it "
+                                    "defines",
+                                    dc && (td > 3 || !(defined[0] >> td & 1)) ? "DC" : "AC",
+                                    dc && (td > 3 || !(defined[0] >> td & 1)) ? td : ta);
+            }
+        }
         if (m == 0xC4) { /* DHT: class/id byte, 16 counts, the symbols */
             size_t off = pos + 2, end = pos + len;
             while (off < end) {
                 if (end - off < 17)
                     return syn_fail(e, SYN_E_INVALID, hint, "JPEG Huffman table is truncated");
+                unsigned tc = p[off] >> 4, th = p[off] & 15;
+                if (tc > 1 || th > 3)
+                    return syn_fail(e, SYN_E_INVALID, hint,
+                                    "JPEG Huffman table has class %u and id %u (at most 1 and 3)",
+                                    tc, th);
+                defined[tc] |= 1u << th;
                 size_t sum = 0;
                 for (int i = 1; i <= 16; i++)
                     sum += p[off + i];

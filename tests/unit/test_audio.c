@@ -334,6 +334,130 @@ static void ogg_pages_out_of_sequence_are_invalid(void **state)
     syn_latent_free(&in);
 }
 
+/* --- hand-made Ogg Vorbis headers ----------------------------------------- */
+
+/* One Ogg page holding one whole packet (len < 255), correct CRC, at p;
+ * returns its length. */
+static size_t ogg_page1(uint8_t *p, uint8_t flags, uint32_t seq, const uint8_t *pkt, size_t len)
+{
+    memset(p, 0, 27);
+    memcpy(p, "OggS", 4);
+    p[5] = flags;
+    put32le(p + 14, 0x53594e45u); /* serial */
+    put32le(p + 18, seq);
+    p[26] = 1;
+    p[27] = (uint8_t)len;
+    memcpy(p + 28, pkt, len);
+    uint32_t crc = 0; /* Ogg's CRC-32: polynomial 0x04c11db7, no reflection */
+    for (size_t i = 0; i < 28 + len; i++) {
+        crc ^= (uint32_t)p[i] << 24;
+        for (int k = 0; k < 8; k++)
+            crc = crc & 0x80000000u ? (crc << 1) ^ 0x04c11db7u : crc << 1;
+    }
+    put32le(p + 22, crc);
+    return 28 + len;
+}
+
+/* A valid identification header: version 0, 1 channel, 8000 Hz, block
+ * sizes 2^6 and 2^8, framing bit. */
+static void vorbis_id(uint8_t h[30])
+{
+    memset(h, 0, 30);
+    memcpy(h, "\x01vorbis", 7);
+    h[11] = 1;
+    put32le(h + 12, 8000);
+    h[28] = 0x86;
+    h[29] = 1;
+}
+
+/* ID header, then (when comment is given) a comment and a setup page. */
+static size_t vorbis_stream(uint8_t *p, const uint8_t id[30], const uint8_t *comment, size_t clen)
+{
+    static const uint8_t setup[] = "\x05vorbis-not-really-a-codebook";
+    size_t n = ogg_page1(p, comment ? 0x02 : 0x06, 0, id, 30);
+    if (!comment) return n;
+    n += ogg_page1(p + n, 0x00, 1, comment, clen);
+    n += ogg_page1(p + n, 0x04, 2, setup, sizeof setup - 1);
+    return n;
+}
+
+/* libsndfile leaks 5.8 KB (vorbis_info_init) when the header packets fail
+ * after it: each broken header is refused before it gets there. */
+static void ogg_vorbis_id_header_with_a_bad_field_is_refused_before_libsndfile(void **state)
+{
+    (void)state;
+    static const struct {
+        int at;
+        uint8_t value;
+        const char *says;
+    } bad[] = {
+        {7, 1, "version is 1"},    {11, 0, "0 channels"},      {12, 0, "channels at 0 Hz"},
+        {28, 0x85, "2^5 and 2^8"}, {28, 0xe8, "2^8 and 2^14"}, {28, 0x68, "2^8 and 2^6"},
+        {29, 0, "framing bit"},
+    };
+    uint8_t buf[256], id[30];
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        vorbis_id(id);
+        if (bad[k].at == 12)
+            memset(id + 12, 0, 4);
+        else
+            id[bad[k].at] = bad[k].value; /* 0x85: a short block of 2^5 */
+        size_t n = vorbis_stream(buf, id, NULL, 0);
+        syn_latent l;
+        syn_err e;
+        assert_int_equal(decode(buf, n, &l, &e), -1);
+        assert_int_equal(e.kind, SYN_E_INVALID);
+        if (!strstr(e.message, bad[k].says))
+            fail_msg("case %zu: '%s' does not say '%s'", k, e.message, bad[k].says);
+    }
+}
+
+static void ogg_vorbis_stream_ending_after_its_id_header_is_refused(void **state)
+{
+    (void)state;
+    uint8_t buf[256], id[30];
+    vorbis_id(id);
+    size_t n = vorbis_stream(buf, id, NULL, 0);
+    syn_latent l;
+    syn_err e;
+    assert_int_equal(decode(buf, n, &l, &e), -1);
+    assert_int_equal(e.kind, SYN_E_INVALID);
+    assert_non_null(strstr(e.message, "ends after 1 of its 3 header packets"));
+}
+
+static void ogg_vorbis_comment_header_past_its_packet_or_out_of_order_is_refused(void **state)
+{
+    (void)state;
+    uint8_t buf[512], id[30];
+    vorbis_id(id);
+    /* vendor "x", 1 comment "a=b", framing: well-formed */
+    static const uint8_t good[] = "\x03vorbis\x01\x00\x00\x00x\x01\x00\x00\x00\x03\x00\x00\x00"
+                                  "a=b\x01";
+    /* the vendor string claims 99 bytes */
+    static const uint8_t longer[] = "\x03vorbis\x63\x00\x00\x00x\x01\x00\x00\x00\x03\x00\x00\x00"
+                                    "a=b\x01";
+    /* no framing bit */
+    static const uint8_t unframed[] = "\x03vorbis\x01\x00\x00\x00x\x00\x00\x00\x00\x00";
+    /* a setup header where the comment header belongs */
+    static const uint8_t swapped[] = "\x05vorbis\x01\x00\x00\x00x\x00\x00\x00\x00\x01";
+    syn_latent l;
+    syn_err e;
+    size_t n = vorbis_stream(buf, id, good, sizeof good - 1);
+    /* well-formed headers pass the check; the fake setup header is then
+     * libsndfile's to refuse */
+    assert_int_equal(decode(buf, n, &l, &e), -1);
+    assert_null(strstr(e.message, "Vorbis comment"));
+    const uint8_t *bad[] = {longer, unframed, swapped};
+    const size_t len[] = {sizeof longer - 1, sizeof unframed - 1, sizeof swapped - 1};
+    const char *says[] = {"comment header is truncated", "lacks its framing bit", "not a type 3"};
+    for (int k = 0; k < 3; k++) {
+        n = vorbis_stream(buf, id, bad[k], len[k]);
+        assert_int_equal(decode(buf, n, &l, &e), -1);
+        assert_int_equal(e.kind, SYN_E_INVALID);
+        if (!strstr(e.message, says[k])) fail_msg("case %d: '%s'", k, e.message);
+    }
+}
+
 static void garbage_is_invalid_or_unsupported(void **state)
 {
     (void)state;
@@ -504,6 +628,11 @@ int main(void)
         cmocka_unit_test_setup(ogg_page_with_a_flipped_byte_is_invalid_by_crc, reset),
         cmocka_unit_test_setup(flac_refuses_a_rate_its_frame_header_cannot_store, reset),
         cmocka_unit_test_setup(ogg_pages_out_of_sequence_are_invalid, reset),
+        cmocka_unit_test_setup(ogg_vorbis_id_header_with_a_bad_field_is_refused_before_libsndfile,
+                               reset),
+        cmocka_unit_test_setup(ogg_vorbis_stream_ending_after_its_id_header_is_refused, reset),
+        cmocka_unit_test_setup(ogg_vorbis_comment_header_past_its_packet_or_out_of_order_is_refused,
+                               reset),
         cmocka_unit_test_setup(garbage_is_invalid_or_unsupported, reset),
         cmocka_unit_test_setup(zero_frames_is_invalid, reset),
         cmocka_unit_test_setup(ima_adpcm_and_ulaw_wavs_are_unsupported_naming_the_codec, reset),

@@ -327,6 +327,70 @@ static void jpeg_huffman_table_over_256_codes_is_invalid_before_stb(void **state
     assert_non_null(strstr(e.message, "Huffman"));
 }
 
+/* SOI, SOF2 (1x1, one component), SOS of an AC scan (Ss 1, Se 63) naming
+ * DC/AC table 0, EOI: no DHT defines table 0 (nothings/stb #1535). */
+static const uint8_t prog_jpeg_no_dht[] = {0xff, 0xd8, 0xff, 0xc2, 0x00, 0x0b, 0x08, 0x00, 0x01,
+                                           0x00, 0x01, 0x01, 0x01, 0x11, 0x00, 0xff, 0xda, 0x00,
+                                           0x08, 0x01, 0x01, 0x00, 0x01, 0x3f, 0x00, 0xff, 0xd9};
+
+static void jpeg_scan_with_undefined_huffman_table_is_refused(void **state)
+{
+    (void)state;
+    syn_latent l;
+    syn_err e;
+    assert_int_equal(
+        decode_for(&syn_image_modality, prog_jpeg_no_dht, sizeof prog_jpeg_no_dht, &l, &e), -1);
+    assert_int_equal(e.kind, SYN_E_INVALID);
+    assert_non_null(strstr(e.message, "Huffman table AC0"));
+    /* A DC refinement scan (Ss 0, Ah 1) reads bits, no table: not refused
+     * by the check (stb decides; it must not crash). */
+    uint8_t refine[sizeof prog_jpeg_no_dht];
+    memcpy(refine, prog_jpeg_no_dht, sizeof refine);
+    refine[22] = 0x00; /* Ss */
+    refine[23] = 0x00; /* Se */
+    refine[24] = 0x10; /* Ah 1, Al 0 */
+    if (decode_for(&syn_image_modality, refine, sizeof refine, &l, &e) == 0)
+        syn_latent_free(&l);
+    else
+        assert_false(strstr(e.message, "which no DHT") != NULL);
+}
+
+static void jpeg_baseline_scan_naming_a_table_no_dht_defined_is_refused(void **state)
+{
+    (void)state;
+    uint8_t jpg[sizeof grey_jpeg];
+    memcpy(jpg, grey_jpeg, sizeof jpg);
+    size_t sos = 0;
+    for (size_t i = 2; i + 1 < sizeof jpg && !sos; i++)
+        if (jpg[i] == 0xFF && jpg[i + 1] == 0xDA) sos = i;
+    assert_true(sos > 0);
+    jpg[sos + 6] = 0x23; /* the first component: DC table 2, AC table 3, never defined */
+    syn_latent l;
+    syn_err e;
+    assert_int_equal(decode_for(&syn_image_modality, jpg, sizeof jpg, &l, &e), -1);
+    assert_int_equal(e.kind, SYN_E_INVALID);
+    assert_non_null(strstr(e.message, "Huffman table DC2"));
+}
+
+static void png_whose_idat_chunks_hold_zero_bytes_is_refused(void **state)
+{
+    (void)state;
+    uint8_t png[128], ihdr[13] = {0, 0, 0, 1, 0, 0, 0, 1, 8, 0, 0, 0, 0}; /* 1x1 grey */
+    for (int nidat = 1; nidat <= 2; nidat++) {
+        size_t n = 8;
+        memcpy(png, "\x89PNG\r\n\x1a\n", 8);
+        n += png_chunk(png + n, "IHDR", ihdr, 13);
+        for (int i = 0; i < nidat; i++)
+            n += png_chunk(png + n, "IDAT", NULL, 0);
+        n += png_chunk(png + n, "IEND", NULL, 0);
+        syn_latent l;
+        syn_err e;
+        assert_int_equal(decode_for(&syn_image_modality, png, n, &l, &e), -1);
+        assert_int_equal(e.kind, SYN_E_INVALID);
+        assert_non_null(strstr(e.message, "IDAT chunks hold 0 bytes"));
+    }
+}
+
 static void png_we_write_reads_back_with_its_map_and_values(void **state)
 {
     (void)state;
@@ -541,6 +605,9 @@ int main(void)
         cmocka_unit_test_setup(bmp_alpha_is_composited_over_black, reset),
         cmocka_unit_test_setup(jpeg_decodes_to_its_grey_levels, reset),
         cmocka_unit_test_setup(jpeg_huffman_table_over_256_codes_is_invalid_before_stb, reset),
+        cmocka_unit_test_setup(jpeg_scan_with_undefined_huffman_table_is_refused, reset),
+        cmocka_unit_test_setup(jpeg_baseline_scan_naming_a_table_no_dht_defined_is_refused, reset),
+        cmocka_unit_test_setup(png_whose_idat_chunks_hold_zero_bytes_is_refused, reset),
         cmocka_unit_test_setup(png_we_write_reads_back_with_its_map_and_values, reset),
         cmocka_unit_test_setup(picture_for_a_sound_is_resampled_to_the_band_grid, reset),
         cmocka_unit_test_setup(picture_for_a_picture_is_shrunk_to_max_out_side, reset),
