@@ -177,6 +177,29 @@ stop_server "main server"
 
 # --- finding 7: slowloris ----------------------------------------------------
 if start_server --max-connections 64 --per-ip-connections 16 --header-timeout 2; then
+    # one trickler, no pressure: closed by the 2 s header deadline
+    "$PY" - "$(PORT_OF)" >"$TMPD/one.out" <<'EOF'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.sendall(b"GET /healthz HTTP/1.1\r\n")
+t0 = time.monotonic()
+try:
+    while time.monotonic() - t0 < 10:
+        time.sleep(0.5)
+        s.send(b"X-a: b\r\n")
+        s.setblocking(False)
+        try:
+            if s.recv(4096) == b"": break
+        except BlockingIOError: pass
+        s.setblocking(True)
+except OSError:
+    pass
+print("%.1f" % (time.monotonic() - t0))
+EOF
+    t=$(cat "$TMPD/one.out")
+    if awk -v t="$t" 'BEGIN { exit !(t >= 1.5 && t < 6) }'; then ok "one header trickled every 0.5 s is closed at --header-timeout 2 (after ${t}s)"; else not_ok "one trickled header is closed at --header-timeout 2" "after ${t}s"; fi
+    r1=$(metric 'synesthd_connections_reaped_total{reason="header_timeout"}')
+    if [ "${r1:-0}" -ge 1 ]; then ok "/metrics counts it as header_timeout"; else not_ok "/metrics counts it as header_timeout" "'$r1'"; fi
     "$PY" - "$(PORT_OF)" 8 >"$TMPD/loris.out" 2>&1 <<'EOF' &
 import socket, sys, time, select
 port, secs = int(sys.argv[1]), float(sys.argv[2])
@@ -250,17 +273,19 @@ fi
 if start_server --max-memory 64M --max-body 32M; then
     head -c $((30 * 1024 * 1024)) /dev/urandom >"$TMPD/30m.bin"
     base_rss=$(rss_kb "$SERVER_PID")
+    ups=()
     for i in 1 2 3 4 5 6 7 8; do
         curl -sS --max-time 60 -o "$TMPD/up$i.body" -D "$TMPD/up$i.hdr" -w '%{http_code} %{time_total}' \
             --data-binary @"$TMPD/30m.bin" -H 'Content-Type: image/png' --limit-rate 20M \
             "$BASE/v1/generate/audio" >"$TMPD/up$i.code" 2>/dev/null &
+        ups+=($!)
     done
     peak=0
     for _ in $(seq 1 40); do
         r=$(rss_kb "$SERVER_PID"); [ -n "$r" ] && [ "$r" -gt "$peak" ] && peak=$r
         sleep 0.1
     done
-    wait
+    wait "${ups[@]}"
     n503=0 nquick=0 ra_ok=1 json_ok=1
     for i in 1 2 3 4 5 6 7 8; do
         read -r code secs <"$TMPD/up$i.code"
@@ -288,7 +313,7 @@ fi
 # --- finding 6: a client that leaves stops its conversion ---------------------
 make_png "$TMPD/img.png" 256 256
 LONG_Q="duration=300&sample_rate=192000&stereo=1"
-if start_server --max-jobs 1 --max-request-cpu 100000 --max-request-memory 4G --max-memory 8G --max-job-sec 600; then
+if start_server --max-jobs 1 --max-request-cpu 80000 --max-request-memory 4G --max-memory 8G --max-job-sec 600; then
     curl -sS --max-time 1 -o /dev/null --data-binary @"$TMPD/img.png" -H 'Content-Type: image/png' \
         "$BASE/v1/generate/audio?$LONG_Q" 2>/dev/null
     sleep 1.5
@@ -304,7 +329,7 @@ if start_server --max-jobs 1 --max-request-cpu 100000 --max-request-memory 4G --
 fi
 
 # --- finding 9: SIGTERM with answers in flight --------------------------------
-if start_server --shutdown-grace 5 --max-request-cpu 100000 --max-request-memory 4G --max-memory 8G --max-job-sec 600; then
+if start_server --shutdown-grace 5 --max-request-cpu 80000 --max-request-memory 4G --max-memory 8G --max-job-sec 600; then
     # a slow reader of a ~11 MB WAV, told to stop after the headers arrive
     "$PY" - "$(PORT_OF)" "$SERVER_PID" "$TMPD/img.png" >"$TMPD/slowread.out" <<'EOF'
 import os, signal, socket, sys, time
@@ -336,7 +361,7 @@ EOF
     if [ "$code" = 200 ] && [ "$got" = "$need" ]; then ok "SIGTERM during a slow download: all $need bytes arrive within the grace (${secs}s)"; else not_ok "SIGTERM during a slow download: all bytes arrive" "$(cat "$TMPD/slowread.out")"; fi
     wait_server_exit "server stopped during a download"
 fi
-if start_server --shutdown-grace 1 --max-request-cpu 100000 --max-request-memory 4G --max-memory 8G --max-job-sec 600; then
+if start_server --shutdown-grace 1 --max-request-cpu 80000 --max-request-memory 4G --max-memory 8G --max-job-sec 600; then
     curl -sS --max-time 20 -o "$TMPD/late.body" -D "$TMPD/late.hdr" -w '%{http_code}' --data-binary @"$TMPD/img.png" \
         -H 'Content-Type: image/png' "$BASE/v1/generate/audio?$LONG_Q" >"$TMPD/late.code" 2>/dev/null &
     cp_=$!
