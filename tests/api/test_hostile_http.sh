@@ -303,7 +303,9 @@ if start_server --max-memory 64M --max-body 32M; then
     if [ "$peak" -lt $((base_rss + 104 * 1024)) ]; then ok "peak RSS $((peak / 1024)) MB stays below the idle $((base_rss / 1024)) MB + 64M + 40 MB"; else not_ok "peak RSS stays below idle + max-memory + 40 MB" "idle ${base_rss} kB, peak ${peak} kB"; fi
     sleep 1
     r=$(rss_kb "$SERVER_PID")
-    if [ "$r" -lt $((base_rss + 40 * 1024)) ]; then ok "RSS falls back after the uploads ($((r / 1024)) MB)"; else not_ok "RSS falls back after the uploads" "idle ${base_rss} kB, now ${r} kB"; fi
+    if [ "${SAN:-0}" = 1 ]; then
+        note "RSS fall-back not checked under ASan: its quarantine keeps freed memory resident"
+    elif [ "$r" -lt $((base_rss + 40 * 1024)) ]; then ok "RSS falls back after the uploads ($((r / 1024)) MB)"; else not_ok "RSS falls back after the uploads" "idle ${base_rss} kB, now ${r} kB"; fi
     inflight=$(metric synesthd_memory_reserved_bytes)
     if [ "$inflight" = 0 ]; then ok "every reservation is released"; else not_ok "every reservation is released" "synesthd_memory_reserved_bytes $inflight"; fi
     healthy "admission"
