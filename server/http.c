@@ -1,40 +1,75 @@
 /* http.c -- the only adapter to libmicrohttpd (STYLE.md §7, §8).
  *
  * One request lifecycle, in the access handler:
- *   first call   allocate the request state, find the route, and reject
- *                right away what is wrong: 404, 405 (+ Allow), 411, 413
- *                (Content-Length above the cap, before any body byte is
- *                read) and 415.  Only errors are queued here: a success
- *                queued on the first call goes out with Connection: close
- *                on 0.9.75 (measured: keep-alive 3.5x slower).
+ *   request line on_uri (MHD_OPTION_URI_LOG_CALLBACK) allocates the request
+ *                state and counts the query arguments before libmicrohttpd
+ *                parses them (see "query arguments" below).
+ *   first call   framing (Content-Length, Transfer-Encoding), route, auth,
+ *                method, length, type and arguments are checked, and the
+ *                body is admitted before any body byte is read: its bytes
+ *                against --max-memory (srv_admit_reserve) and, for a
+ *                conversion, a job slot (max_jobs).  Refusals (400, 401,
+ *                404, 405, 411, 413, 415, 501, 503 + Retry-After) are queued
+ *                here.  Only errors are: a success queued on the first call
+ *                goes out with Connection: close on 0.9.75 (measured:
+ *                keep-alive 3.5x slower).
  *   body calls   append to the body up to the cap, or feed the
- *                MHD_PostProcessor for multipart/form-data.
+ *                MHD_PostProcessor for multipart/form-data (at most
+ *                max_parts parts and fields, max_field_bytes per option).
  *   last call    GET routes answer here.  Conversion routes (SRV_R_JOB)
- *                take a job slot (503 + Retry-After beyond max_jobs),
  *                suspend the connection and run on a worker thread, so
  *                that a long conversion never blocks the pool that answers
  *                /healthz; the worker resumes the connection and the next
- *                call queues the answer.
- *   completed    NOTIFY_COMPLETED logs one access line, records metrics
- *                and frees everything (the worker holds a reference while
- *                it runs).
+ *                call queues the answer.  The worker runs under a syn_job
+ *                (job.h): it stops at its next checkpoint when the client
+ *                hangs up (then nothing is sent), when the server stops
+ *                (then 503 cancelled), or past max_job_sec.
+ *   completed    NOTIFY_COMPLETED logs one access line, records metrics,
+ *                releases the slot and the memory reservation and frees
+ *                everything (the worker holds a reference while it runs).
  * Responses are created with a free callback (or from static storage) and
- * destroyed right after they are queued. */
-#define _GNU_SOURCE /* strcasestr */
+ * destroyed right after they are queued.
+ *
+ * Slow and half-closed clients.  MHD_OPTION_CONNECTION_TIMEOUT is an
+ * inactivity timeout only, so every connection is also tracked here (NOTIFY
+ * _CONNECTION) with its phase and the time the phase began; a reaper thread
+ * shuts down the socket of a connection whose header takes longer than
+ * header_timeout_sec (an idle keep-alive connection counts as a header in
+ * progress), whose body averages less than min_body_rate after
+ * header_timeout_sec, or whose client half-closed in the header or body
+ * phase (0.9.75 leaves those in CLOSE-WAIT until the idle timeout).  Above
+ * 3/4 of max_connections, header-phase connections older than 1 s go first.
+ *
+ * What libmicrohttpd 0.9.75 still answers by itself, with its own HTML page,
+ * before this file sees the request (measured with tests/api/
+ * test_hostile_http.sh; the server stays up after each):
+ *   400  a Content-Length that is not a number (12abc, +16, -1), a header
+ *        line without a colon, a malformed chunk size;
+ *   413  a Content-Length above 2^64;
+ *   414  a request line longer than the connection memory (64 KiB);
+ *   431  headers larger than the connection memory;
+ *   505  an HTTP version other than 1.0 / 1.1;
+ *   (no answer, closed) a request line that is not "METHOD URI VERSION".
+ * Everything that reaches on_request is answered with the JSON error. */
+#define _GNU_SOURCE /* strcasestr, POLLRDHUP */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 #include <microhttpd.h>
+#include "syn/job.h"
 #include "server.h"
 
 /* Per-connection read buffer and header space.  64 KiB: headers of any sane
@@ -47,33 +82,211 @@
  * receives its 413; past twice the cap the connection is closed instead,
  * so an endless stream cannot keep a thread busy. */
 #define DRAIN_FACTOR 2
+/* The reaper's period: slow clients are cut within 150 ms of their
+ * deadline, and a pass over 512 connections costs a few microseconds. */
+#define REAP_PERIOD_MS 150
+/* Under pressure a header still unfinished after 1 s is not a real client
+ * on any network this demo serves (one round trip sends it). */
+#define PRESSURE_HEADER_MS 1000
+/* After the grace, stopped conversions get this long to reach a checkpoint
+ * and send their 503; whatever still runs after it is left to exit(). */
+#define STOP_WAIT_SEC 5
 
 enum { ST_BODY = 0, ST_RUNNING, ST_DONE };
+enum { PH_HEADER = 0, PH_BODY, PH_PROCESSING, PH_SENDING };
+
+/* One tracked connection (the socket_context of NOTIFY_CONNECTION).  The
+ * phase fields are written by the MHD thread that owns the connection and
+ * read by the reaper; the list links and `hup` belong to the table mutex. */
+typedef struct conn_track {
+    struct conn_track *prev, *next;
+    MHD_socket fd;
+    _Atomic int phase;
+    _Atomic long long since_ms; /* CLOCK_MONOTONIC ms when the phase began */
+    _Atomic size_t body_bytes;  /* body bytes received in the body phase   */
+    int hup;                    /* half-close seen on the previous pass    */
+    int reaped;                 /* shut down already; MHD closes it soon   */
+} conn_track;
 
 typedef struct conn_req {
     srv_request rq; /* what the handler sees                       */
     srv_reply rp;   /* what it answers                             */
     struct MHD_Connection *conn;
     struct MHD_PostProcessor *pp;
+    conn_track *track; /* this connection's row (NULL: untracked)     */
+    MHD_socket fd;
+    int started;       /* the first call has run                      */
     int route_idx;     /* index in srv_routes, -1 before routing      */
     int failed;        /* rp holds an error to send on the last call  */
+    int too_many_args; /* on_uri: more than max_query_args            */
+    int has_slot;      /* holds a job slot (jobs_) until completion   */
+    int drop;          /* the client left a stopped job: send nothing */
     _Atomic int state; /* ST_*: written by the worker, read by MHD    */
     _Atomic int refs;  /* MHD's reference + the worker's while it runs */
     size_t cap;        /* body cap for this route                     */
+    size_t reserved;   /* bytes admitted against --max-memory         */
     size_t bytes_in, bytes_out;
-    int status; /* what was queued (0: nothing)                */
-    int cur;    /* multipart: 1 part, 2 field, 0 none          */
+    int status;      /* what was queued (0: nothing)                */
+    int cur;         /* multipart: 1 part, 2 field, 0 none          */
+    int empty_open;  /* multipart: the current part began with an empty slice */
     struct timespec t0;
 } conn_req;
 
 static struct MHD_Daemon *daemon_;
 static const srv_config *cfg_;
-static atomic_int jobs_;   /* conversions running now (max_jobs)              */
-static atomic_int active_; /* requests between first call and completion      */
+static atomic_int jobs_;     /* job slots held (max_jobs)                       */
+static atomic_int running_;  /* worker threads running a handler now            */
+static atomic_int active_;   /* requests between first call and completion      */
+static atomic_int draining_; /* SIGTERM: every answer says Connection: close    */
+static atomic_int stopping_; /* past the grace: running conversions stop        */
+static atomic_int cancel_pending_; /* stopped conversions whose 503 is not out  */
 
 int srv_http_jobs_in_flight(void)
 {
-    return atomic_load(&jobs_);
+    return atomic_load(&running_);
+}
+
+static long long now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static void set_phase(conn_track *t, int phase)
+{
+    if (!t) return;
+    atomic_store(&t->since_ms, now_ms());
+    atomic_store(&t->body_bytes, 0);
+    atomic_store(&t->phase, phase);
+}
+
+/* 1 if the peer has hung up or half-closed (FIN seen), or the socket failed. */
+static int fd_hung_up(MHD_socket fd)
+{
+    struct pollfd p = {.fd = fd, .events = POLLRDHUP};
+    return fd != MHD_INVALID_SOCKET && poll(&p, 1, 0) > 0 &&
+           (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
+}
+
+/* ------------------------------------------------------------------------ */
+/* The connection table and its reaper.                                      */
+
+static pthread_mutex_t track_mu = PTHREAD_MUTEX_INITIALIZER;
+static conn_track *track_head;
+static int track_n;
+static pthread_t reaper_tid;
+static int reaper_started;
+static atomic_int reaper_stop_;
+
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    (void)cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        conn_track *t = calloc(1, sizeof *t);
+        *socket_context = t;
+        if (!t) return; /* untracked: only the idle timeout applies */
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        t->fd = ci ? ci->connect_fd : MHD_INVALID_SOCKET;
+        set_phase(t, PH_HEADER);
+        pthread_mutex_lock(&track_mu);
+        t->next = track_head;
+        if (track_head) track_head->prev = t;
+        track_head = t;
+        track_n++;
+        pthread_mutex_unlock(&track_mu);
+        return;
+    }
+    conn_track *t = *socket_context;
+    if (!t) return;
+    /* Unlinked under the mutex before MHD closes the fd: the reaper never
+     * shuts down a number that the kernel has already given to another. */
+    pthread_mutex_lock(&track_mu);
+    if (t->prev) t->prev->next = t->next;
+    else track_head = t->next;
+    if (t->next) t->next->prev = t->prev;
+    track_n--;
+    pthread_mutex_unlock(&track_mu);
+    free(t);
+    *socket_context = NULL;
+}
+
+static void reap(conn_track *t, srv_reap_reason why)
+{
+    shutdown(t->fd, SHUT_RDWR); /* MHD sees the error, closes and frees it */
+    t->reaped = 1;
+    srv_metrics_reaped(why);
+}
+
+static void reap_pass(struct pollfd **pf, conn_track ***who, int *room)
+{
+    const syn_limits *l = &cfg_->limits;
+    long long now = now_ms(), header_ms = (long long)l->header_timeout_sec * 1000;
+    pthread_mutex_lock(&track_mu);
+    if (track_n > *room) {
+        int nroom = track_n * 2;
+        struct pollfd *np = realloc(*pf, sizeof **pf * (size_t)nroom);
+        if (np) *pf = np;
+        conn_track **nw = realloc(*who, sizeof **who * (size_t)nroom);
+        if (nw) *who = nw;
+        if (np && nw) *room = nroom;
+    }
+    int pressure = track_n > l->max_connections / 4 * 3, n = 0;
+    for (conn_track *t = track_head; t; t = t->next) {
+        if (t->reaped || t->fd == MHD_INVALID_SOCKET) continue;
+        int ph = atomic_load(&t->phase);
+        long long age = now - atomic_load(&t->since_ms);
+        if (ph == PH_HEADER && age > header_ms) {
+            reap(t, SRV_REAP_HEADER);
+        } else if (ph == PH_HEADER && pressure && age > PRESSURE_HEADER_MS) {
+            reap(t, SRV_REAP_PRESSURE);
+        } else if (ph == PH_BODY && age > header_ms &&
+                   (double)atomic_load(&t->body_bytes) < (double)l->min_body_rate * age / 1000.0) {
+            reap(t, SRV_REAP_SLOW_BODY);
+        } else if ((ph == PH_HEADER || ph == PH_BODY) && n < *room) {
+            (*pf)[n] = (struct pollfd){.fd = t->fd, .events = POLLRDHUP};
+            (*who)[n++] = t;
+        }
+    }
+    if (n > 0 && poll(*pf, (nfds_t)n, 0) > 0) {
+        for (int i = 0; i < n; i++) {
+            conn_track *t = (*who)[i];
+            int hung = ((*pf)[i].revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+            int unread = 0;
+            /* Bytes still unread: MHD has not seen the end of what the
+             * client sent (a whole request followed by a FIN is legal); and
+             * a FIN must be seen on two passes with the phase unchanged, so
+             * a request MHD is about to hand to on_request is never cut. */
+            if (hung && ioctl(t->fd, FIONREAD, &unread) == 0 && unread == 0) {
+                if (t->hup) reap(t, SRV_REAP_HALF_CLOSED);
+                else t->hup = 1;
+            } else {
+                t->hup = 0;
+            }
+        }
+    } else {
+        for (int i = 0; i < n; i++)
+            (*who)[i]->hup = 0;
+    }
+    pthread_mutex_unlock(&track_mu);
+}
+
+static void *reaper_main(void *arg)
+{
+    (void)arg;
+    struct pollfd *pf = NULL;
+    conn_track **who = NULL;
+    int room = 0;
+    struct timespec nap = {0, REAP_PERIOD_MS * 1000000L};
+    while (!atomic_load(&reaper_stop_)) {
+        nanosleep(&nap, NULL);
+        reap_pass(&pf, &who, &room);
+    }
+    free(pf);
+    free(who);
+    return NULL;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -165,10 +378,13 @@ static enum MHD_Result queue_reply(conn_req *q)
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     for (size_t i = 0; i < rp->nhdrs; i++)
         MHD_add_response_header(r, rp->hdrs[i].name, rp->hdrs[i].value);
+    /* stopping: a keep-alive client must not send its next request here */
+    if (atomic_load(&draining_)) MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
     enum MHD_Result ret = MHD_queue_response(q->conn, (unsigned)rp->status, r);
     MHD_destroy_response(r);
     q->status = rp->status;
     q->bytes_out = strcmp(q->rq.method, "HEAD") == 0 || rp->status == 304 ? 0 : rp->len;
+    set_phase(q->track, PH_SENDING);
     return ret;
 }
 
@@ -180,13 +396,42 @@ static enum MHD_Result reject(conn_req *q, int status, const char *code, const c
     return queue_reply(q);
 }
 
+/* A framing error: the bytes after the headers cannot be trusted to be this
+ * request's body, so the connection closes after the answer (no smuggled
+ * second request runs). */
+static enum MHD_Result reject_close(conn_req *q, int status, const char *code, const char *hint,
+                                    const char *msg)
+{
+    srv_reply_error(&q->rp, status, code, hint, "%s", msg);
+    srv_reply_header(&q->rp, MHD_HTTP_HEADER_CONNECTION, "close");
+    return queue_reply(q);
+}
+
+static enum MHD_Result reject_busy(conn_req *q, const char *fmt, int n)
+{
+    srv_reply_error(&q->rp, 503, "busy", "retry in a second", fmt, n);
+    srv_reply_header(&q->rp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+    return queue_reply(q);
+}
+
 static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
                                    const char *value)
 {
     (void)kind;
     conn_req *q = cls;
     if (!value) value = "";
-    return add_kv(&q->rq.args, &q->rq.nargs, key, value, strlen(value)) < 0 ? MHD_NO : MHD_YES;
+    size_t n = strlen(value);
+    if (n > q->rq.cfg->limits.max_field_bytes) {
+        if (!q->failed) {
+            q->failed = 1;
+            srv_reply_error(&q->rp, 400, "bad_request",
+                            "option values are short; see GET /v1 (--max-field-bytes)",
+                            "query argument '%.40s' is longer than %zu bytes", key,
+                            q->rq.cfg->limits.max_field_bytes);
+        }
+        return MHD_NO;
+    }
+    return add_kv(&q->rq.args, &q->rq.nargs, key, value, n) < 0 ? MHD_NO : MHD_YES;
 }
 
 static int is_option(const char *name)
@@ -207,7 +452,14 @@ static void fail400(conn_req *q, const char *code, const char *hint, const char 
 
 /* MHD_PostDataIterator: parts named after a modality (or a route's own
  * input names, srv_route_is_input) are inputs; any other field must be an
- * option name.  Slices of one value arrive with off > 0. */
+ * option name.  Slices of one value arrive with off > 0 -- except that
+ * 0.9.75, when a read ends in the first bytes of a value (which might still
+ * be the start of the boundary), first calls with off 0 and size 0 and
+ * then again with off 0 and the bytes.  So a call with off 0 continues the
+ * current part when that part has had only that empty slice and the name
+ * is the same.  (An empty part followed at once by a part of the same name
+ * therefore reads as one part, however the bytes are split.)  Parts and
+ * fields are counted before anything is allocated for them. */
 static enum MHD_Result on_post(void *cls, enum MHD_ValueKind kind, const char *key,
                                const char *filename, const char *content_type,
                                const char *transfer_encoding, const char *data, uint64_t off,
@@ -218,8 +470,26 @@ static enum MHD_Result on_post(void *cls, enum MHD_ValueKind kind, const char *k
     (void)transfer_encoding;
     conn_req *q = cls;
     srv_request *rq = &q->rq;
+    const syn_limits *l = &rq->cfg->limits;
     if (q->failed) return MHD_NO;
-    if (off == 0) { /* a new part or field */
+    if (!key || !*key) {
+        fail400(q, "bad_request",
+                "give every part a name: Content-Disposition: form-data; name=\"text\" (curl -F)",
+                "%s", "a multipart part has no name");
+        return MHD_NO;
+    }
+    const char *cur_name = q->cur == 1   ? rq->parts[rq->nparts - 1].name
+                           : q->cur == 2 ? rq->fields[rq->nfields - 1].name
+                                         : NULL;
+    int cont = off > 0 || (q->empty_open && cur_name && strcmp(cur_name, key) == 0);
+    if (!cont) { /* a new part or field */
+        if (rq->nparts + rq->nfields >= (size_t)l->max_parts) {
+            q->failed = 1;
+            srv_reply_error(&q->rp, 413, "payload_too_large",
+                            "send at most --max-parts parts and fields",
+                            "the form has more than %d parts and fields", l->max_parts);
+            return MHD_NO;
+        }
         if (srv_route_is_input(rq->route, key)) {
             srv_part *np = realloc(rq->parts, (rq->nparts + 1) * sizeof *np);
             if (!np) goto nomem;
@@ -241,11 +511,20 @@ static enum MHD_Result on_post(void *cls, enum MHD_ValueKind kind, const char *k
             return MHD_NO;
         }
     }
+    q->empty_open = off == 0 && size == 0;
     if (q->cur == 1) {
         srv_part *p = &rq->parts[rq->nparts - 1];
         if (buf_append(&p->data, &p->len, &p->cap, data, size) < 0) goto nomem;
     } else if (q->cur == 2) {
         srv_kv *f = &rq->fields[rq->nfields - 1];
+        if (f->len + size > l->max_field_bytes) {
+            q->failed = 1;
+            srv_reply_error(&q->rp, 400, "bad_request",
+                            "option values are short; see GET /v1 (--max-field-bytes)",
+                            "form field '%.40s' is longer than %zu bytes", f->name,
+                            l->max_field_bytes);
+            return MHD_NO;
+        }
         char *nv = realloc(f->value, f->len + size + 1);
         if (!nv) goto nomem;
         memcpy(nv + f->len, data, size);
@@ -284,8 +563,58 @@ static int bearer_ok(const char *h)
     return diff == 0;
 }
 
+/* Every Content-Length and Transfer-Encoding header line, not only the
+ * first one MHD_lookup_connection_value returns. */
+typedef struct framing {
+    const char *cl; /* the first Content-Length           */
+    int ncl, cl_differ, cl_bad;
+    int nte;
+} framing;
+
+static enum MHD_Result scan_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+                                    const char *value)
+{
+    (void)kind;
+    framing *f = cls;
+    if (!value) value = "";
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+        size_t n = strlen(value);
+        if (n == 0 || n > 19 || strspn(value, "0123456789") != n) f->cl_bad = 1;
+        if (f->ncl++ == 0) f->cl = value;
+        else if (strcmp(f->cl, value) != 0) f->cl_differ = 1;
+    } else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+        f->nte++;
+    }
+    return MHD_YES;
+}
+
 static enum MHD_Result first_call(conn_req *q, struct MHD_Connection *c, const char *method)
 {
+    const syn_limits *l = &cfg_->limits;
+    /* --- framing: what 0.9.75 lets through ------------------------------- */
+    framing fr = {0};
+    MHD_get_connection_values(c, MHD_HEADER_KIND, scan_framing, &fr);
+    const char *te =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    if (fr.cl_differ || fr.cl_bad)
+        return reject_close(q, 400, "bad_request", "send one Content-Length of decimal digits",
+                            fr.cl_differ ? "the request has conflicting Content-Length headers"
+                                         : "the Content-Length header is not a number");
+    if (te && (fr.nte > 1 || strcasecmp(te, "chunked") != 0))
+        return reject_close(q, 501, "not_implemented",
+                            "send the body with a Content-Length, or as plain chunked",
+                            "only Transfer-Encoding: chunked is supported");
+    if (te && fr.ncl)
+        return reject_close(q, 400, "bad_request",
+                            "send either Content-Length or Transfer-Encoding: chunked, not both",
+                            "the request has both Content-Length and Transfer-Encoding");
+    if (q->too_many_args) {
+        char hint[96];
+        snprintf(hint, sizeof hint, "send at most %d query arguments (--max-query-args)",
+                 l->max_query_args);
+        return reject(q, 400, "bad_request", hint, "the query string has too many arguments");
+    }
+    /* --- route ----------------------------------------------------------- */
     const srv_route *r = srv_route_find(q->rq.path, cfg_);
     if (!r) return reject(q, 404, "not_found", "GET /v1 lists the endpoints", "no such endpoint");
     q->rq.route = r;
@@ -307,16 +636,13 @@ static enum MHD_Result first_call(conn_req *q, struct MHD_Connection *c, const c
         srv_reply_header(&q->rp, MHD_HTTP_HEADER_ALLOW, "%s", allow);
         return queue_reply(q);
     }
-    const char *cl =
-        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    const char *te =
-        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    const char *cl = fr.cl;
     const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     const char *inm =
         MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
-    int chunked = te && strcasestr(te, "chunked") != NULL;
-    unsigned long long len = cl ? strtoull(cl, NULL, 10) : 0; /* MHD has validated it */
-    q->cap = srv_route_max_body(r, &cfg_->limits);
+    int chunked = te != NULL; /* exactly "chunked", checked above */
+    unsigned long long len = cl ? strtoull(cl, NULL, 10) : 0; /* digits, checked above */
+    q->cap = srv_route_max_body(r, l);
     if (bit == SRV_POST && !cl && !chunked)
         return reject(q, 411, "length_required", "send a Content-Length header or a chunked body",
                       "the request has no Content-Length");
@@ -354,7 +680,30 @@ static enum MHD_Result first_call(conn_req *q, struct MHD_Connection *c, const c
     }
     if ((ct && !(q->rq.ctype = strdup(ct))) || (inm && !(q->rq.if_none_match = strdup(inm))))
         return MHD_NO;
-    if (MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, q) < 0) return MHD_NO;
+    if (MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, q) < 0 ||
+        (q->failed && q->rp.status))
+        return q->failed ? queue_reply(q) : MHD_NO;
+    /* --- admission, before any body byte is read ------------------------- */
+    if (bit == SRV_POST) {
+        /* the body is held whole: its bytes, or the cap when chunked */
+        size_t want = chunked ? q->cap : (size_t)len;
+        if (srv_admit_reserve(want) < 0) {
+            srv_metrics_job_rejected();
+            return reject_busy(q, "the server's memory budget is in use (%d requests open)",
+                               atomic_load(&active_));
+        }
+        q->reserved = want;
+    }
+    if (r->flags & SRV_R_JOB) {
+        /* the slot is taken now and held until completion: a request that
+         * cannot run is refused before it uploads its body */
+        if (atomic_fetch_add(&jobs_, 1) >= l->max_jobs) {
+            atomic_fetch_sub(&jobs_, 1);
+            srv_metrics_job_rejected();
+            return reject_busy(q, "all %d conversion slots are busy", l->max_jobs);
+        }
+        q->has_slot = 1;
+    }
     if (len && !q->pp) { /* the whole body is coming: one allocation */
         q->rq.body = malloc((size_t)len);
         if (!q->rq.body) return reject(q, 500, "internal", "retry later", "out of memory");
@@ -366,6 +715,7 @@ static enum MHD_Result first_call(conn_req *q, struct MHD_Connection *c, const c
 static enum MHD_Result body_call(conn_req *q, const char *data, size_t n)
 {
     q->bytes_in += n;
+    if (q->track) atomic_fetch_add(&q->track->body_bytes, n);
     if (q->bytes_in > q->cap) {
         if (q->bytes_in > DRAIN_FACTOR * (q->cap ? q->cap : 1)) return MHD_NO;
         if (!q->failed) {
@@ -390,17 +740,57 @@ static enum MHD_Result body_call(conn_req *q, const char *data, size_t n)
 
 #define JOB_NICE 10
 
+/* syn_job callbacks (job.h): the answer is unwanted once the client hung up
+ * or the grace after SIGTERM is over. */
+static int job_gone(void *cls)
+{
+    conn_req *q = cls;
+    return atomic_load(&stopping_) || fd_hung_up(q->fd);
+}
+
+static int job_admit(void *cls, size_t bytes)
+{
+    (void)cls;
+    return srv_admit_reserve(bytes);
+}
+
 static void *job_main(void *arg)
 {
     conn_req *q = arg;
+    const syn_limits *l = &cfg_->limits;
     /* Conversions run at nice +10: on a busy machine the scheduler then
      * gives the HTTP threads ~10x their weight, so /healthz and small
      * requests keep answering in milliseconds while every core converts
      * (Linux applies setpriority to one thread when given its tid). */
     setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), JOB_NICE);
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    syn_job job = {.gone = job_gone,
+                   .admit = job_admit,
+                   .cls = q,
+                   .deadline = (double)t.tv_sec + t.tv_nsec / 1e9 + l->max_job_sec,
+                   .mem_limit = l->max_request_memory,
+                   .cpu_limit = l->max_request_cpu};
+    syn_job_begin(&job);
     q->rq.route->handler(&q->rq, &q->rp, q->rq.route->arg);
-    atomic_fetch_sub(&jobs_, 1);
+    syn_job_end();
+    srv_admit_release(job.mem_reserved);
+    if (job.stopped && fd_hung_up(q->fd)) {
+        q->drop = 1; /* nobody to answer: the next call closes the socket */
+        srv_metrics_cancelled();
+    } else if (job.stopped && atomic_load(&stopping_)) {
+        /* past the grace: every client still gets an answer, then the
+         * connection closes so that no next request arrives */
+        srv_reply_error(&q->rp, 503, "cancelled", "retry in a few seconds on another replica",
+                        "the server is stopping; the conversion was stopped");
+        srv_reply_header(&q->rp, MHD_HTTP_HEADER_RETRY_AFTER, "5");
+        srv_reply_header(&q->rp, MHD_HTTP_HEADER_CONNECTION, "close");
+        srv_metrics_cancelled();
+        atomic_fetch_add(&cancel_pending_, 1);
+        q->drop = 2; /* counted in cancel_pending_ until completion */
+    }
     atomic_store(&q->state, ST_DONE);
+    atomic_fetch_sub(&running_, 1);
     MHD_resume_connection(q->conn);
     req_release(q);
     return NULL;
@@ -409,7 +799,7 @@ static void *job_main(void *arg)
 static enum MHD_Result last_call(conn_req *q)
 {
     int st = atomic_load(&q->state);
-    if (st == ST_DONE) return queue_reply(q);
+    if (st == ST_DONE) return q->drop == 1 ? MHD_NO : queue_reply(q);
     if (st == ST_RUNNING) return MHD_YES; /* not expected while suspended; wait for the worker */
     if (q->pp) {
         enum MHD_Result ok = MHD_destroy_post_processor(q->pp);
@@ -424,18 +814,12 @@ static enum MHD_Result last_call(conn_req *q)
         r->handler(&q->rq, &q->rp, r->arg);
         return queue_reply(q);
     }
-    if (atomic_fetch_add(&jobs_, 1) >= cfg_->limits.max_jobs) {
-        atomic_fetch_sub(&jobs_, 1);
-        srv_metrics_job_rejected();
-        srv_reply_error(&q->rp, 503, "busy", "retry in a second",
-                        "all %d conversion slots are busy", cfg_->limits.max_jobs);
-        srv_reply_header(&q->rp, MHD_HTTP_HEADER_RETRY_AFTER, "1");
-        return queue_reply(q);
-    }
     pthread_attr_t attr;
     pthread_t tid;
     atomic_store(&q->state, ST_RUNNING);
     atomic_fetch_add(&q->refs, 1);
+    atomic_fetch_add(&running_, 1);
+    set_phase(q->track, PH_PROCESSING);
     MHD_suspend_connection(q->conn);
     int err = pthread_attr_init(&attr);
     if (!err) {
@@ -444,7 +828,7 @@ static enum MHD_Result last_call(conn_req *q)
         pthread_attr_destroy(&attr);
     }
     if (err) {
-        atomic_fetch_sub(&jobs_, 1);
+        atomic_fetch_sub(&running_, 1);
         atomic_fetch_sub(&q->refs, 1);
         srv_reply_error(&q->rp, 503, "busy", "retry in a second", "cannot start a worker: %s",
                         strerror(err));
@@ -455,6 +839,62 @@ static enum MHD_Result last_call(conn_req *q)
     return MHD_YES;
 }
 
+static conn_track *track_of(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
+}
+
+/* Query arguments.  0.9.75 parses them into the connection's memory pool
+ * before the access handler runs; 1,000 of them exhaust the 64 KiB pool,
+ * and MHD then cannot even build its own 431 answer: the client waited for
+ * the idle timeout.  So they are counted here, in the request line, and
+ * beyond max_query_args the query is cut off in MHD's buffer (MHD parses
+ * an empty one) and the first call answers 400. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
+{
+    (void)cls;
+    conn_req *q = calloc(1, sizeof *q);
+    if (!q) return NULL; /* on_request allocates again */
+    clock_gettime(CLOCK_MONOTONIC, &q->t0);
+    char *qs = strchr(uri, '?');
+    if (qs && qs[1]) {
+        int n = 1;
+        for (const char *p = qs + 1; *p && *p != ' '; p++)
+            n += *p == '&';
+        if (n > cfg_->limits.max_query_args) {
+            q->too_many_args = 1;
+            qs[1] = 0; /* MHD's own read buffer, writable; MHD parses "" */
+        }
+    }
+    (void)c;
+    return q;
+}
+
+/* The URL and the query are unescaped by this, not by MHD: %00 stays the
+ * three bytes "%00", so "/v1%00x" is no route (404) and "3%00abc" is no
+ * number, where a decoded NUL would cut both short ("/v1", "3").  Invalid
+ * escapes stay as they are, as with MHD's own unescaper. */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *s)
+{
+    (void)cls;
+    (void)c;
+    char *w = s;
+    for (const char *r = s; *r; r++) {
+        if (r[0] == '%' && isxdigit((unsigned char)r[1]) && isxdigit((unsigned char)r[2]) &&
+            !(r[1] == '0' && r[2] == '0')) {
+            char hex[3] = {r[1], r[2], 0};
+            *w++ = (char)strtol(hex, NULL, 16);
+            r += 2;
+        } else {
+            *w++ = *r;
+        }
+    }
+    *w = 0;
+    return (size_t)(w - s);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
@@ -462,13 +902,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
     (void)cls;
     (void)version;
     conn_req *q = *con_cls;
-    if (!q) {
-        q = calloc(1, sizeof *q);
-        if (!q) return MHD_NO;
-        clock_gettime(CLOCK_MONOTONIC, &q->t0);
+    if (!q || !q->started) {
+        if (!q && !(q = calloc(1, sizeof *q))) return MHD_NO;
+        if (!q->t0.tv_sec) clock_gettime(CLOCK_MONOTONIC, &q->t0);
+        q->started = 1;
         atomic_init(&q->refs, 1);
         atomic_init(&q->state, ST_BODY);
         q->conn = c;
+        q->track = track_of(c);
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        q->fd = ci ? ci->connect_fd : MHD_INVALID_SOCKET;
+        set_phase(q->track, PH_BODY);
         q->route_idx = -1;
         q->rq.cfg = cfg_;
         q->rq.method = method_name(method);
@@ -499,11 +944,14 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
                          enum MHD_RequestTerminationCode toe)
 {
     (void)cls;
-    (void)c;
     (void)toe;
     conn_req *q = *con_cls;
     if (!q) return;
     *con_cls = NULL;
+    if (!q->started) { /* MHD refused it after the request line (431, 400 ...) */
+        free(q);
+        return;
+    }
     struct timespec t1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double sec = (double)(t1.tv_sec - q->t0.tv_sec) + (t1.tv_nsec - q->t0.tv_nsec) / 1e9;
@@ -512,6 +960,11 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     /* status 0: the client went away before an answer was queued */
     srv_log_access("%s %s %d %zu %.2fms\n", q->rq.method, path, q->status, q->bytes_out, sec * 1e3);
     srv_metrics_request(q->route_idx, q->status, sec, q->bytes_in, q->bytes_out);
+    if (q->reserved) srv_admit_release(q->reserved);
+    if (q->has_slot) atomic_fetch_sub(&jobs_, 1);
+    if (q->drop == 2) atomic_fetch_sub(&cancel_pending_, 1);
+    /* a keep-alive connection now waits for its next header */
+    set_phase(track_of(c), PH_HEADER);
     atomic_fetch_sub(&active_, 1);
     req_release(q);
 }
@@ -537,16 +990,27 @@ int srv_http_start(const srv_config *cfg, syn_err *e)
                         "--bind: '%.60s' is not an IP address", cfg->bind);
     }
     cfg_ = cfg;
+    srv_admit_init(cfg->limits.max_memory);
     daemon_ = MHD_start_daemon(
         flags, (uint16_t)cfg->port, NULL, NULL, on_request, NULL, MHD_OPTION_THREAD_POOL_SIZE,
         (unsigned)cfg->threads, MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->limits.max_connections,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->limits.per_ip_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->limits.conn_timeout_sec,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY_LIMIT, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&bind_addr, MHD_OPTION_END);
+        on_completed, NULL, MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
+        MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&bind_addr, MHD_OPTION_END);
     if (!daemon_)
         return syn_fail(e, SYN_E_INTERNAL, "pick another --port or --bind",
                         "cannot listen on %s port %d", cfg->bind, cfg->port);
+    int err = pthread_create(&reaper_tid, NULL, reaper_main, NULL);
+    if (err) {
+        MHD_stop_daemon(daemon_);
+        daemon_ = NULL;
+        return syn_fail(e, SYN_E_INTERNAL, "", "cannot start the reaper thread: %s",
+                        strerror(err));
+    }
+    reaper_started = 1;
     return 0;
 }
 
@@ -556,8 +1020,43 @@ int srv_http_port(void)
     return i ? i->port : 0;
 }
 
+/* Wait (20 ms naps) until done() or sec seconds have passed; 1 if done. */
+static int wait_until(int (*done)(void), double sec)
+{
+    struct timespec t0, now, nap = {0, 20 * 1000 * 1000}; /* 20 ms: cheap, and quick */
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        if (done()) return 1;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if ((double)(now.tv_sec - t0.tv_sec) + (now.tv_nsec - t0.tv_nsec) / 1e9 >= sec) return 0;
+        nanosleep(&nap, NULL);
+    }
+}
+
+static int none_active(void)
+{
+    return atomic_load(&active_) == 0;
+}
+
+static int stopped_answered(void)
+{
+    return atomic_load(&running_) == 0 && atomic_load(&cancel_pending_) == 0;
+}
+
+/* SIGTERM.  Within the grace every request in flight finishes: conversions
+ * run to their end and answers being sent (a request is in flight until
+ * NOTIFY_COMPLETED, after its last byte is handed to the kernel) go out
+ * whole.  At the end of the grace, conversions still running are told to
+ * stop (job_gone) and answer 503 cancelled with Connection: close, within
+ * STOP_WAIT_SEC; then the daemon stops.  What is past the grace is cut: a
+ * download still in progress when MHD_stop_daemon runs loses its tail
+ * (the client sees a short body against its Content-Length, never a
+ * complete-looking 200), and a conversion that reaches no checkpoint
+ * within STOP_WAIT_SEC keeps its connection suspended, so the process
+ * exits without stopping the daemon and the kernel closes the socket. */
 int srv_http_shutdown(int grace_sec)
 {
+    atomic_store(&draining_, 1);
     MHD_socket lfd = MHD_quiesce_daemon(daemon_); /* stop accepting */
     /* The pool threads may still hold the listening socket, so it is only
      * closed after MHD_stop_daemon; but shutting it down now takes it out of
@@ -565,19 +1064,20 @@ int srv_http_shutdown(int grace_sec)
      * balancer moves on to another replica) instead of queueing in the
      * backlog for the whole grace period and then being reset. */
     if (lfd != MHD_INVALID_SOCKET) shutdown(lfd, SHUT_RDWR);
-    struct timespec t0, now, nap = {0, 20 * 1000 * 1000}; /* 20 ms: cheap, and quick */
-    clock_gettime(CLOCK_MONOTONIC, &t0);
-    for (;;) {
-        if (atomic_load(&active_) == 0) break;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        if (now.tv_sec - t0.tv_sec >= grace_sec) break;
-        nanosleep(&nap, NULL);
+    if (!wait_until(none_active, grace_sec)) {
+        atomic_store(&stopping_, 1);
+        wait_until(stopped_answered, STOP_WAIT_SEC);
     }
-    int left = atomic_load(&jobs_), open = atomic_load(&active_);
+    int left = atomic_load(&running_), open = atomic_load(&active_);
     if (open > 0)
-        fprintf(stderr, "synesthd: %d requests still open after %d s (%d conversions)\n", open,
-                grace_sec, left);
+        fprintf(stderr, "synesthd: %d requests still open after %d s (%d conversions); cut\n",
+                open, grace_sec, left);
     if (left > 0) return left; /* MHD_stop_daemon would panic on a suspended connection */
+    if (reaper_started) {
+        atomic_store(&reaper_stop_, 1);
+        pthread_join(reaper_tid, NULL);
+        reaper_started = 0;
+    }
     MHD_stop_daemon(daemon_);
     daemon_ = NULL;
     if (lfd != MHD_INVALID_SOCKET) close(lfd);

@@ -4,7 +4,10 @@
  *   synesthd_request_duration_seconds{route}        histogram, 1 ms .. 10 s
  *   synesthd_bytes_in_total, synesthd_bytes_out_total
  *   synesthd_jobs_in_flight                         gauge
- *   synesthd_jobs_rejected_total                    counter (503 busy)
+ *   synesthd_jobs_rejected_total                    counter (503 busy: slots or memory)
+ *   synesthd_jobs_cancelled_total                   counter (stopped at a checkpoint)
+ *   synesthd_connections_reaped_total{reason}       counter (http.c's reaper)
+ *   synesthd_memory_reserved_bytes, _peak_bytes, synesthd_memory_limit_bytes  gauges
  *   synesthd_process_start_time_seconds             gauge (Unix time)
  *
  * Recording is lock-free (relaxed atomic adds on fixed arrays), so the
@@ -23,7 +26,7 @@
 #define MAX_ROUTES 32 /* rows of srv_routes[] plus "none"; far above the table's size */
 
 /* The statuses this server sends; anything else counts as "other". */
-static const int statuses[] = {200, 304, 400, 404, 405, 411, 413, 415, 422, 429, 500, 503};
+static const int statuses[] = {200, 304, 400, 401, 404, 405, 411, 413, 415, 422, 429, 500, 501, 503};
 #define NSTATUS (sizeof statuses / sizeof statuses[0] + 1)
 
 /* Upper bounds in seconds: 1 ms (a /healthz answer) to 10 s (a long conversion). */
@@ -35,7 +38,8 @@ static struct {
     _Atomic unsigned long long requests[MAX_ROUTES][NSTATUS];
     _Atomic unsigned long long hist[MAX_ROUTES][NBUCKET + 1]; /* last: +Inf */
     _Atomic unsigned long long sum_us[MAX_ROUTES];
-    _Atomic unsigned long long bytes_in, bytes_out, rejected;
+    _Atomic unsigned long long bytes_in, bytes_out, rejected, cancelled;
+    _Atomic unsigned long long reaped[SRV_REAP_COUNT];
 } M;
 
 static struct timespec start_mono;
@@ -86,6 +90,17 @@ void srv_metrics_request(int route, int status, double seconds, size_t in, size_
 void srv_metrics_job_rejected(void)
 {
     atomic_fetch_add_explicit(&M.rejected, 1, memory_order_relaxed);
+}
+
+void srv_metrics_reaped(srv_reap_reason why)
+{
+    if ((unsigned)why < SRV_REAP_COUNT)
+        atomic_fetch_add_explicit(&M.reaped[why], 1, memory_order_relaxed);
+}
+
+void srv_metrics_cancelled(void)
+{
+    atomic_fetch_add_explicit(&M.cancelled, 1, memory_order_relaxed);
 }
 
 static unsigned long long get(_Atomic unsigned long long *v)
@@ -187,12 +202,31 @@ void srv_metrics_handler(srv_request *rq, srv_reply *rp, const char *arg)
         "# TYPE synesthd_jobs_in_flight gauge\nsynesthd_jobs_in_flight %d\n"
         "# HELP synesthd_jobs_rejected_total Conversions refused with 503 (max_jobs reached).\n"
         "# TYPE synesthd_jobs_rejected_total counter\nsynesthd_jobs_rejected_total %llu\n"
+        "# HELP synesthd_jobs_cancelled_total Conversions stopped at a checkpoint (client "
+        "gone, or the server stopping).\n"
+        "# TYPE synesthd_jobs_cancelled_total counter\nsynesthd_jobs_cancelled_total %llu\n"
+        "# HELP synesthd_memory_reserved_bytes Bytes reserved by requests in flight "
+        "(--max-memory).\n"
+        "# TYPE synesthd_memory_reserved_bytes gauge\nsynesthd_memory_reserved_bytes %zu\n"
+        "# HELP synesthd_memory_reserved_peak_bytes Highest reservation since start.\n"
+        "# TYPE synesthd_memory_reserved_peak_bytes gauge\n"
+        "synesthd_memory_reserved_peak_bytes %zu\n"
+        "# HELP synesthd_memory_limit_bytes The server-wide budget (--max-memory).\n"
+        "# TYPE synesthd_memory_limit_bytes gauge\nsynesthd_memory_limit_bytes %zu\n"
         "# HELP synesthd_process_start_time_seconds Start time of the process since the Unix "
         "epoch.\n"
         "# TYPE synesthd_process_start_time_seconds gauge\n"
         "synesthd_process_start_time_seconds %.3f\n",
         get(&M.bytes_in), get(&M.bytes_out), srv_http_jobs_in_flight(), get(&M.rejected),
-        start_unix);
+        get(&M.cancelled), srv_admit_in_flight(), srv_admit_peak(), srv_admit_max(), start_unix);
+    static const char *const reasons[SRV_REAP_COUNT] = {"header_timeout", "slow_body",
+                                                        "half_closed", "pressure"};
+    put(&b, "# HELP synesthd_connections_reaped_total Connections shut down for a slow header "
+            "or body, a half-close, or under connection pressure.\n"
+            "# TYPE synesthd_connections_reaped_total counter\n");
+    for (int i = 0; i < SRV_REAP_COUNT; i++)
+        put(&b, "synesthd_connections_reaped_total{reason=\"%s\"} %llu\n", reasons[i],
+            get(&M.reaped[i]));
     syn_sandbox_stats ss;
     syn_sandbox_get_stats(&ss);
     put(&b,
@@ -214,19 +248,10 @@ void srv_metrics_handler(srv_request *rq, srv_reply *rp, const char *arg)
         "--decoder-max-decodes or --decoder-max-rss.\n"
         "# TYPE synesthd_decoder_workers_recycled_total counter\n"
         "synesthd_decoder_workers_recycled_total %lu\n"
-        "# HELP synesthd_memory_reserved_bytes Bytes reserved by requests in flight "
-        "(--max-memory).\n"
-        "# TYPE synesthd_memory_reserved_bytes gauge\nsynesthd_memory_reserved_bytes %zu\n"
-        "# HELP synesthd_memory_reserved_peak_bytes Highest reservation since start.\n"
-        "# TYPE synesthd_memory_reserved_peak_bytes gauge\n"
-        "synesthd_memory_reserved_peak_bytes %zu\n"
-        "# HELP synesthd_memory_budget_bytes The server-wide budget (--max-memory).\n"
-        "# TYPE synesthd_memory_budget_bytes gauge\nsynesthd_memory_budget_bytes %zu\n"
         "# HELP synesthd_memory_refused_total Reservations refused (503 busy).\n"
         "# TYPE synesthd_memory_refused_total counter\nsynesthd_memory_refused_total %lu\n",
         ss.workers, ss.decodes, ss.crashed, ss.timeouts, ss.oom, ss.cancelled, ss.spawned,
-        ss.recycled, srv_admit_in_flight(), srv_admit_peak(), srv_admit_max(),
-        srv_admit_refused());
+        ss.recycled, srv_admit_refused());
     if (b.bad) {
         free(b.p);
         srv_reply_error(rp, 500, "internal", "", "out of memory");

@@ -149,7 +149,7 @@ int srv_http_port(void); /* the real bound port                    */
 /* SIGTERM: stop accepting, wait up to grace_sec for in-flight requests,
  * stop.  Returns the number of requests still running (0 = clean stop). */
 int srv_http_shutdown(int grace_sec);
-int srv_http_jobs_in_flight(void);
+int srv_http_jobs_in_flight(void); /* conversions running now */
 
 /* ---------------------------------------------------------------------------
  * admit.c -- the server-wide memory budget (--max-memory), lock-free.
@@ -242,6 +242,17 @@ double srv_uptime_sec(void);
 /* route: index in srv_routes, or -1 when no route matched. */
 void srv_metrics_request(int route, int status, double seconds, size_t in, size_t out);
 void srv_metrics_job_rejected(void);
+/* Why http.c's reaper shut a connection down. */
+typedef enum srv_reap_reason {
+    SRV_REAP_HEADER,      /* header not complete within header_timeout_sec  */
+    SRV_REAP_SLOW_BODY,   /* body below min_body_rate                       */
+    SRV_REAP_HALF_CLOSED, /* the client half-closed before its request ended */
+    SRV_REAP_PRESSURE,    /* near max_connections: a header older than 1 s  */
+    SRV_REAP_COUNT
+} srv_reap_reason;
+void srv_metrics_reaped(srv_reap_reason why);
+/* A conversion stopped at a checkpoint: its client left, or the server stopped. */
+void srv_metrics_cancelled(void);
 
 /* 1 if a multipart part named `name` is an input of route r (a modality's
  * name, or "a" and "b" for /v1/similarity); else it must be an option. */

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "syn/fusion.h"
+#include "syn/job.h"
 #include "internal.h"
 #include "syn/job.h"
 
@@ -186,6 +187,7 @@ static int analyse_plane(const float *pcm, size_t frames, int channels, int ch, 
     float norm = 2.0f / (n / 2.0f); /* 2 / sum(w): a sine of amplitude a reads a */
     int col = -1, cnt = 0;
     for (size_t fm = 0; fm <= nframes; fm++) {
+        if ((fm & 255) == 0 && syn_job_check(NULL) < 0) goto done; /* job.h checkpoint */
         int next = cols; /* past the last frame: flush the last column */
         if (fm < nframes) {
             next = (int)((double)fm * hop * cols / frames);
@@ -317,6 +319,7 @@ int syn_spectral_analyse(const float *pcm, size_t frames, int channels, syn_map 
                                     g->v);
     if (rc < 0) {
         syn_grid_free(g);
+        if (syn_job_check(e) < 0) return -1; /* stopped at a checkpoint, not out of memory */
         return syn_fail(e, SYN_E_NOMEM, "send a shorter sound", "out of memory");
     }
     if (stereo)
@@ -419,6 +422,7 @@ static int synth_sine(const synth_ctx *s, const float *plane, float *y)
     for (int r = 0; r < s->rows; r++)
         bin[r] = row_bin(s->m, s->rows, r, n);
     for (size_t fm = 0; fm < s->nframes; fm++) {
+        if ((fm & 255) == 0 && syn_job_check(NULL) < 0) goto done; /* job.h checkpoint */
         int c0;
         float t;
         frame_col(fm, s->hop, s->m->sample_rate, s->m->duration, s->cols, &c0, &t);
@@ -505,6 +509,7 @@ static int synth_noise(const synth_ctx *s, const float *plane, float *y)
     bin_rows(s, r0, rt);
     uint64_t rng = s->m->seed ^ 0x7015e5eedull;
     for (size_t fm = 0; fm < s->nframes; fm++) {
+        if ((fm & 255) == 0 && syn_job_check(NULL) < 0) goto done; /* job.h checkpoint */
         frame_mags(s, plane, r0, rt, fm, mag);
         for (int k = 0; k < nb; k++) {
             int idx = (int)(syn_rng_next(&rng) % (uint64_t)s->n);
@@ -587,8 +592,10 @@ static int synth_griffinlim(const synth_ctx *s, const float *plane, float *y)
     }
     memset(prev, 0, sizeof(fftwf_complex) * total);
     for (int it = 0; it < GL_ITERATIONS; it++) {
+        if (syn_job_check(NULL) < 0) goto done; /* job.h checkpoint */
         istft(s, c, frame, tmp, y, wsum);
         for (size_t fm = 0; fm < s->nframes; fm++) {
+            if ((fm & 255) == 0 && syn_job_check(NULL) < 0) goto done; /* job.h checkpoint */
             stft_frame(s, y, fm, frame, tmp);
             for (int k = 0; k < nb; k++) {
                 size_t i = fm * nb + k;
@@ -680,6 +687,7 @@ int syn_spectral_synthesise(const syn_grid *g, syn_map *m, float **pcm, size_t *
         if (rc < 0) {
             free(out);
             free(y);
+            if (syn_job_check(e) < 0) return -1; /* stopped at a checkpoint, not out of memory */
             return syn_fail(e, SYN_E_NOMEM, "ask for a shorter sound", "out of memory");
         }
         for (size_t i = 0; i < s.frames; i++)
