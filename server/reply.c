@@ -108,8 +108,11 @@ void srv_reply_error(srv_reply *rp, int status, const char *code, const char *hi
 
 void srv_reply_syn_error(srv_reply *rp, const syn_err *e)
 {
-    reply_error_text(rp, srv_errkind_status(e->kind), errkind_code(e->kind), e->hint,
+    int status = srv_errkind_status(e->kind);
+    reply_error_text(rp, status, errkind_code(e->kind), e->hint,
                      e->message[0] ? e->message : "the conversion failed");
+    /* every 503 says when to come back: the budget frees as jobs finish */
+    if (status == 503) srv_reply_header(rp, "Retry-After", "1");
 }
 
 int srv_reply_header(srv_reply *rp, const char *name, const char *fmt, ...)

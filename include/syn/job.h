@@ -36,6 +36,7 @@ typedef struct syn_job {
     double cpu_reserved;
     unsigned checks; /* checkpoints passed                           */
     int stopped;     /* a checkpoint has failed: every later one too */
+    syn_err why;     /* ... with this error, repeated by later checks */
 } syn_job;
 
 /* The job of the calling thread (NULL: none).  begin sets it, end clears. */

@@ -29,22 +29,31 @@ static double now_sec(void)
     return (double)t.tv_sec + t.tv_nsec / 1e9;
 }
 
+/* The first failed checkpoint records why (a loop deep in the DSP may
+ * pass NULL); every later one, with an error record, repeats it. */
+static int stop(syn_job *j, syn_err *e)
+{
+    if (e) *e = j->why;
+    return -1;
+}
+
 int syn_job_check(syn_err *e)
 {
     syn_job *j = cur_;
     if (!j) return 0;
     j->checks++;
-    if (j->stopped)
-        return syn_fail(e, SYN_E_CANCELLED, "", "the conversion was stopped");
+    if (j->stopped) return stop(j, e);
     if (j->gone && j->gone(j->cls)) {
         j->stopped = 1;
-        return syn_fail(e, SYN_E_CANCELLED, "",
-                        "the client went away or the server is stopping; the conversion stopped");
+        syn_fail(&j->why, SYN_E_CANCELLED, "",
+                 "the client went away or the server is stopping; the conversion stopped");
+        return stop(j, e);
     }
     if (j->deadline > 0 && now_sec() > j->deadline) {
         j->stopped = 1;
-        return syn_fail(e, SYN_E_LIMIT, "ask for less work, or raise --max-job-sec",
-                        "the conversion ran past its deadline (--max-job-sec) and was stopped");
+        syn_fail(&j->why, SYN_E_LIMIT, "ask for less work, or raise --max-job-sec",
+                 "the conversion ran past its deadline (--max-job-sec) and was stopped");
+        return stop(j, e);
     }
     return 0;
 }
@@ -54,7 +63,7 @@ int syn_job_reserve(size_t bytes, double cpu_sec, const char *what, const char *
 {
     syn_job *j = cur_;
     if (!j) return 0;
-    if (j->stopped) return syn_fail(e, SYN_E_CANCELLED, "", "the conversion was stopped");
+    if (j->stopped) return stop(j, e);
     if (j->mem_limit && (bytes > j->mem_limit || j->mem_reserved > j->mem_limit - bytes)) {
         char hint[256];
         snprintf(hint, sizeof hint, "%s, or raise --max-request-memory", lower ? lower : "ask for less");

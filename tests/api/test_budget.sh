@@ -27,7 +27,7 @@ cpu_of_tree() {
 body() { head -c 400 "$BODY" | tr -d '\0'; }
 
 # The surround FLAC: 599 s of 8-channel 192 kHz silence, about 1 MB.
-sox -q -n -r 192000 -c 8 -b 16 "$TMPD/surround.flac" trim 0 599 2>"$TMPD/sox.err" ||
+sox -q -D -n -r 192000 -c 8 -b 16 "$TMPD/surround.flac" trim 0 599 2>"$TMPD/sox.err" ||
     not_ok "sox makes the surround FLAC" "$(head -c 200 "$TMPD/sox.err")"
 note "surround FLAC: $(stat -c %s "$TMPD/surround.flac") bytes"
 
@@ -105,9 +105,9 @@ if start_server --max-request-cpu 0.5; then
 fi
 
 # --- the server-wide budget: 503 + Retry-After, and the memory comes back --------
-if start_server --max-memory 150M --max-request-memory 150M --max-jobs 4; then
+if start_server --max-memory 120M --max-request-memory 120M --max-jobs 4; then
     make_png "$TMPD/big.png" 512 512
-    # A: 60 s of Griffin-Lim holds ~90 MB of estimated memory for ~2 s.
+    # A: 60 s of Griffin-Lim holds ~75 MB of estimated memory for ~2 s.
     curl -sS --max-time 60 -o "$TMPD/a.body" -w '%{http_code}' --data-binary @"$TMPD/big.png" \
         -H 'Content-Type: image/png' "$BASE/v1/generate/audio?duration=60&synthesis=griffinlim" >"$TMPD/a.code" 2>/dev/null &
     pa=$!
@@ -120,7 +120,7 @@ if start_server --max-memory 150M --max-request-memory 150M --max-jobs 4; then
     if [ -n "$got" ]; then
         req POST "$BASE/v1/generate/audio?duration=60&synthesis=griffinlim" \
             --data-binary @"$TMPD/big.png" -H 'Content-Type: image/png'
-        t "a second 90 MB conversion beside it under --max-memory 150M -> 503 busy" \
+        t "a second 75 MB conversion beside it under --max-memory 120M -> 503 busy" \
             "$([ "$STATUS" = 503 ] && grep -q '"code":"busy"' "$BODY" && echo 1)" "$STATUS $(body)"
         ra="$(hdr Retry-After)"
         t "... with Retry-After" "$([[ "$ra" =~ ^[0-9]+$ ]] && echo 1)" "Retry-After: '$ra'"
@@ -132,7 +132,7 @@ if start_server --max-memory 150M --max-request-memory 150M --max-jobs 4; then
     res="$(metric synesthd_memory_reserved_bytes)"
     peak="$(metric synesthd_memory_reserved_peak_bytes)"
     t "reservations return to 0 afterwards" "$([ "$res" = 0 ] && echo 1)" "reserved=$res"
-    t "the peak reservation stayed within --max-memory" "$([ "${peak:-0}" -le $((150 << 20)) ] && [ "${peak:-0}" -gt 0 ] && echo 1)" "peak=$peak"
+    t "the peak reservation stayed within --max-memory" "$([ "${peak:-0}" -le $((120 << 20)) ] && [ "${peak:-0}" -gt 0 ] && echo 1)" "peak=$peak"
     stop_server "max-memory server"
 fi
 
