@@ -666,9 +666,10 @@ static int aud_decode(const uint8_t *p, size_t n, const syn_decode_ctx *ctx, syn
     syn_map_fix(&map);
     int rc = -1;
     if (ctx->want_sem) {
-        /* the features' mono mix and envelopes, ~3 floats a frame; two
+        /* the features' mono mix (a float a frame; sem_audio.c) and their
+         * per-analysis-frame tables (a few doubles per 11 ms hop); two
          * passes of 46 ms frames, hopped by a quarter */
-        if (syn_job_reserve(frames * 3 * sizeof(float),
+        if (syn_job_reserve(frames * sizeof(float) + frames / 64 * 4 * sizeof(double),
                             syn_cost_fft(4.0 * frames / (0.046 * rate), (int)(0.046 * rate) * 2),
                             "measuring the sound", "send a shorter sound", e) < 0)
             goto done;

@@ -13,8 +13,8 @@ void syn_limits_default(syn_limits *l)
         .max_pixels = 40L * 1000 * 1000,
         /* 16384 px a side: stb_image's own hardening cap is higher. */
         .max_side = 16384,
-        /* 10 minutes of input: the STFT of that at 48 kHz is ~115 MB of
-         * float magnitudes, still cheap. */
+        /* 10 minutes of input: a long recording; its memory is bounded by
+         * max_request_memory (surround is mixed to mono as it decodes). */
         .max_audio_in_sec = 600,
         /* 5 minutes of generated sound, 26 MB of 44.1 kHz 16-bit WAV. */
         .max_audio_out_sec = 300,
@@ -32,7 +32,9 @@ void syn_limits_default(syn_limits *l)
         /* 64 per client: wrk -c64 from one address still works, one host
          * cannot take every socket. */
         .per_ip_connections = 64,
-        /* 30 s idle: a slow upload on a phone still completes. */
+        /* 30 s of silence inside a body or an answer: a slow upload on a
+         * phone still completes (between requests header_timeout_sec
+         * applies, server/http.c). */
         .conn_timeout_sec = 30,
         /* 10 s: inside Docker's default 10 s stop grace with compose's
          * stop_grace_period raised to 15 s, see docker/compose.yaml. */
@@ -41,9 +43,10 @@ void syn_limits_default(syn_limits *l)
          * one (server/admit.c): the rest is the process's own code, fonts,
          * FFT plans and the kernel's socket buffers. */
         .max_memory = 0,
-        /* 512 MiB: 5 minutes of 48 kHz stereo sound in (230 MB of floats
-         * plus its analysis) or a 40 Mpx photo (160 MB RGBA plus planes)
-         * fit; 8-channel 192 kHz hours do not. */
+        /* 512 MiB: 10 minutes of 48 kHz stereo sound in (230 MB of float
+         * samples, plus its features) or a 40 Mpx photo (160 MB of RGBA,
+         * as much again while stb works, 160 MB of planes) fit; 10 minutes
+         * of 192 kHz do not, whatever the channels. */
         .max_request_memory = 512u << 20,
         /* 30 core-seconds, as estimated before the work (job.h): a 60 s
          * Griffin-Lim resynthesis at 48 kHz costs ~4; 300 s at 192 kHz

@@ -42,11 +42,13 @@ const srv_cfgdef srv_cfgdefs[] = {
      "request body cap in bytes (k/M/G suffix); 32M holds a 12-megapixel JPEG or "
      "3 minutes of 44.1 kHz stereo WAV, and a body is held in memory whole"},
     {"max-pixels", "SYNESTHD_MAX_PIXELS", LIM(max_pixels), SRV_CT_LONG, 1, 1e10, 1,
-     "decoded image width x height; 40 Mpx is a large phone photo, 160 MiB decoded"},
+     "decoded image width x height; 40 Mpx is a large phone photo: 160 MB as RGBA, "
+     "480 MB with stb's working space and the planes, inside max-request-memory"},
     {"max-side", "SYNESTHD_MAX_SIDE", LIM(max_side), SRV_CT_INT, 1, 1 << 20, 1,
      "decoded image width or height; 16384 px, below stb_image's own cap"},
     {"max-audio-in", "SYNESTHD_MAX_AUDIO_IN", LIM(max_audio_in_sec), SRV_CT_DBL, 0.001, 86400, 1,
-     "decoded audio seconds; 10 minutes keeps the STFT near 100 MB"},
+     "decoded audio seconds; 10 minutes is a long recording; memory is bounded by "
+     "max-request-memory, surround is mixed to mono as it decodes"},
     {"max-audio-out", "SYNESTHD_MAX_AUDIO_OUT", LIM(max_audio_out_sec), SRV_CT_DBL, 0.001, 86400, 1,
      "generated audio seconds (option duration); 5 minutes is 26 MB of 44.1 kHz WAV"},
     {"min-sample-rate", "SYNESTHD_MIN_SAMPLE_RATE", LIM(min_sample_rate), SRV_CT_INT, 1, 1e6, 1,
@@ -59,13 +61,14 @@ const srv_cfgdef srv_cfgdefs[] = {
      "generated picture width or height; 4096 px, wider than a 4K screen shows nothing more"},
     {"max-jobs", "SYNESTHD_MAX_JOBS", LIM(max_jobs), SRV_CT_INT, 0, 4096, 1,
      "concurrent conversions, 503 beyond; 0 = 2 x CPUs, so that the CPUs stay "
-     "busy while one job waits on I/O and memory stays bounded"},
+     "busy while one job waits on I/O (memory is bounded by max-memory)"},
     {"max-connections", "SYNESTHD_MAX_CONNECTIONS", LIM(max_connections), SRV_CT_INT, 1, 1e6, 1,
      "open sockets; 512 is far above a demo's needs and far below the fd limit"},
     {"per-ip-connections", "SYNESTHD_PER_IP_CONNECTIONS", LIM(per_ip_connections), SRV_CT_INT, 1,
      1e6, 1, "open sockets per client address; 64 lets wrk -c64 run, one host cannot take all"},
     {"conn-timeout", "SYNESTHD_CONN_TIMEOUT", LIM(conn_timeout_sec), SRV_CT_INT, 1, 86400, 1,
-     "idle connection timeout in seconds; 30 s lets a slow phone upload finish"},
+     "seconds of silence inside a body or an answer; 30 s lets a slow phone upload "
+     "finish (between requests, header-timeout applies)"},
     {"shutdown-grace", "SYNESTHD_SHUTDOWN_GRACE", LIM(shutdown_grace_sec), SRV_CT_INT, 0, 3600, 1,
      "seconds in-flight requests get after SIGTERM; 10 s fits Docker's stop grace"},
     {"max-memory", "SYNESTHD_MAX_MEMORY", LIM(max_memory), SRV_CT_SIZE, 0, 1e15, 1,
@@ -74,7 +77,7 @@ const srv_cfgdef srv_cfgdefs[] = {
     {"max-request-memory", "SYNESTHD_MAX_REQUEST_MEMORY", LIM(max_request_memory), SRV_CT_SIZE,
      1 << 20, 1e15, 1,
      "estimated bytes one conversion may use, checked before the work (422 beyond, naming the "
-     "option to lower); 512M holds a 40 Mpx photo or 5 minutes of 48 kHz stereo"},
+     "option to lower); 512M holds a 40 Mpx photo or 10 minutes of 48 kHz stereo"},
     {"max-request-cpu", "SYNESTHD_MAX_REQUEST_CPU", LIM(max_request_cpu), SRV_CT_DBL, 0.01, 86400,
      1,
      "estimated core-seconds one conversion may use, checked before the work (422 beyond); "
