@@ -25,9 +25,11 @@ BUILD_PKGS := build-essential pkg-config libmicrohttpd-dev libjansson-dev \
 #                  it no container gets a network), debootstrap (the base image),
 #                  podman-compose, docker-compose, python3-yaml (docker/k8s)
 #   fuzz:          clang and libclang-rt-14-dev (libFuzzer)
-# coreutils, diffutils (cmp), grep, sed, mawk, tar and procps come with every Debian.
+#   api:           procps (pgrep: the decoder workers), iproute2 (ss: CLOSE-WAIT
+#                  sockets), both absent from a minimal debootstrap
+# coreutils, diffutils (cmp), grep, sed, mawk and tar come with every Debian.
 TEST_PKGS  := curl sox python3-numpy python3-skimage python3-scipy python3-pil python3-yaml \
-              alsa-utils sound-theme-freedesktop \
+              alsa-utils sound-theme-freedesktop procps iproute2 \
               podman buildah fuse-overlayfs slirp4netns uidmap debootstrap crun runc \
               netavark aardvark-dns iptables podman-compose docker-compose chromium nodejs \
               clang libclang-rt-14-dev
