@@ -16,14 +16,15 @@
  * slot is emptied; the next job spawns a fresh worker.
  *
  * The worker (syn_sandbox_worker_main): closes every inherited fd but 0-3,
- * sets RLIMIT_AS, RLIMIT_CORE 0, PR_SET_NO_NEW_PRIVS and PR_SET_PDEATHSIG,
+ * sets RLIMIT_AS and RLIMIT_FSIZE (its memfds), RLIMIT_CORE 0,
+ * PR_SET_NO_NEW_PRIVS and PR_SET_PDEATHSIG,
  * then loads a seccomp-bpf allow-list (libseccomp, default: kill the
  * process) of what decoding needs: memory, its socket, memfds.  No open,
  * no socket, no exec, no fork.
  *
  * Test-only: when the worker starts with SYNESTHD_TEST_DECODER_FAULTS=1 in
  * its environment, an input holding "SYNESTHD-TEST-FAULT:" followed by
- * abort, segv, hang, oom, leak or syscall makes it misbehave that way, so
+ * abort, segv, hang, oom, bigfile, leak or syscall makes it misbehave that way, so
  * that the release build's tests can prove each failure is contained. */
 #define _GNU_SOURCE /* memfd_create, memmem, mremap, close_range */
 #include <errno.h>
@@ -532,6 +533,11 @@ static int died(const syn_modality *m, int status, syn_err *e)
             return syn_fail(e, SYN_E_DECODER, hint,
                             "the %s decoder ran past its CPU bound on this input and was stopped",
                             m->name);
+        if (sig == SIGXFSZ)
+            return syn_fail(e, SYN_E_DECODER, hint,
+                            "the %s decoder's output grew past --decoder-memory on this input "
+                            "and was stopped",
+                            m->name);
         if (sig == SIGSYS)
             return syn_fail(e, SYN_E_DECODER, hint,
                             "the %s decoder made a forbidden system call on this input and was "
@@ -735,6 +741,12 @@ static int test_fault(const uint8_t *p, size_t n)
         int fd = open("/etc/hostname", O_RDONLY);
         if (fd >= 0) close(fd);
     }
+    if (IS("bigfile")) { /* shared memory that is never mapped, past the limit */
+        int fd = memfd_create("synesthd-fault", 0);
+        static char chunk[1 << 16];
+        for (size_t got = 0; fd >= 0 && got < ((size_t)4 << 30); got += sizeof chunk)
+            if (write(fd, chunk, sizeof chunk) < 0) break;
+    }
     if (IS("leak")) { /* 8 MiB that nobody frees, touched so that it is resident */
         void *q = malloc(8u << 20);
         if (q) memset(q, 1, 8u << 20);
@@ -778,6 +790,12 @@ int syn_sandbox_worker_main(int argc, char **argv)
         setrlimit(RLIMIT_AS, &rl);
     }
 #endif
+    /* memfd pages are not address space until mapped: bound their size too
+     * (SIGXFSZ past it), so that planes cannot grow beyond the same limit */
+    if (as_limit_) {
+        rl.rlim_cur = rl.rlim_max = as_limit_;
+        setrlimit(RLIMIT_FSIZE, &rl);
+    }
     if (load_filter() < 0) {
         fprintf(stderr, "synesthd decode-worker: cannot load its seccomp filter\n");
         return 1;

@@ -52,7 +52,7 @@ metric() { # metric NAME[{labels}] -> value (0 if absent)
 
 worker_pids() { pgrep -P "$SERVER_PID" -f decode-worker | tr '\n' ' '; }
 
-for f in abort segv hang syscall oom leak; do fault_png "$TMPD/$f.png" "$f"; done
+for f in abort segv hang syscall oom bigfile leak; do fault_png "$TMPD/$f.png" "$f"; done
 fault_wav "$TMPD/abort.wav" abort
 cp "$PNGSUITE/basn0g08.png" "$TMPD/good.png"
 
@@ -103,6 +103,9 @@ if start_server --decoders 2 --max-jobs 2 --decode-timeout 2 --decoder-memory 20
         t "a decoder that runs out of memory -> 422 decoder_failed naming --decoder-memory" "$([ "$STATUS" = 422 ] && grep -q 'decoder-memory' "$BODY" && echo 1)" "$STATUS $(head -c 300 "$BODY" | tr -d "\0")"
     fi
 
+    req POST "$BASE$GEN_AUDIO" --data-binary @"$TMPD/bigfile.png" -H 'Content-Type: image/png'
+    t "a decoder that fills shared memory past --decoder-memory -> 422 decoder_failed" "$([ "$STATUS" = 422 ] && grep -q 'grew past --decoder-memory' "$BODY" && echo 1)" "$STATUS $(head -c 300 "$BODY" | tr -d "\0")"
+
     req POST "$BASE/v1/generate/image" --data-binary @"$TMPD/abort.wav" -H 'Content-Type: audio/wav'
     t "the audio decoder crashing -> 422 decoder_failed" "$([ "$STATUS" = 422 ] && grep -q 'audio decoder crashed' "$BODY" && echo 1)" "$STATUS $(head -c 300 "$BODY" | tr -d "\0")"
 
@@ -114,7 +117,7 @@ if start_server --decoders 2 --max-jobs 2 --decode-timeout 2 --decoder-memory 20
     crash="$(metric 'synesthd_decoder_failures_total{reason="crash"}')"
     tmo="$(metric 'synesthd_decoder_failures_total{reason="timeout"}')"
     spawned="$(metric synesthd_decoder_workers_spawned_total)"
-    t "/metrics counts the crashes (>= 5)" "$([ "${crash:-0}" -ge 5 ] && echo 1)" "crash=$crash"
+    t "/metrics counts the crashes (>= 6)" "$([ "${crash:-0}" -ge 6 ] && echo 1)" "crash=$crash"
     t "/metrics counts the timeout" "$([ "${tmo:-0}" -ge 1 ] && echo 1)" "timeout=$tmo"
     t "/metrics counts the replacements" "$([ "${spawned:-0}" -ge 8 ] && echo 1)" "spawned=$spawned"
     stop_server "fault server"
