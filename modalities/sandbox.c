@@ -712,8 +712,10 @@ static int load_filter(void)
         if (allowed_syscalls[i] >= 0) /* __NR_SCMP_ERROR: unknown on this arch */
             rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed_syscalls[i], 0);
     /* prlimit64(0, RLIMIT_CPU, ...) only: itself, its CPU bound */
-    rc |= seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 2, SCMP_A0(SCMP_CMP_EQ, 0),
-                           SCMP_A1(SCMP_CMP_EQ, RLIMIT_CPU));
+    const struct scmp_arg_cmp self_cpu[2] = {
+        {.arg = 0, .op = SCMP_CMP_EQ, .datum_a = 0, .datum_b = 0},
+        {.arg = 1, .op = SCMP_CMP_EQ, .datum_a = RLIMIT_CPU, .datum_b = 0}};
+    rc |= seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64), 2, self_cpu);
     if (rc == 0) rc = seccomp_load(ctx);
     seccomp_release(ctx);
     return rc;
