@@ -158,11 +158,12 @@ fuzz: deps
 	ASAN_OPTIONS=$${ASAN_OPTIONS:-detect_leaks=1} $(BUILD)/fuzz $(FUZZ_ARGS)
 
 # --- libFuzzer (tests/fuzz/README.md) ---------------------------------------
-# The project's sources compiled again with clang into build/fuzz/, with
+# The project's sources compiled again with clang into build/libfuzzer/, with
 # coverage instrumentation (fuzzer-no-link) and ASan+UBSan; each harness
 # tests/fuzz/lf_NAME.c links them with libFuzzer's main.  lf_http also links
 # server/ (without main.c) and runs the real daemon in-process.
-FZ         := build/fuzz
+# Not build/fuzz: that is the mutation fuzzer's binary ($(BUILD)/fuzz).
+FZ         := build/libfuzzer
 FZ_CC      := clang
 FZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 FZ_CFLAGS  := -std=gnu11 -Wall -Wextra -O1 -g $(FZ_SAN) -Iinclude -Iserver -I$(BUILD) \
@@ -199,7 +200,7 @@ libfuzz-bins: $(FZ_BINS)
 
 # Each harness for FUZZ_SECONDS (default 60) from seeds made now
 # (tests/fuzz/make_seeds.sh) and the regression corpus; new inputs go to
-# build/fuzz/corpus/NAME, crashes to build/fuzz/crashes/NAME.
+# build/libfuzzer/corpus/NAME, crashes to build/libfuzzer/crashes/NAME.
 # FUZZ_TARGETS="image audio" runs a subset; FUZZ_JOBS=2 two at a time.
 libfuzz: deps-fuzz
 	$(MAKE) libfuzz-bins

@@ -4,7 +4,7 @@
 # Environment (the Makefile sets the first three):
 #   FUZZ_SECONDS   run time per target (default 60)
 #   FUZZ_TARGETS   which harnesses (default: image audio text convert http)
-#   FZ             the build dir with lf_NAME (default build/fuzz)
+#   FZ             the build dir with lf_NAME (default build/libfuzzer)
 #   FUZZ_JOBS      targets run at once (default 1: one core)
 #   FUZZ_RSS_MB    -rss_limit_mb (default 2048; malloc above it is an OOM)
 #   FUZZ_ARGS      more libFuzzer flags
@@ -17,7 +17,7 @@
 # Prints one line per target: time, exec/s, cov, ft, corpus size, crashes.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
-: "${FUZZ_SECONDS:=60}" "${FZ:=build/fuzz}" "${FUZZ_JOBS:=1}" "${FUZZ_RSS_MB:=2048}"
+: "${FUZZ_SECONDS:=60}" "${FZ:=build/libfuzzer}" "${FUZZ_JOBS:=1}" "${FUZZ_RSS_MB:=2048}"
 : "${FUZZ_TARGETS:=image audio text convert http}" "${FUZZ_ARGS:=}"
 seeds="$(mktemp -d "${TMPDIR:-/tmp}/synesthd-libfuzz.XXXXXX")"
 trap 'rm -rf "$seeds"' EXIT

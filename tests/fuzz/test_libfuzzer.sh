@@ -11,7 +11,7 @@
 # only under its own temp dir.
 set -u
 cd "$(dirname "$0")/../.." || exit 2
-FZ="${FZ:-build/fuzz}"
+FZ="${FZ:-build/libfuzzer}"
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/synesthd-lfreplay.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
 if ! make -s libfuzz-bins >"$tmp/build.log" 2>&1; then
