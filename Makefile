@@ -191,6 +191,7 @@ fuzz: deps
 # coverage instrumentation (fuzzer-no-link) and ASan+UBSan; each harness
 # tests/fuzz/lf_NAME.c links them with libFuzzer's main.  lf_http also links
 # server/ (without main.c) and runs the real daemon in-process.
+# Not build/fuzz: that is the mutation fuzzer's binary ($(BUILD)/fuzz).
 FZ         := build/libfuzzer
 FZ_CC      := clang
 FZ_SAN     := -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
