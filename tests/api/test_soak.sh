@@ -16,7 +16,7 @@ require_binary
 SOAK_SECONDS="${SOAK_SECONDS:-120}"
 MAXMEM_MB=192
 BODY_MB=32
-export SOAK_SECONDS
+export SOAK_SECONDS SAN="${SAN:-0}"
 
 sox -q -n -r 44100 -c 2 -b 16 "$TMPD/big.wav" synth 190 pinknoise vol 0.2 2>/dev/null
 truncate -s $((BODY_MB << 20)) "$TMPD/big.wav" 2>/dev/null # exactly --max-body
@@ -29,6 +29,8 @@ import http.client, os, sys, threading, time, urllib.parse, json
 base, pid, tmp, maxmem = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
 host, port = urllib.parse.urlparse(base).hostname, urllib.parse.urlparse(base).port
 soak = float(os.environ.get("SOAK_SECONDS", "120"))
+san = os.environ.get("SAN", "0") == "1"
+
 
 def rss_kb(p):
     try:
@@ -107,7 +109,10 @@ for _ in range(50):
     if after < idle + 48 * 1024:
         break
     time.sleep(0.1)
-ok("... and falls back afterwards (< idle + 48 MB)", after < idle + 48 * 1024, "idle %d kB, after %d kB" % (idle, after))
+if san:  # ASan's quarantine keeps freed memory resident on purpose
+    print("# under ASan the RSS is not expected to fall back (idle %d kB, after %d kB)" % (idle, after))
+else:
+    ok("... and falls back afterwards (< idle + 48 MB)", after < idle + 48 * 1024, "idle %d kB, after %d kB" % (idle, after))
 
 # --- 2. minutes of mixed valid load -------------------------------------------------
 pic = open(os.path.join(tmp, "pic.png"), "rb").read()
@@ -156,8 +161,10 @@ mw, ml = med(warm), med(last)
 print("# mixed load %.0f s: %d answers (%.0f/s), %d not 200; RSS median %d kB at 20-40%%, %d kB in the last 20%%"
       % (soak, counts["ok"] + counts["bad"], (counts["ok"] + counts["bad"]) / soak, counts["bad"], mw, ml))
 ok("mixed valid load: every answer is 200", counts["bad"] == 0 and counts["ok"] > 0, str(bad[:5]))
-ok("mixed valid load: no RSS growth (last fifth within 8 MB of the warm median)",
-   ml <= mw + 8 * 1024, "warm %d kB, last %d kB" % (mw, ml))
+# ASan's quarantine (256 MB by default) fills slowly: allow 5% there
+slack = max(8 * 1024, mw // 20) if san else 8 * 1024
+ok("mixed valid load: no RSS growth (last fifth within %d MB of the warm median)" % (slack >> 10),
+   ml <= mw + slack, "warm %d kB, last %d kB" % (mw, ml))
 PYEOF
     tap_from "$TMPD/soak.tap"
     healthy "the soak"
