@@ -264,10 +264,11 @@ static int spawn_worker(worker *w, syn_err *e)
         close(sv[0]);
         return syn_fail(e, SYN_E_INTERNAL, "retry", "cannot make a decoder socket");
     }
-    char as[32], cpu[32];
+    char as[32], cpu[32], parent[32];
     snprintf(as, sizeof as, "%zu", lim_.decoder_memory);
     snprintf(cpu, sizeof cpu, "%d", (int)lim_.decode_timeout_sec + CPU_SLACK_SEC);
-    char *argv[] = {exe_, (char *)SYN_SANDBOX_WORKER_ARG, as, cpu, NULL};
+    snprintf(parent, sizeof parent, "%d", (int)getpid());
+    char *argv[] = {exe_, (char *)SYN_SANDBOX_WORKER_ARG, as, cpu, parent, NULL};
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, child, WORKER_FD);
@@ -794,8 +795,12 @@ int syn_sandbox_worker_main(int argc, char **argv)
         for (int fd = WORKER_FD + 1; fd < 1024; fd++)
             close(fd);
     signal(SIGPIPE, SIG_IGN);
-    prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the server */
-    if (getppid() == 1) return 0;     /* it died before we got here */
+    /* Never outlive the server.  It may have died before the signal was
+     * armed: then our parent is no longer the pid it gave us (not "is 1":
+     * in a container the server itself is pid 1). */
+    pid_t server = argc > 4 ? (pid_t)strtol(argv[4], NULL, 10) : 0;
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (server > 0 && getppid() != server) return 0;
     prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
     struct rlimit rl = {0, 0};
     setrlimit(RLIMIT_CORE, &rl);
