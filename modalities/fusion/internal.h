@@ -1,5 +1,6 @@
 /* internal.h -- private to modalities/fusion/: the FFT tables made once
- * at start-up (fft.c) and shared, read-only, by every request. */
+ * at start-up (fft.c) and shared, read-only, by every request, and the
+ * small numeric helpers every file of the core uses (one copy each). */
 #ifndef SYN_FUSION_INTERNAL_H
 #define SYN_FUSION_INTERNAL_H
 
@@ -35,6 +36,29 @@ static inline uint64_t syn_rng_next(uint64_t *s)
     z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
     z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
     return z ^ (z >> 31);
+}
+
+/* Uniform in [0,1) from the top 53 bits of the generator (2^-53 steps). */
+static inline double urand(uint64_t *s)
+{
+    return (syn_rng_next(s) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* Clamps.  NaN passes through unchanged (both comparisons are false):
+ * syn_sem_set maps a non-finite value to 0.5 itself. */
+static inline float clamp01(float v)
+{
+    return v < 0 ? 0 : v > 1 ? 1 : v;
+}
+
+static inline float clampf(float v, float lo, float hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
+}
+
+static inline double clampd(double v, double lo, double hi)
+{
+    return v < lo ? lo : v > hi ? hi : v;
 }
 
 int syn_colormap_init(void);

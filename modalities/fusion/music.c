@@ -68,16 +68,6 @@ typedef struct adsr {
     float a, d, s, r; /* seconds, seconds, level, seconds */
 } adsr;
 
-static double urand(uint64_t *st)
-{
-    return (syn_rng_next(st) >> 11) * (1.0 / 9007199254740992.0);
-}
-
-static float clampf(float v, float lo, float hi)
-{
-    return v < lo ? lo : v > hi ? hi : v;
-}
-
 static double midi_hz(double m)
 {
     return 440.0 * pow(2.0, (m - 69) / 12);

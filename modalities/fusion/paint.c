@@ -42,16 +42,6 @@ typedef struct col3 {
     float r, g, b;
 } col3;
 
-static float clampf(float v, float lo, float hi)
-{
-    return v < lo ? lo : v > hi ? hi : v;
-}
-
-static double urand(uint64_t *st)
-{
-    return (syn_rng_next(st) >> 11) * (1.0 / 9007199254740992.0);
-}
-
 static double nrand(uint64_t *st) /* standard normal, Box-Muller */
 {
     double u = urand(st), v = urand(st);

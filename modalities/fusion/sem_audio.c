@@ -27,16 +27,6 @@
 
 #define SEM_MAX_PEAKS 12 /* partials for roughness: a chord and its overtones */
 
-static float clamp01(float v)
-{
-    return v < 0 ? 0 : v > 1 ? 1 : v;
-}
-
-static double clampd(double v, double lo, double hi)
-{
-    return v < lo ? lo : v > hi ? hi : v;
-}
-
 static int pow2_near(double want)
 {
     int n = SYN_FFT_MIN;

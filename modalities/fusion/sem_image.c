@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "syn/semantic.h"
+#include "internal.h"
 
 /* 256 px on the longer side keeps a 3-pixel structure window meaningful
  * (a shape of a tenth of the picture spans 25 px) at ~65k pixels of work. */
@@ -36,11 +37,6 @@
  * at 256 separates a rounded corner from a circle's steady bend. */
 #define SEM_WIN 5
 #define SEM_HUE_BINS 36 /* 10 degrees: finer than colour names */
-
-static float clamp01(float v)
-{
-    return v < 0 ? 0 : v > 1 ? 1 : v;
-}
 
 /* Area average of an interleaved RGB picture into dw x dh. */
 static void shrink_rgb(const float *src, int w, int h, float *dst, int dw, int dh)

@@ -31,7 +31,6 @@
 #include "syn/fusion.h"
 #include "syn/job.h"
 #include "internal.h"
-#include "syn/job.h"
 
 #define GL_ITERATIONS 32  /* Riffusion's setting; more gains < 0.01 SSIM */
 #define GL_MOMENTUM 0.99f /* the "fast" Griffin-Lim of Perraudin et al.  */
@@ -352,7 +351,7 @@ int syn_spectral_analyse(const float *pcm, size_t frames, int channels, syn_map 
             if (a < 0) continue; /* a column without frames, filled below */
             float v =
                 (db_per_log2 * fast_log2(a > (float)FLOOR_AMP ? a : (float)FLOOR_AMP) + off) * inv;
-            planes[p][i] = v < 0 ? 0 : v > 1 ? 1 : v;
+            planes[p][i] = clamp01(v);
         }
     }
     if (fill_columns(planes, nplanes, rows, cols) < 0) {
