@@ -5,6 +5,8 @@
 #define SYN_FUSION_INTERNAL_H
 
 #include <fftw3.h>
+#include <math.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* One STFT size: plans for new-array execution, a periodic Hann window
@@ -23,6 +25,42 @@ const syn_fft *syn_fft_get(int n);
  * the inverse (c2r): sine and noise synthesis. */
 const syn_fft *syn_fft_fwd(int n);
 const syn_fft *syn_fft_inv(int n);
+
+/* --- fft.c: the one short-time framing ------------------------------------
+ * Every STFT of the core (spectral.c's analysis, synthesis and Griffin-Lim,
+ * sem_audio.c's features) frames a signal the same way: frame fm of size n
+ * at hop `hop` is centred on sample fm * hop, so it covers
+ * [fm * hop - n/2, fm * hop + n/2); samples outside the signal are zeros,
+ * and frames / hop + 1 frames reach the last sample. */
+static inline long syn_frame_start(size_t fm, int hop, int n)
+{
+    return (long)(fm * hop) - n / 2;
+}
+
+static inline size_t syn_frame_count(size_t frames, int hop)
+{
+    return frames / hop + 1;
+}
+
+/* The one mono mixdown: sample i of interleaved pcm averaged over its
+ * channels in double; a non-finite result reads as silence. */
+static inline float syn_mix_sample(const float *pcm, size_t i, int channels)
+{
+    if (channels == 1) return isfinite(pcm[i]) ? pcm[i] : 0;
+    double v = 0;
+    for (int c = 0; c < channels; c++)
+        v += pcm[i * channels + c];
+    v /= channels;
+    return isfinite(v) ? (float)v : 0;
+}
+
+/* Frame fm of the framing above, times f->window, into buf[f->n]: channel
+ * ch of interleaved pcm, or the mono mix when ch < 0.  Returns the sum of
+ * the window over the samples inside the signal: exactly n/2 (the periodic
+ * Hann's sum) when the frame lies wholly inside, so a caller can scale an
+ * overhanging frame by the part of its window that saw the signal. */
+double syn_frame_window(const syn_fft *f, const float *pcm, size_t frames, int channels, int ch,
+                        size_t fm, int hop, float *buf);
 
 /* 64 samples is 3 ms at 22.05 kHz, the shortest frame worth drawing;
  * 16384 is 85 ms at 192 kHz, the longest the rate-derived frame reaches. */
