@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "syn/fusion.h"
 #include "syn/semantic.h"
 #include "internal.h"
 
@@ -42,27 +43,6 @@
  * at 256 separates a rounded corner from a circle's steady bend. */
 #define SEM_WIN 5
 #define SEM_HUE_BINS 36 /* 10 degrees: finer than colour names */
-
-/* Area average of an interleaved RGB picture into dw x dh. */
-static void shrink_rgb(const float *src, int w, int h, float *dst, int dw, int dh)
-{
-    for (int y = 0; y < dh; y++) {
-        int y0 = (int)((long)y * h / dh), y1 = (int)((long)(y + 1) * h / dh);
-        if (y1 <= y0) y1 = y0 + 1;
-        for (int x = 0; x < dw; x++) {
-            int x0 = (int)((long)x * w / dw), x1 = (int)((long)(x + 1) * w / dw);
-            if (x1 <= x0) x1 = x0 + 1;
-            double acc[3] = {0, 0, 0};
-            for (int yy = y0; yy < y1; yy++)
-                for (int xx = x0; xx < x1; xx++)
-                    for (int c = 0; c < 3; c++)
-                        acc[c] += src[((size_t)yy * w + xx) * 3 + c];
-            double k = 1.0 / ((double)(y1 - y0) * (x1 - x0));
-            for (int c = 0; c < 3; c++)
-                dst[((size_t)y * dw + x) * 3 + c] = (float)(acc[c] * k);
-        }
-    }
-}
 
 /* HSV hue as a turn (0 red, 1/3 green, 2/3 blue) and chroma max - min. */
 static void hue_chroma(float r, float g, float b, float *hue, float *chroma)
@@ -283,7 +263,7 @@ static void angularity(const sem_scratch *sc, sem_feat *ft)
 static int clutter_regions(const float *px, const sem_scratch *sc)
 {
     int RW = sc->RW, RH = sc->RH;
-    shrink_rgb(px, sc->W, sc->H, sc->small, RW, RH);
+    syn_area_average(px, sc->W, sc->H, 3, sc->small, RW, RH);
     for (int i = 0; i < RW * RH; i++) {
         const float *p = sc->small + 3 * i;
         float l = 0.2126f * p[0] + 0.7152f * p[1] + 0.0722f * p[2];
@@ -406,7 +386,7 @@ void syn_sem_from_rgb(const float *rgb, int w, int h, syn_semantics *s)
     }
     const float *px = rgb;
     if (sc.work) {
-        shrink_rgb(rgb, w, h, sc.work, sc.W, sc.H);
+        syn_area_average(rgb, w, h, 3, sc.work, sc.W, sc.H);
         px = sc.work;
     }
     sem_feat ft;
