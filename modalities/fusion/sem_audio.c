@@ -97,7 +97,7 @@ static int stft_open(stft *t, int n, int hop, size_t frames, syn_err *e)
     t->f = syn_fft_fwd(n);
     if (!t->f) return syn_fail(e, SYN_E_INTERNAL, NULL, "no FFT plan for %d samples", n);
     t->n = n, t->hop = hop, t->nb = n / 2 + 1;
-    t->nframes = syn_frame_count(frames, hop);
+    t->nframes = frames <= (size_t)n ? 1 : 1 + (frames - n + hop - 1) / hop;
     t->in = fftwf_malloc(sizeof(float) * n);
     t->out = fftwf_malloc(sizeof(fftwf_complex) * t->nb);
     if (!t->in || !t->out) {
@@ -113,11 +113,14 @@ static void stft_close(stft *t)
     fftwf_free(t->out);
 }
 
-/* Power spectrum of frame i of mono (the core's one framing: centred on
- * i * hop, zeros past the ends) into pw[nb]. */
+/* Power spectrum of frame i of mono into pw[nb]. */
 static void stft_power(stft *t, const float *mono, size_t frames, size_t i, float *pw)
 {
-    syn_frame_window(t->f, mono, frames, 1, 0, i, t->hop, t->in);
+    size_t start = i * (size_t)t->hop;
+    for (int j = 0; j < t->n; j++) {
+        size_t k = start + j;
+        t->in[j] = k < frames ? mono[k] * t->f->window[j] : 0;
+    }
     fftwf_execute_dft_r2c(t->f->r2c, t->in, t->out);
     for (int k = 0; k < t->nb; k++)
         pw[k] = t->out[k][0] * t->out[k][0] + t->out[k][1] * t->out[k][1];
@@ -195,12 +198,16 @@ static int scratch_alloc(sem_scratch *sc, size_t frames, size_t nblocks, const s
     return -1;
 }
 
-/* The mono mix (internal.h's one mixdown); returns its sum of squares. */
+/* Mono mix (non-finite samples read as silence); returns the sum of squares. */
 static double mix_mono(const float *pcm, size_t frames, int channels, float *mono)
 {
     double sumsq = 0;
     for (size_t i = 0; i < frames; i++) {
-        mono[i] = syn_mix_sample(pcm, i, channels);
+        double v = 0;
+        for (int c = 0; c < channels; c++)
+            v += pcm[i * channels + c];
+        v /= channels;
+        mono[i] = isfinite(v) ? (float)v : 0;
         sumsq += (double)mono[i] * mono[i];
     }
     return sumsq;
@@ -317,11 +324,8 @@ static double attack_time(const sem_scratch *sc, size_t nons, const stft *a, int
     int n1 = a->n;
     size_t na = 0;
     for (size_t o = 0; o < nons && na < a->nframes; o++) {
-        /* from a frame before the onset frame's first sample to 200 ms
-         * past its last */
-        long first = syn_frame_start(sc->onset[o], a->hop, n1);
-        size_t j0 = (size_t)(first > 0 ? first : 0) / block;
-        size_t j1 = (size_t)(first + n1) / block + (size_t)(0.2 * sr / block);
+        size_t j0 = sc->onset[o] * a->hop / block;
+        size_t j1 = (sc->onset[o] * a->hop + n1) / block + (size_t)(0.2 * sr / block);
         j0 = j0 > (size_t)(n1 / block) ? j0 - n1 / block : 0;
         if (j1 > nblocks) j1 = nblocks;
         size_t jp = j0;
