@@ -113,14 +113,14 @@ static void stft_close(stft *t)
     fftwf_free(t->out);
 }
 
-/* Power spectrum of frame i of mono into pw[nb]. */
+/* Power spectrum of frame i of mono into pw[nb].  These frames start at
+ * i * hop (the first holds the sound's first sample whole, which the onset
+ * and attack measures rely on): that is the core's one centred framing
+ * (internal.h) shifted by the half frame, a whole number of hops here. */
 static void stft_power(stft *t, const float *mono, size_t frames, size_t i, float *pw)
 {
-    size_t start = i * (size_t)t->hop;
-    for (int j = 0; j < t->n; j++) {
-        size_t k = start + j;
-        t->in[j] = k < frames ? mono[k] * t->f->window[j] : 0;
-    }
+    size_t lead = (size_t)(t->n / 2 / t->hop); /* n/2 is 2 hops (pass 1) or 1 (pass 2) */
+    syn_frame_window(t->f, mono, frames, 1, 0, i + lead, t->hop, t->in);
     fftwf_execute_dft_r2c(t->f->r2c, t->in, t->out);
     for (int k = 0; k < t->nb; k++)
         pw[k] = t->out[k][0] * t->out[k][0] + t->out[k][1] * t->out[k][1];
@@ -198,16 +198,12 @@ static int scratch_alloc(sem_scratch *sc, size_t frames, size_t nblocks, const s
     return -1;
 }
 
-/* Mono mix (non-finite samples read as silence); returns the sum of squares. */
+/* The mono mix (internal.h's one mixdown); returns its sum of squares. */
 static double mix_mono(const float *pcm, size_t frames, int channels, float *mono)
 {
     double sumsq = 0;
     for (size_t i = 0; i < frames; i++) {
-        double v = 0;
-        for (int c = 0; c < channels; c++)
-            v += pcm[i * channels + c];
-        v /= channels;
-        mono[i] = isfinite(v) ? (float)v : 0;
+        mono[i] = syn_mix_sample(pcm, i, channels);
         sumsq += (double)mono[i] * mono[i];
     }
     return sumsq;
