@@ -29,7 +29,7 @@ double syn_row_hz(const syn_map *m, int rows, double y);
 /* Inverse: fractional row position of frequency hz. */
 double syn_hz_row(const syn_map *m, int rows, double hz);
 
-/* --- map.c: defaults that depend on the sample rate ---------------------- */
+/* --- scale.c: defaults that depend on the sample rate -------------------- */
 /* Fill *m with the spectral defaults for this rate (n_fft ~ 46 ms, hop = n_fft/4,
  * fmin 100 Hz, fmax min(8000, 0.45 sr), linear axis, 50 dB). */
 void syn_map_default(syn_map *m, int sample_rate);
@@ -59,8 +59,15 @@ int syn_spectral_analyse(const float *pcm, size_t frames, int channels, syn_map 
 int syn_spectral_synthesise(const syn_grid *g, syn_map *m, float **pcm, size_t *frames,
                             int *channels, syn_err *e);
 
-/* --- grid.c --------------------------------------------------------------- */
-/* Resample a float plane: area average when shrinking, bilinear when growing. */
+/* --- grid.c: the one resampler -------------------------------------------- */
+/* Resample an interleaved float picture of ch channels from sw x sh to
+ * dw x dh, per axis: the exact area average when shrinking (each output
+ * cell the mean of the input area it covers, fractional pixels weighted),
+ * bilinear between cell centres when growing.  dst is the caller's
+ * (dw*dh*ch floats); the scratch is one dw*sh*ch float plane (on its
+ * allocation failure, nearest neighbour). */
+void syn_area_average(const float *src, int sw, int sh, int ch, float *dst, int dw, int dh);
+/* The same for one plane (ch = 1). */
 void syn_resample(const float *src, int sw, int sh, float *dst, int dw, int dh);
 
 /* --- colormap.c: 256-entry tables computed at init ------------------------ */

@@ -44,7 +44,7 @@ static void build(uint8_t *out, const key *k, int nk, double strength)
             while (j < nk - 2 && t > k[j + 1].t)
                 j++;
             double f = (t - k[j].t) / (k[j + 1].t - k[j].t);
-            f = f < 0 ? 0 : f > 1 ? 1 : f;
+            f = clampd(f, 0, 1);
             d[0] = k[j].r + f * (k[j + 1].r - k[j].r);
             d[1] = k[j].g + f * (k[j + 1].g - k[j].g);
             d[2] = k[j].b + f * (k[j + 1].b - k[j].b);
@@ -62,7 +62,7 @@ static void build(uint8_t *out, const key *k, int nk, double strength)
         double s = strength * room;
         for (int ch = 0; ch < 3; ch++) {
             double v = t + s * c[ch];
-            out[i * 3 + ch] = (uint8_t)lrint(255 * (v < 0 ? 0 : v > 1 ? 1 : v));
+            out[i * 3 + ch] = (uint8_t)lrint(255 * clampd(v, 0, 1));
         }
     }
 }

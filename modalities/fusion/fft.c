@@ -1,4 +1,5 @@
-/* fft.c -- FFTW plans, windows and phase tables, one set per frame size.
+/* fft.c -- FFTW plans, windows and phase tables, one set per frame size,
+ * and the one short-time framing every STFT of the core uses (internal.h).
  *
  * FFTW's planner is not thread-safe (only fftwf_execute_* is), so every
  * plan is made under one mutex, once, and never changed afterwards.  The
@@ -125,4 +126,27 @@ int syn_fusion_init(void)
     syn_music_init();
     ready = 1;
     return 0;
+}
+
+/* ------------------------------------------------------- the framing */
+
+double syn_frame_window(const syn_fft *f, const float *pcm, size_t frames, int channels, int ch,
+                        size_t fm, int hop, float *buf)
+{
+    int n = f->n;
+    long start = syn_frame_start(fm, hop, n);
+    double inside = 0.5 * n;
+    if (start < 0 || (size_t)(start + n) > frames) {
+        inside = 0;
+        for (int j = 0; j < n; j++)
+            if (start + j >= 0 && (size_t)(start + j) < frames) inside += f->window[j];
+    }
+    for (int j = 0; j < n; j++) {
+        long i = start + j;
+        float x = 0;
+        if (i >= 0 && (size_t)i < frames)
+            x = ch >= 0 ? pcm[(size_t)i * channels + ch] : syn_mix_sample(pcm, (size_t)i, channels);
+        buf[j] = x * f->window[j];
+    }
+    return inside;
 }

@@ -1,4 +1,5 @@
-/* grid.c -- resampling of float planes (pictures to band grids and back).
+/* grid.c -- the core's one resampler of float pictures (pictures to band
+ * grids and back, pictures to the semantic features' working size).
  *
  * Shrinking averages the exact area each output cell covers, so a picture
  * read into 128 bands keeps its mean brightness; growing interpolates
@@ -43,22 +44,33 @@ static void resample_1d(const float *in, int n_in, int si, float *out, int n_out
     }
 }
 
-void syn_resample(const float *src, int sw, int sh, float *dst, int dw, int dh)
+void syn_area_average(const float *src, int sw, int sh, int ch, float *dst, int dw, int dh)
 {
     if (sw == dw && sh == dh) {
-        memcpy(dst, src, sizeof(float) * (size_t)sw * sh);
+        memcpy(dst, src, sizeof(float) * (size_t)sw * sh * ch);
         return;
     }
-    float *tmp = malloc(sizeof(float) * (size_t)dw * sh);
+    float *tmp = malloc(sizeof(float) * (size_t)dw * sh * ch);
     if (!tmp) { /* degrade to nearest neighbour rather than fail */
         for (int y = 0; y < dh; y++)
             for (int x = 0; x < dw; x++)
-                dst[(size_t)y * dw + x] = src[(size_t)(y * sh / dh) * sw + x * sw / dw];
+                for (int c = 0; c < ch; c++)
+                    dst[((size_t)y * dw + x) * ch + c] =
+                        src[((size_t)(y * sh / dh) * sw + x * sw / dw) * ch + c];
         return;
     }
     for (int y = 0; y < sh; y++)
-        resample_1d(src + (size_t)y * sw, sw, 1, tmp + (size_t)y * dw, dw, 1);
+        for (int c = 0; c < ch; c++)
+            resample_1d(src + (size_t)y * sw * ch + c, sw, ch, tmp + (size_t)y * dw * ch + c, dw,
+                        ch);
     for (int x = 0; x < dw; x++)
-        resample_1d(tmp + x, sh, dw, dst + x, dh, dw);
+        for (int c = 0; c < ch; c++)
+            resample_1d(tmp + (size_t)x * ch + c, sh, dw * ch, dst + (size_t)x * ch + c, dh,
+                        dw * ch);
     free(tmp);
+}
+
+void syn_resample(const float *src, int sw, int sh, float *dst, int dw, int dh)
+{
+    syn_area_average(src, sw, sh, 1, dst, dw, dh);
 }

@@ -20,7 +20,11 @@
  *   density               how many shapes (3 to ~45)
  * Edges are anti-aliased from signed distances (coverage = 0.5 - d / px);
  * stb_perlin gives the ground a slow texture.  Deterministic: the seed
- * drives one splitmix64 stream and the noise's offset. */
+ * drives one splitmix64 stream and the noise's offset.
+ *
+ * Layout: colour (OKLCh), shapes as signed distances, then plan_palette()
+ * makes the choices above from the axes and three layers are painted in
+ * order: the ground, the glow, the shapes. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,16 +45,6 @@
 typedef struct col3 {
     float r, g, b;
 } col3;
-
-static float clampf(float v, float lo, float hi)
-{
-    return v < lo ? lo : v > hi ? hi : v;
-}
-
-static double urand(uint64_t *st)
-{
-    return (syn_rng_next(st) >> 11) * (1.0 / 9007199254740992.0);
-}
 
 static double nrand(uint64_t *st) /* standard normal, Box-Muller */
 {
@@ -199,38 +193,52 @@ static void make_outline(shape *sh, float k, uint64_t *st)
     sh->nv = n;
 }
 
-int syn_paint(const syn_semantics *s, uint32_t seed, int w, int h, float *rgb, syn_err *e)
-{
-    if (!s || !rgb || w < 1 || h < 1 || w > 32768 || h > 32768)
-        return syn_fail(e, SYN_E_INTERNAL, NULL, "painting got a %dx%d canvas", w, h);
-    const float B = s->v[SYN_AX_BRIGHTNESS], E = s->v[SYN_AX_ELEVATION], En = s->v[SYN_AX_ENERGY],
-                Sh = s->v[SYN_AX_SHARPNESS], W = s->v[SYN_AX_WARMTH], V = s->v[SYN_AX_VALENCE],
-                D = s->v[SYN_AX_DENSITY];
-    uint64_t st = (uint64_t)seed * 0x9e3779b97f4a7c15ull ^ 0x5041494e54ull; /* "PAINT" */
+/* --- the palette: colours and light from the axes ------------------------- */
 
+typedef struct palette {
+    float H0;       /* the palette's hue, a turn                    */
+    float Lbg;      /* OKLab L of the ground                        */
+    float slope;    /* light from above (+) or below (-)            */
+    float Cbg, Csh; /* chroma of the ground and of the shapes       */
+    float contrast; /* lightness step of the shapes off the ground  */
+    float y0;       /* where the mass sits, 0 = top                 */
+    float B, En, Sh, V; /* the axes the layers read                 */
+} palette;
+
+static void plan_palette(const syn_semantics *s, uint64_t *st, palette *p)
+{
+    const float B = s->v[SYN_AX_BRIGHTNESS], E = s->v[SYN_AX_ELEVATION], En = s->v[SYN_AX_ENERGY],
+                W = s->v[SYN_AX_WARMTH], V = s->v[SYN_AX_VALENCE];
     /* Palette hue: the hue axis, pulled toward orange (warm) or azure
      * (cool) by warmth as far as the hue's own evidence leaves room. */
     float hw = s->w[SYN_AX_HUE];
     float pole = W >= 0.5f ? 0.07f : 0.58f, pull = fabsf(W - 0.5f) * 2 * (1 - 0.7f * hw);
     float hx = hw * cosf(2 * (float)M_PI * s->v[SYN_AX_HUE]) + pull * cosf(2 * (float)M_PI * pole);
     float hy = hw * sinf(2 * (float)M_PI * s->v[SYN_AX_HUE]) + pull * sinf(2 * (float)M_PI * pole);
-    float H0 = (hx * hx + hy * hy > 1e-6f) ? atan2f(hy, hx) / (2 * (float)M_PI) : 0.07f;
-    H0 += (float)(urand(&st) - 0.5) * 0.04f; /* a little variation per seed */
+    p->H0 = (hx * hx + hy * hy > 1e-6f) ? atan2f(hy, hx) / (2 * (float)M_PI) : 0.07f;
+    p->H0 += (float)(urand(st) - 0.5) * 0.04f; /* a little variation per seed */
 
-    float Lbg = 0.14f + 0.72f * B;    /* OKLab L of the ground  */
-    float slope = (E - 0.5f) * 0.36f; /* light from above or below */
-    float Cbg = (0.03f + 0.08f * En) * (0.6f + 0.4f * V);
-    float Csh = (0.08f + 0.17f * En) * (0.6f + 0.4f * V);
-    float contrast = 0.10f + 0.28f * En;
-    float y0 = 0.14f + 0.72f * (1 - E); /* where the mass sits, 0 = top */
+    p->Lbg = 0.14f + 0.72f * B;    /* brightness: the ground's lightness */
+    p->slope = (E - 0.5f) * 0.36f; /* elevation: light from above or below */
+    /* energy: chroma and contrast; valence: sad is greyer */
+    p->Cbg = (0.03f + 0.08f * En) * (0.6f + 0.4f * V);
+    p->Csh = (0.08f + 0.17f * En) * (0.6f + 0.4f * V);
+    p->contrast = 0.10f + 0.28f * En;
+    p->y0 = 0.14f + 0.72f * (1 - E); /* elevation: where the mass sits */
+    p->B = B, p->En = En, p->Sh = s->v[SYN_AX_SHARPNESS], p->V = V;
+}
 
-    /* 1. The ground: a vertical lightness ramp toward the light, hue drifting
-     *    across it, textured by slow Perlin noise. */
+/* --- layer 1: the ground --------------------------------------------------- */
+
+/* A vertical lightness ramp toward the light, hue drifting across it,
+ * textured by slow Perlin noise. */
+static void paint_ground(const palette *p, uint32_t seed, int w, int h, float *rgb, uint64_t *st)
+{
     float zoff = (float)(seed % 997) * 0.173f; /* the noise field's slice per seed */
     float side = (float)(w > h ? w : h);
-    col3 top = oklch(Lbg + slope, Cbg, H0 + 0.04f),
-         bot = oklch(Lbg - slope, Cbg * 1.2f, H0 - 0.05f);
-    float tex = 0.04f + 0.06f * En; /* texture depth in sRGB units */
+    col3 top = oklch(p->Lbg + p->slope, p->Cbg, p->H0 + 0.04f),
+         bot = oklch(p->Lbg - p->slope, p->Cbg * 1.2f, p->H0 - 0.05f);
+    float tex = 0.04f + 0.06f * p->En; /* texture depth in sRGB units */
     for (int y = 0; y < h; y++) {
         float t = (y + 0.5f) / h;
         col3 c = {top.r + (bot.r - top.r) * t, top.g + (bot.g - top.g) * t,
@@ -241,92 +249,122 @@ int syn_paint(const syn_semantics *s, uint32_t seed, int w, int h, float *rgb, s
             float n = stb_perlin_fbm_noise3(nx, ny, zoff, 2.0f, 0.5f, 3);
             float *px = rgb + ((size_t)y * w + x) * 3;
             /* canvas grain, which also dithers the ramp's 8-bit steps */
-            float grain = ((float)(syn_rng_next(&st) >> 40) / 16777216.0f - 0.5f) * 0.02f;
+            float grain = ((float)(syn_rng_next(st) >> 40) / 16777216.0f - 0.5f) * 0.02f;
             px[0] = clampf(c.r + tex * n + grain, 0, 1);
             px[1] = clampf(c.g + tex * n * 0.9f + grain, 0, 1);
             px[2] = clampf(c.b + tex * n * 0.8f + grain, 0, 1);
         }
     }
+}
 
-    /* 2. A soft glow where the mass sits: the light of the picture. */
-    {
-        float gx = (float)(0.25 + 0.5 * urand(&st)) * w, gy = y0 * h;
-        float gr = 0.55f * (float)(w < h ? w : h);
-        col3 gc = oklch(fminf(0.97f, Lbg + contrast + 0.1f), Cbg * 1.5f, H0 + 0.02f);
-        float ga = 0.45f + 0.25f * V;
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++) {
-                float dx = (x - gx) / gr, dy = (y - gy) / gr, d2 = dx * dx + dy * dy;
-                if (d2 < 1) {
-                    float f = (1 - d2) * (1 - d2);
-                    blend(rgb + ((size_t)y * w + x) * 3, gc, ga * f);
-                }
+/* --- layer 2: the glow ----------------------------------------------------- */
+
+/* A soft glow where the mass sits: the light of the picture. */
+static void paint_glow(const palette *p, int w, int h, float *rgb, uint64_t *st)
+{
+    float gx = (float)(0.25 + 0.5 * urand(st)) * w, gy = p->y0 * h;
+    float gr = 0.55f * (float)(w < h ? w : h);
+    col3 gc = oklch(fminf(0.97f, p->Lbg + p->contrast + 0.1f), p->Cbg * 1.5f, p->H0 + 0.02f);
+    float ga = 0.45f + 0.25f * p->V;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            float dx = (x - gx) / gr, dy = (y - gy) / gr, d2 = dx * dx + dy * dy;
+            if (d2 < 1) {
+                float f = (1 - d2) * (1 - d2);
+                blend(rgb + ((size_t)y * w + x) * 3, gc, ga * f);
             }
-    }
+        }
+}
 
-    /* 3. The shapes, biggest first. */
-    int n = 4 + (int)lroundf(40 * powf(D, 1.5f));
-    if (n > PAINT_MAX_SHAPES) n = PAINT_MAX_SHAPES;
+/* --- layer 3: the shapes --------------------------------------------------- */
+
+/* One shape of n around the focus fx: size, place, outline (sharpness
+ * with jitter), colour (analogous hues, accents opposite with energy). */
+static void make_shape(shape *sh, const palette *p, int n, float fx, int w, int h, uint64_t *st)
+{
     static const float offs[5] = {0, 0.06f, -0.06f, 0.11f, -0.10f}; /* analogous hues */
     float minside = (float)(w < h ? w : h);
-    float fx = (float)(0.3 + 0.4 * urand(&st)); /* the composition's focus */
+    memset(sh, 0, sizeof *sh);
+    sh->r = minside * (float)(0.5 + urand(st)) * 0.36f / sqrtf((float)n);
+    sh->cx = clampf(fx + (float)nrand(st) * 0.26f, 0.05f, 0.95f) * w;
+    sh->cy = clampf(p->y0 + (float)nrand(st) * 0.16f, 0.04f, 0.96f) * h;
+    float k = clampf(p->Sh + (float)(urand(st) - 0.5) * 0.24f, 0, 1);
+    make_outline(sh, k, st);
+    int accent = urand(st) < 0.1 + 0.25 * p->En;
+    float hue = accent ? p->H0 + 0.5f : p->H0 + offs[syn_rng_next(st) % 5];
+    float dl = p->contrast * (float)(0.35 + 0.65 * urand(st));
+    /* mostly lighter than the ground, so the light sits with the shapes */
+    float L = urand(st) < 0.8 ? p->Lbg + dl : p->Lbg - 0.6f * dl;
+    if (L > 0.97f) L = 0.97f - 0.3f * (L - 0.97f);
+    float C = p->Csh * (float)(0.7 + 0.5 * urand(st)) * (accent ? 1.2f : 1);
+    sh->col = oklch(L, C, hue);
+    sh->hi = oklch(L + 0.14f, C * 0.7f, hue + 0.02f);
+    sh->lo = oklch(L - 0.25f, C, hue);
+    sh->stroke = p->Sh > 0.5f ? (p->Sh - 0.5f) * 1.6f : 0; /* kiki gets crisp outlines */
+    sh->alpha = (0.5f + 0.45f * p->En) * (float)(0.8 + 0.2 * urand(st));
+    sh->shadow = 0.18f + 0.12f * (1 - p->B);
+}
+
+/* One shape onto the canvas: its soft shadow, its anti-aliased fill (blobs
+ * lit toward the centre) and its outline. */
+static void draw_shape(const shape *sh, col3 shadow_col, int w, int h, float *rgb)
+{
+    float soft = 0.10f * sh->r + 1;               /* shadow penumbra, px */
+    float ox = 0.05f * sh->r, oy = 0.08f * sh->r; /* light from above-left */
+    float ext = sh->r * (sh->nv == 0 ? 1.5f : 1.3f) + soft + ox + oy + 2;
+    int x0 = (int)fmaxf(0, sh->cx - ext), x1 = (int)fminf(w - 1, sh->cx + ext);
+    int ya = (int)fmaxf(0, sh->cy - ext), yb = (int)fminf(h - 1, sh->cy + ext);
+    for (int y = ya; y <= yb; y++)
+        for (int x = x0; x <= x1; x++) {
+            float *px = rgb + ((size_t)y * w + x) * 3;
+            float ds = shape_sd(sh, x + 0.5f - ox, y + 0.5f - oy);
+            float cs = clampf(0.5f - ds / soft, 0, 1);
+            if (cs > 0) blend(px, shadow_col, sh->shadow * cs * cs);
+            float d = shape_sd(sh, x + 0.5f, y + 0.5f);
+            float cov = clampf(0.5f - d, 0, 1); /* one pixel of anti-aliasing */
+            if (cov > 0) {
+                col3 c = sh->col;
+                if (sh->nv == 0) { /* blobs are lit orbs: lighter to the centre */
+                    float t = clampf(-d / sh->r, 0, 1) * 0.8f;
+                    c.r += (sh->hi.r - c.r) * t, c.g += (sh->hi.g - c.g) * t;
+                    c.b += (sh->hi.b - c.b) * t;
+                }
+                blend(px, c, sh->alpha * cov);
+            }
+            float sc = sh->stroke * clampf(1.3f - fabsf(d), 0, 1);
+            if (sc > 0) blend(px, sh->lo, sc);
+        }
+}
+
+/* The shapes, biggest first; their count from density. */
+static void paint_shapes(const palette *p, float D, int w, int h, float *rgb, uint64_t *st)
+{
+    int n = 4 + (int)lroundf(40 * powf(D, 1.5f));
+    if (n > PAINT_MAX_SHAPES) n = PAINT_MAX_SHAPES;
+    float fx = (float)(0.3 + 0.4 * urand(st)); /* the composition's focus */
     shape shapes[PAINT_MAX_SHAPES];
-    for (int i = 0; i < n; i++) {
-        shape *sh = &shapes[i];
-        memset(sh, 0, sizeof *sh);
-        sh->r = minside * (float)(0.5 + urand(&st)) * 0.36f / sqrtf((float)n);
-        sh->cx = clampf(fx + (float)nrand(&st) * 0.26f, 0.05f, 0.95f) * w;
-        sh->cy = clampf(y0 + (float)nrand(&st) * 0.16f, 0.04f, 0.96f) * h;
-        float k = clampf(Sh + (float)(urand(&st) - 0.5) * 0.24f, 0, 1);
-        make_outline(sh, k, &st);
-        int accent = urand(&st) < 0.1 + 0.25 * En;
-        float hue = accent ? H0 + 0.5f : H0 + offs[syn_rng_next(&st) % 5];
-        float dl = contrast * (float)(0.35 + 0.65 * urand(&st));
-        /* mostly lighter than the ground, so the light sits with the shapes */
-        float L = urand(&st) < 0.8 ? Lbg + dl : Lbg - 0.6f * dl;
-        if (L > 0.97f) L = 0.97f - 0.3f * (L - 0.97f);
-        float C = Csh * (float)(0.7 + 0.5 * urand(&st)) * (accent ? 1.2f : 1);
-        sh->col = oklch(L, C, hue);
-        sh->hi = oklch(L + 0.14f, C * 0.7f, hue + 0.02f);
-        sh->lo = oklch(L - 0.25f, C, hue);
-        sh->stroke = Sh > 0.5f ? (Sh - 0.5f) * 1.6f : 0; /* kiki gets crisp outlines */
-        sh->alpha = (0.5f + 0.45f * En) * (float)(0.8 + 0.2 * urand(&st));
-        sh->shadow = 0.18f + 0.12f * (1 - B);
-    }
+    for (int i = 0; i < n; i++)
+        make_shape(&shapes[i], p, n, fx, w, h, st);
     for (int i = 1; i < n; i++) /* insertion sort: big ones behind */
         for (int j = i; j > 0 && shapes[j].r > shapes[j - 1].r; j--) {
             shape t = shapes[j];
             shapes[j] = shapes[j - 1];
             shapes[j - 1] = t;
         }
-    col3 shadow_col = oklch(Lbg * 0.35f, Cbg, H0);
-    for (int i = 0; i < n; i++) {
-        const shape *sh = &shapes[i];
-        float soft = 0.10f * sh->r + 1;               /* shadow penumbra, px */
-        float ox = 0.05f * sh->r, oy = 0.08f * sh->r; /* light from above-left */
-        float ext = sh->r * (sh->nv == 0 ? 1.5f : 1.3f) + soft + ox + oy + 2;
-        int x0 = (int)fmaxf(0, sh->cx - ext), x1 = (int)fminf(w - 1, sh->cx + ext);
-        int ya = (int)fmaxf(0, sh->cy - ext), yb = (int)fminf(h - 1, sh->cy + ext);
-        for (int y = ya; y <= yb; y++)
-            for (int x = x0; x <= x1; x++) {
-                float *px = rgb + ((size_t)y * w + x) * 3;
-                float ds = shape_sd(sh, x + 0.5f - ox, y + 0.5f - oy);
-                float cs = clampf(0.5f - ds / soft, 0, 1);
-                if (cs > 0) blend(px, shadow_col, sh->shadow * cs * cs);
-                float d = shape_sd(sh, x + 0.5f, y + 0.5f);
-                float cov = clampf(0.5f - d, 0, 1); /* one pixel of anti-aliasing */
-                if (cov > 0) {
-                    col3 c = sh->col;
-                    if (sh->nv == 0) { /* blobs are lit orbs: lighter to the centre */
-                        float t = clampf(-d / sh->r, 0, 1) * 0.8f;
-                        c.r += (sh->hi.r - c.r) * t, c.g += (sh->hi.g - c.g) * t;
-                        c.b += (sh->hi.b - c.b) * t;
-                    }
-                    blend(px, c, sh->alpha * cov);
-                }
-                float sc = sh->stroke * clampf(1.3f - fabsf(d), 0, 1);
-                if (sc > 0) blend(px, sh->lo, sc);
-            }
-    }
+    col3 shadow_col = oklch(p->Lbg * 0.35f, p->Cbg, p->H0);
+    for (int i = 0; i < n; i++)
+        draw_shape(&shapes[i], shadow_col, w, h, rgb);
+}
+
+int syn_paint(const syn_semantics *s, uint32_t seed, int w, int h, float *rgb, syn_err *e)
+{
+    if (!s || !rgb || w < 1 || h < 1 || w > 32768 || h > 32768)
+        return syn_fail(e, SYN_E_INTERNAL, NULL, "painting got a %dx%d canvas", w, h);
+    uint64_t st = (uint64_t)seed * 0x9e3779b97f4a7c15ull ^ 0x5041494e54ull; /* "PAINT" */
+    palette p;
+    plan_palette(s, &st, &p);
+    paint_ground(&p, seed, w, h, rgb, &st);
+    paint_glow(&p, w, h, rgb, &st);
+    paint_shapes(&p, s->v[SYN_AX_DENSITY], w, h, rgb, &st);
     return 0;
 }

@@ -9,6 +9,11 @@
  * left 0 for the caller.  Scratch only, freed before returning.
  * Returns 0, or -1 with *e (bad arguments, no FFT plan, no memory).
  *
+ * Layout: measure() runs the two passes into a sem_feat of measured
+ * figures (one small function per feature, below); then one axis_*()
+ * function per axis maps those figures to the axis, its evidence and its
+ * reason, with its grounding beside it.
+ *
  * Each axis and its grounding (see syn/semantic.h):
  *   brightness  spectral centroid, log scale 100 Hz..6.4 kHz (pitch <-> lightness)
  *   elevation   median dominant frequency, 65 Hz..2 kHz     (pitch <-> elevation)
@@ -26,16 +31,6 @@
 #include "internal.h"
 
 #define SEM_MAX_PEAKS 12 /* partials for roughness: a chord and its overtones */
-
-static float clamp01(float v)
-{
-    return v < 0 ? 0 : v > 1 ? 1 : v;
-}
-
-static double clampd(double v, double lo, double hi)
-{
-    return v < lo ? lo : v > hi ? hi : v;
-}
 
 static int pow2_near(double want)
 {
@@ -118,14 +113,14 @@ static void stft_close(stft *t)
     fftwf_free(t->out);
 }
 
-/* Power spectrum of frame i of mono into pw[nb]. */
+/* Power spectrum of frame i of mono into pw[nb].  These frames start at
+ * i * hop (the first holds the sound's first sample whole, which the onset
+ * and attack measures rely on): that is the core's one centred framing
+ * (internal.h) shifted by the half frame, a whole number of hops here. */
 static void stft_power(stft *t, const float *mono, size_t frames, size_t i, float *pw)
 {
-    size_t start = i * (size_t)t->hop;
-    for (int j = 0; j < t->n; j++) {
-        size_t k = start + j;
-        t->in[j] = k < frames ? mono[k] * t->f->window[j] : 0;
-    }
+    size_t lead = (size_t)(t->n / 2 / t->hop); /* n/2 is 2 hops (pass 1) or 1 (pass 2) */
+    syn_frame_window(t->f, mono, frames, 1, 0, i + lead, t->hop, t->in);
     fftwf_execute_dft_r2c(t->f->r2c, t->in, t->out);
     for (int k = 0; k < t->nb; k++)
         pw[k] = t->out[k][0] * t->out[k][0] + t->out[k][1] * t->out[k][1];
@@ -137,47 +132,86 @@ static int cmp_double(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-int syn_sem_from_pcm(const float *pcm, size_t frames, int channels, int sample_rate,
-                     syn_semantics *s, syn_err *e)
+static double median(double *v, size_t n) /* sorts v */
 {
-    syn_sem_neutral(s);
-    if (!pcm || frames == 0 || channels < 1 || sample_rate < 1000)
-        return syn_fail(e, SYN_E_INTERNAL, NULL,
-                        "sound analysis got %zu frames, %d channels, %d Hz", frames, channels,
-                        sample_rate);
-    double sr = sample_rate, dur = frames / sr;
-    int n1 = pow2_near(0.046 * sr); /* 46 ms: the frame of speech and music analysis */
-    int n2 = n1 * 4 > SYN_FFT_MAX ? SYN_FFT_MAX : n1 * 4;
-    stft a, b;
-    if (stft_open(&a, n1, n1 / 4, frames, e) < 0) return -1;
-    if (stft_open(&b, n2, n2 / 2, frames, e) < 0) {
-        stft_close(&a);
-        return -1;
-    }
-    int block = (int)fmax(1, sr / 500); /* 2 ms envelope blocks for attack times */
-    size_t nblocks = (frames + block - 1) / block;
-    float *mono = malloc(sizeof(float) * frames);
-    float *pw = malloc(sizeof(float) * (size_t)(a.nb + a.nb + b.nb));
-    double *ltas = calloc((size_t)b.nb, sizeof(double));
-    double *flux = calloc(a.nframes, sizeof(double));
-    double *fpk = malloc(sizeof(double) * a.nframes * 2), *fen = NULL;
-    float *env = malloc(sizeof(float) * nblocks);
-    size_t *onset = malloc(sizeof(size_t) * a.nframes);
-    if (!mono || !pw || !ltas || !flux || !fpk || !env || !onset) {
-        free(mono), free(pw), free(ltas), free(flux), free(fpk), free(env), free(onset);
-        stft_close(&a), stft_close(&b);
-        return syn_fail(e, SYN_E_NOMEM, NULL, "out of memory for the sound's analysis");
-    }
-    fen = fpk + a.nframes;
+    qsort(v, n, sizeof *v, cmp_double);
+    return v[n / 2];
+}
+
+/* ------------------------------------------------ the measured figures */
+
+/* Scratch, one buffer per purpose, all freed by scratch_free. */
+typedef struct sem_scratch {
+    float *mono;    /* frames: the mono mix                                */
+    float *env;     /* nblocks: RMS of each 2 ms block, for attack times    */
+    float *cur;     /* a.nb: pass 1, this frame's power spectrum            */
+    float *prev;    /* a.nb: pass 1, the previous frame's (for the flux)    */
+    float *pw2;     /* b.nb: pass 2, one frame's power spectrum             */
+    double *flux;   /* a.nframes: spectral flux of each frame               */
+    double *fpk;    /* a.nframes: dominant frequency of each frame (0: none) */
+    double *fen;    /* a.nframes: energy of each frame                      */
+    double *att;    /* a.nframes: attack time after each onset, ms          */
+    size_t *onset;  /* a.nframes: frames where an onset was found           */
+    double *ltas;   /* b.nb: long-term average spectrum (summed power)      */
+} sem_scratch;
+
+/* Everything the axes are computed from. */
+typedef struct sem_feat {
+    double sr, dur;
+    double rms, rms_db;          /* of the mono mix                          */
+    double centroid, flat;       /* energy-weighted over the frames          */
+    double e_lowmid, e_high, e_all; /* 150-800 Hz, >= 2.5 kHz, 50 Hz-8 kHz  */
+    double reg;                  /* median dominant frequency, Hz (0: none)  */
+    size_t nons;                 /* onsets                                   */
+    double rate;                 /* onsets per second                        */
+    double attack_ms;            /* median attack, ms (-1: no onset)         */
+    double chroma[12], poly;     /* pitch-class weights, mean strong classes */
+    double rough;                /* roughness of the long-term partials      */
+} sem_feat;
+
+static void scratch_free(sem_scratch *sc)
+{
+    free(sc->mono), free(sc->env), free(sc->cur), free(sc->prev), free(sc->pw2);
+    free(sc->flux), free(sc->fpk), free(sc->fen), free(sc->att), free(sc->onset);
+    free(sc->ltas);
+}
+
+static int scratch_alloc(sem_scratch *sc, size_t frames, size_t nblocks, const stft *a,
+                         const stft *b)
+{
+    memset(sc, 0, sizeof *sc);
+    sc->mono = malloc(sizeof(float) * frames);
+    sc->env = malloc(sizeof(float) * nblocks);
+    sc->cur = malloc(sizeof(float) * (size_t)a->nb);
+    sc->prev = calloc((size_t)a->nb, sizeof(float));
+    sc->pw2 = malloc(sizeof(float) * (size_t)b->nb);
+    sc->flux = calloc(a->nframes, sizeof(double));
+    sc->fpk = malloc(sizeof(double) * a->nframes);
+    sc->fen = malloc(sizeof(double) * a->nframes);
+    sc->att = malloc(sizeof(double) * a->nframes);
+    sc->onset = malloc(sizeof(size_t) * a->nframes);
+    sc->ltas = calloc((size_t)b->nb, sizeof(double));
+    if (sc->mono && sc->env && sc->cur && sc->prev && sc->pw2 && sc->flux && sc->fpk && sc->fen &&
+        sc->att && sc->onset && sc->ltas)
+        return 0;
+    scratch_free(sc);
+    return -1;
+}
+
+/* The mono mix (internal.h's one mixdown); returns its sum of squares. */
+static double mix_mono(const float *pcm, size_t frames, int channels, float *mono)
+{
     double sumsq = 0;
     for (size_t i = 0; i < frames; i++) {
-        double v = 0;
-        for (int c = 0; c < channels; c++)
-            v += pcm[i * channels + c];
-        v /= channels;
-        mono[i] = isfinite(v) ? (float)v : 0;
+        mono[i] = syn_mix_sample(pcm, i, channels);
         sumsq += (double)mono[i] * mono[i];
     }
+    return sumsq;
+}
+
+/* RMS of each block of `block` samples (the last may be shorter). */
+static void envelope(const float *mono, size_t frames, int block, size_t nblocks, float *env)
+{
     for (size_t j = 0; j < nblocks; j++) {
         double acc = 0;
         size_t k0 = j * block, k1 = k0 + block < frames ? k0 + block : frames;
@@ -185,131 +219,145 @@ int syn_sem_from_pcm(const float *pcm, size_t frames, int channels, int sample_r
             acc += (double)mono[k] * mono[k];
         env[j] = (float)sqrt(acc / (double)(k1 - k0));
     }
+}
 
-    /* --- pass 1: timing and timbre ------------------------------------ */
-    float *cur = pw, *prev = pw + a.nb;
-    memset(prev, 0, sizeof(float) * a.nb);
-    double hz1 = sr / n1;
-    double c_num = 0, c_den = 0, flat_num = 0, flat_den = 0;
-    double e_lowmid = 0, e_high = 0, e_all = 0, fmaxpow = 0;
-    size_t npk = 0;
-    int k50 = (int)ceil(50 / hz1), k5k = (int)fmin(a.nb - 1, 5000 / hz1);
-    for (size_t i = 0; i < a.nframes; i++) {
-        stft_power(&a, mono, frames, i, cur);
+/* --- pass 1: timing and timbre (46 ms frames) ----------------------------- */
+
+/* Dominant frequency of a power spectrum's peak bin pki, by parabolic
+ * interpolation on log power; 0 at the ends of the spectrum. */
+static double peak_hz(const float *pw, int nb, int pki, double hz)
+{
+    if (!(pki > 1 && pki < nb - 1)) return 0;
+    double l0 = log(pw[pki - 1] + 1e-12), l1 = log(pw[pki] + 1e-12), l2 = log(pw[pki + 1] + 1e-12);
+    double den = l0 - 2 * l1 + l2;
+    double off = den < 0 ? clampd(0.5 * (l0 - l2) / den, -0.5, 0.5) : 0;
+    return (pki + off) * hz;
+}
+
+/* Per frame: energy, flux, dominant frequency; over all frames: centroid,
+ * flatness and the band energies.  Returns the loudest frame's energy. */
+static double pass_timbre(stft *a, sem_scratch *sc, size_t frames, sem_feat *ft)
+{
+    double hz1 = ft->sr / a->n;
+    double c_num = 0, c_den = 0, flat_num = 0, flat_den = 0, fmaxpow = 0;
+    int k50 = (int)ceil(50 / hz1), k5k = (int)fmin(a->nb - 1, 5000 / hz1);
+    for (size_t i = 0; i < a->nframes; i++) {
+        float *cur = sc->cur;
+        stft_power(a, sc->mono, frames, i, cur);
         double fe = 0, fl = 0, fx = 0, pk = 0;
         int pki = 0;
-        for (int k = 1; k < a.nb; k++) {
+        for (int k = 1; k < a->nb; k++) {
             double p = cur[k], f = k * hz1;
             fe += p;
             fl += log(p + 1e-12);
-            double d = sqrt(p) - sqrt((double)prev[k]);
+            double d = sqrt(p) - sqrt((double)sc->prev[k]);
             fx += d > 0 ? d : 0;
             c_num += p * f;
-            if (f >= 50 && f < 8000) e_all += p;
-            if (f >= 150 && f < 800) e_lowmid += p;
-            if (f >= 2500) e_high += p;
+            if (f >= 50 && f < 8000) ft->e_all += p;
+            if (f >= 150 && f < 800) ft->e_lowmid += p;
+            if (f >= 2500) ft->e_high += p;
             if (k >= k50 && k <= k5k && p > pk) pk = p, pki = k;
         }
         c_den += fe;
-        flux[i] = fx;
+        sc->flux[i] = fx;
         /* Flatness: geometric over arithmetic mean of the power spectrum,
          * weighted by the frame's energy so silence does not count. */
-        double am = fe / (a.nb - 1);
+        double am = fe / (a->nb - 1);
         if (am > 1e-12) {
-            flat_num += fe * exp(fl / (a.nb - 1)) / am;
+            flat_num += fe * exp(fl / (a->nb - 1)) / am;
             flat_den += fe;
         }
-        fen[i] = fe;
+        sc->fen[i] = fe;
         if (fe > fmaxpow) fmaxpow = fe;
-        /* Dominant frequency, parabolic interpolation on log power. */
-        if (pki > 1 && pki < a.nb - 1) {
-            double l0 = log(cur[pki - 1] + 1e-12), l1 = log(cur[pki] + 1e-12),
-                   l2 = log(cur[pki + 1] + 1e-12);
-            double den = l0 - 2 * l1 + l2;
-            double off = den < 0 ? clampd(0.5 * (l0 - l2) / den, -0.5, 0.5) : 0;
-            fpk[i] = (pki + off) * hz1;
-        } else {
-            fpk[i] = 0;
-        }
-        float *t = prev;
-        prev = cur, cur = t;
+        sc->fpk[i] = peak_hz(cur, a->nb, pki, hz1);
+        sc->cur = sc->prev, sc->prev = cur; /* this frame is the next one's previous */
     }
-    /* Register: the median dominant frequency of the frames within 30 dB
-     * of the loudest (the tail of a decay does not vote). */
-    npk = 0;
-    for (size_t i = 0; i < a.nframes; i++)
-        if (fpk[i] > 0 && fen[i] >= 1e-3 * fmaxpow) fpk[npk++] = fpk[i];
-    double rms = sqrt(sumsq / frames);
-    double rms_db = rms > 1e-6 ? 20 * log10(rms) : -120;
-    double centroid = c_den > 0 ? c_num / c_den : 0;
-    double flat = flat_den > 0 ? flat_num / flat_den : 0;
+    ft->centroid = c_den > 0 ? c_num / c_den : 0;
+    ft->flat = flat_den > 0 ? flat_num / flat_den : 0;
+    return fmaxpow;
+}
 
-    /* Onsets: peaks of the spectral flux above an adaptive threshold
-     * (the local mean plus a tenth of the loudest peak), 50 ms apart. */
+/* Register: the median dominant frequency of the frames within 30 dB of
+ * the loudest (the tail of a decay does not vote).  Compacts fpk. */
+static double dominant_register(double *fpk, const double *fen, size_t nframes, double fmaxpow)
+{
+    size_t npk = 0;
+    for (size_t i = 0; i < nframes; i++)
+        if (fpk[i] > 0 && fen[i] >= 1e-3 * fmaxpow) fpk[npk++] = fpk[i];
+    return npk ? median(fpk, npk) : 0;
+}
+
+/* Onsets: peaks of the spectral flux above an adaptive threshold (the
+ * local mean plus a tenth of the loudest peak), 50 ms apart.  None in a
+ * silent sound.  Returns their count, frames in onset[]. */
+static size_t find_onsets(const double *flux, size_t nframes, int hop, double sr, double rms,
+                          size_t *onset)
+{
     double fmax_flux = 0;
-    for (size_t i = 0; i < a.nframes; i++)
+    for (size_t i = 0; i < nframes; i++)
         fmax_flux = fmax(fmax_flux, flux[i]);
     size_t nons = 0;
-    size_t gap = (size_t)ceil(0.05 * sr / a.hop);
-    for (size_t i = 0; i < a.nframes && fmax_flux > 0; i++) {
+    size_t gap = (size_t)ceil(0.05 * sr / hop);
+    for (size_t i = 0; i < nframes && fmax_flux > 0; i++) {
         double l = 0;
         int cnt = 0;
         for (long j = (long)i - 8; j <= (long)i + 8; j++)
-            if (j >= 0 && (size_t)j < a.nframes) l += flux[j], cnt++;
+            if (j >= 0 && (size_t)j < nframes) l += flux[j], cnt++;
         double thr = l / cnt + 0.1 * fmax_flux;
         int is_peak = flux[i] > thr && (i == 0 || flux[i] > flux[i - 1]) &&
-                      (i + 1 == a.nframes || flux[i] >= flux[i + 1]);
+                      (i + 1 == nframes || flux[i] >= flux[i + 1]);
         if (is_peak && rms > 1e-5 && (nons == 0 || i - onset[nons - 1] >= gap)) onset[nons++] = i;
     }
-    double rate = nons / dur;
+    return nons;
+}
 
-    /* Attack: 10 % to 90 % of the peak of the 2 ms envelope after each
-     * onset (median over onsets). */
-    double attack_ms = -1;
-    {
-        double *att = fen; /* frame energies are no longer needed */
-        size_t na = 0, room = a.nframes;
-        for (size_t o = 0; o < nons && na < room; o++) {
-            size_t j0 = onset[o] * a.hop / block;
-            size_t j1 = (onset[o] * a.hop + n1) / block + (size_t)(0.2 * sr / block);
-            j0 = j0 > (size_t)(n1 / block) ? j0 - n1 / block : 0;
-            if (j1 > nblocks) j1 = nblocks;
-            size_t jp = j0;
-            for (size_t j = j0; j < j1; j++)
-                if (env[j] > env[jp]) jp = j;
-            if (env[jp] <= 0) continue;
-            size_t j90 = jp, j10 = j0;
-            while (j90 > j0 && env[j90 - 1] >= 0.9f * env[jp])
-                j90--;
-            for (size_t j = j90; j > j0; j--)
-                if (env[j - 1] < 0.1f * env[jp]) {
-                    j10 = j - 1;
-                    break;
-                }
-            att[na++] = (double)(j90 - j10) * block / sr * 1000;
-        }
-        if (na) {
-            qsort(att, na, sizeof *att, cmp_double);
-            attack_ms = att[na / 2];
-        }
+/* Attack: 10 % to 90 % of the peak of the 2 ms envelope after each onset,
+ * median over onsets, in ms; -1 when there is none. */
+static double attack_time(const sem_scratch *sc, size_t nons, const stft *a, int block,
+                          size_t nblocks, double sr)
+{
+    const float *env = sc->env;
+    int n1 = a->n;
+    size_t na = 0;
+    for (size_t o = 0; o < nons && na < a->nframes; o++) {
+        size_t j0 = sc->onset[o] * a->hop / block;
+        size_t j1 = (sc->onset[o] * a->hop + n1) / block + (size_t)(0.2 * sr / block);
+        j0 = j0 > (size_t)(n1 / block) ? j0 - n1 / block : 0;
+        if (j1 > nblocks) j1 = nblocks;
+        size_t jp = j0;
+        for (size_t j = j0; j < j1; j++)
+            if (env[j] > env[jp]) jp = j;
+        if (env[jp] <= 0) continue;
+        size_t j90 = jp, j10 = j0;
+        while (j90 > j0 && env[j90 - 1] >= 0.9f * env[jp])
+            j90--;
+        for (size_t j = j90; j > j0; j--)
+            if (env[j - 1] < 0.1f * env[jp]) {
+                j10 = j - 1;
+                break;
+            }
+        sc->att[na++] = (double)(j90 - j10) * block / sr * 1000;
     }
-    double reg = 0;
-    if (npk) {
-        qsort(fpk, npk, sizeof *fpk, cmp_double);
-        reg = fpk[npk / 2];
-    }
+    return na ? median(sc->att, na) : -1;
+}
 
-    /* --- pass 2: pitch classes, partials -------------------------------- */
-    double chroma[12] = {0}, hz2 = sr / n2, poly_sum = 0, poly_w = 0;
-    float *p2 = pw + 2 * a.nb;
-    for (size_t i = 0; i < b.nframes; i++) {
-        stft_power(&b, mono, frames, i, p2);
+/* --- pass 2: pitch classes and partials (frames four times longer) -------- */
+
+/* Chroma (spectral peaks from C2 to C8 folded into pitch classes), the
+ * energy-weighted mean count of strong classes (polyphony), and the
+ * long-term spectrum into sc->ltas. */
+static void pass_chroma(stft *b, sem_scratch *sc, size_t frames, sem_feat *ft)
+{
+    double hz2 = ft->sr / b->n, poly_sum = 0, poly_w = 0;
+    float *p2 = sc->pw2;
+    for (size_t i = 0; i < b->nframes; i++) {
+        stft_power(b, sc->mono, frames, i, p2);
         double fc[12] = {0}, fe = 0;
-        for (int k = 1; k < b.nb; k++) {
-            ltas[k] += p2[k];
+        for (int k = 1; k < b->nb; k++) {
+            sc->ltas[k] += p2[k];
             fe += p2[k];
         }
-        for (int k = 2; k < b.nb - 1; k++) {
+        for (int k = 2; k < b->nb - 1; k++) {
             double f = k * hz2;
             if (f < 65 || f > 4200) /* C2 .. C8: where pitch classes are heard */
                 continue;
@@ -319,7 +367,7 @@ int syn_sem_from_pcm(const float *pcm, size_t frames, int channels, int sample_r
         }
         double mx = 0;
         for (int c = 0; c < 12; c++)
-            chroma[c] += fc[c], mx = fmax(mx, fc[c]);
+            ft->chroma[c] += fc[c], mx = fmax(mx, fc[c]);
         if (mx > 0 && fe > 0) {
             int strong = 0;
             for (int c = 0; c < 12; c++)
@@ -328,13 +376,18 @@ int syn_sem_from_pcm(const float *pcm, size_t frames, int channels, int sample_r
             poly_w += fe;
         }
     }
-    double poly = poly_w > 0 ? poly_sum / poly_w : 0;
-    /* Partials of the long-term spectrum within 30 dB of the strongest. */
+    ft->poly = poly_w > 0 ? poly_sum / poly_w : 0;
+}
+
+/* Roughness of the long-term spectrum's partials: its peaks from 50 Hz to
+ * 5 kHz within 30 dB of the strongest, the SEM_MAX_PEAKS strongest kept. */
+static double partial_roughness(const double *ltas, int nb, double hz2)
+{
     double pf[SEM_MAX_PEAKS], pa[SEM_MAX_PEAKS], lmax = 0;
     int np = 0;
-    for (int k = 1; k < b.nb; k++)
+    for (int k = 1; k < nb; k++)
         lmax = fmax(lmax, ltas[k]);
-    for (int k = 2; k < b.nb - 1 && lmax > 0; k++) {
+    for (int k = 2; k < nb - 1 && lmax > 0; k++) {
         double f = k * hz2;
         if (f < 50 || f > 5000 || !(ltas[k] > ltas[k - 1] && ltas[k] >= ltas[k + 1]) ||
             ltas[k] < 1e-3 * lmax)
@@ -349,67 +402,175 @@ int syn_sem_from_pcm(const float *pcm, size_t frames, int channels, int sample_r
         }
         pf[slot] = f, pa[slot] = amp;
     }
-    double rough = roughness(pf, pa, np);
+    return roughness(pf, pa, np);
+}
 
-    /* --- axes ------------------------------------------------------------ */
-    /* 100 Hz .. 6.4 kHz, six octaves: a low hum to a hiss-bright mix */
-    double bright = centroid > 0 ? log2(centroid / 100) / 6 : 0;
-    syn_sem_set(s, SYN_AX_BRIGHTNESS, (float)bright, rms > 1e-5 ? 1.0f : 0.1f,
-                "spectral centroid %.0f Hz", centroid);
+/* Both passes and what follows from them, into *ft.  0, or -1 with *e. */
+static int measure(const float *pcm, size_t frames, int channels, int sample_rate, sem_feat *ft,
+                   syn_err *e)
+{
+    memset(ft, 0, sizeof *ft);
+    ft->sr = sample_rate, ft->dur = frames / ft->sr;
+    int n1 = pow2_near(0.046 * ft->sr); /* 46 ms: the frame of speech and music analysis */
+    int n2 = n1 * 4 > SYN_FFT_MAX ? SYN_FFT_MAX : n1 * 4;
+    stft a, b;
+    if (stft_open(&a, n1, n1 / 4, frames, e) < 0) return -1;
+    if (stft_open(&b, n2, n2 / 2, frames, e) < 0) {
+        stft_close(&a);
+        return -1;
+    }
+    int block = (int)fmax(1, ft->sr / 500); /* 2 ms envelope blocks for attack times */
+    size_t nblocks = (frames + block - 1) / block;
+    sem_scratch sc;
+    if (scratch_alloc(&sc, frames, nblocks, &a, &b) < 0) {
+        stft_close(&a), stft_close(&b);
+        return syn_fail(e, SYN_E_NOMEM, NULL, "out of memory for the sound's analysis");
+    }
+    double sumsq = mix_mono(pcm, frames, channels, sc.mono);
+    envelope(sc.mono, frames, block, nblocks, sc.env);
+    ft->rms = sqrt(sumsq / frames);
+    ft->rms_db = ft->rms > 1e-6 ? 20 * log10(ft->rms) : -120;
 
-    double elev = reg > 0 ? log2(reg / 65.4) / 5 : 0.5; /* C2 .. C7 */
-    syn_sem_set(s, SYN_AX_ELEVATION, (float)elev, reg > 0 ? 1.0f : 0.1f,
-                "dominant register %.0f Hz", reg);
+    double fmaxpow = pass_timbre(&a, &sc, frames, ft);
+    ft->reg = dominant_register(sc.fpk, sc.fen, a.nframes, fmaxpow);
+    ft->nons = find_onsets(sc.flux, a.nframes, a.hop, ft->sr, ft->rms, sc.onset);
+    ft->rate = ft->nons / ft->dur;
+    ft->attack_ms = attack_time(&sc, ft->nons, &a, block, nblocks, ft->sr);
 
-    /* -50 dBFS is a whisper, -6 dBFS a full mix; 8 onsets/s is a fast
-     * sixteenth-note pulse. */
-    double loud = clampd((rms_db + 50) / 44, 0, 1);
-    double rate_s = fmin(1, rate / 8);
+    pass_chroma(&b, &sc, frames, ft);
+    ft->rough = partial_roughness(sc.ltas, b.nb, ft->sr / n2);
+
+    scratch_free(&sc);
+    stft_close(&a), stft_close(&b);
+    return 0;
+}
+
+/* ------------------------------------------------------------ the axes */
+
+static const char *const pc_names[12] = {"C",  "C#", "D",  "Eb", "E",  "F",
+                                         "F#", "G",  "Ab", "A",  "Bb", "B"};
+
+/* White noise reads ~0.55 flatness: 0.4 and above is noise-like, which
+ * lowers the evidence of the tonal axes (valence, hue). */
+static double noisiness(const sem_feat *ft)
+{
+    return fmin(1, ft->flat / 0.4);
+}
+
+/* brightness: spectral centroid, pitch <-> lightness (Spence 2011).
+ * 100 Hz .. 6.4 kHz, six octaves: a low hum to a hiss-bright mix. */
+static void axis_brightness(syn_semantics *s, const sem_feat *ft)
+{
+    double bright = ft->centroid > 0 ? log2(ft->centroid / 100) / 6 : 0;
+    syn_sem_set(s, SYN_AX_BRIGHTNESS, (float)bright, ft->rms > 1e-5 ? 1.0f : 0.1f,
+                "spectral centroid %.0f Hz", ft->centroid);
+}
+
+/* elevation: the dominant register, pitch <-> elevation (Spence 2011),
+ * C2 .. C7. */
+static void axis_elevation(syn_semantics *s, const sem_feat *ft)
+{
+    double elev = ft->reg > 0 ? log2(ft->reg / 65.4) / 5 : 0.5;
+    syn_sem_set(s, SYN_AX_ELEVATION, (float)elev, ft->reg > 0 ? 1.0f : 0.1f,
+                "dominant register %.0f Hz", ft->reg);
+}
+
+/* energy: loudness and onset rate, loudness <-> saturation.
+ * -50 dBFS is a whisper, -6 dBFS a full mix; 8 onsets/s is a fast
+ * sixteenth-note pulse. */
+static void axis_energy(syn_semantics *s, const sem_feat *ft)
+{
+    double loud = clampd((ft->rms_db + 50) / 44, 0, 1);
+    double rate_s = fmin(1, ft->rate / 8);
     syn_sem_set(s, SYN_AX_ENERGY, (float)(0.6 * loud + 0.4 * rate_s), 1.0f,
-                "RMS %.0f dBFS, %.1f onsets/s", rms_db, rate);
+                "RMS %.0f dBFS, %.1f onsets/s", ft->rms_db, ft->rate);
+}
 
-    /* White noise reads ~0.55 flatness; 5 ms is a click's attack, 300 ms a
-     * bowed or swelled one. */
-    double att_s =
-        attack_ms < 0 ? 0.3 : 1 - clampd(log(fmax(attack_ms, 5) / 5) / log(300.0 / 5), 0, 1);
-    double sharp = 0.45 * fmin(1, flat / 0.4) + 0.3 * rough + 0.25 * att_s;
+/* sharpness: flatness, roughness and attack, bouba/kiki (Ramachandran &
+ * Hubbard 2001).  5 ms is a click's attack, 300 ms a bowed or swelled one. */
+static void axis_sharpness(syn_semantics *s, const sem_feat *ft)
+{
+    double att_s = ft->attack_ms < 0
+                       ? 0.3
+                       : 1 - clampd(log(fmax(ft->attack_ms, 5) / 5) / log(300.0 / 5), 0, 1);
+    double sharp = 0.45 * noisiness(ft) + 0.3 * ft->rough + 0.25 * att_s;
     syn_sem_set(s, SYN_AX_SHARPNESS, (float)sharp, 0.9f,
-                "flatness %.2f, roughness %.2f, attack %.0f ms", flat, rough,
-                attack_ms < 0 ? 0 : attack_ms);
+                "flatness %.2f, roughness %.2f, attack %.0f ms", ft->flat, ft->rough,
+                ft->attack_ms < 0 ? 0 : ft->attack_ms);
+}
 
-    double share = e_all > 0 ? e_lowmid / e_all : 0, hf = e_all > 0 ? e_high / e_all : 0;
+/* warmth: low-mid weight and little hiss, a soft timbre. */
+static void axis_warmth(syn_semantics *s, const sem_feat *ft)
+{
+    double share = ft->e_all > 0 ? ft->e_lowmid / ft->e_all : 0;
+    double hf = ft->e_all > 0 ? ft->e_high / ft->e_all : 0;
     double warm = 0.6 * fmin(1, share / 0.7) + 0.4 * (1 - fmin(1, hf / 0.4));
     syn_sem_set(s, SYN_AX_WARMTH, (float)warm, 0.8f,
                 "%.0f%% of the energy at 150-800 Hz, %.0f%% above 2.5 kHz", 100 * share, 100 * hf);
+}
 
-    static const char *const pcn[12] = {"C",  "C#", "D",  "Eb", "E",  "F",
-                                        "F#", "G",  "Ab", "A",  "Bb", "B"};
+/* valence: major vs minor key fit (Krumhansl & Kessler 1982) and
+ * consonance; the evidence is how tonal the sound is. */
+static void axis_valence(syn_semantics *s, const sem_feat *ft)
+{
     int kM = 0, km = 0;
     double csum = 0;
     for (int c = 0; c < 12; c++)
-        csum += chroma[c];
-    double rM = csum > 0 ? key_corr(chroma, kk_major, &kM) : 0;
-    double rm = csum > 0 ? key_corr(chroma, kk_minor, &km) : 0;
+        csum += ft->chroma[c];
+    double rM = csum > 0 ? key_corr(ft->chroma, kk_major, &kM) : 0;
+    double rm = csum > 0 ? key_corr(ft->chroma, kk_minor, &km) : 0;
     double mode = clampd(0.5 + 2 * (rM - rm), 0, 1);
-    double val = 0.7 * mode + 0.3 * (1 - rough);
-    double tonal = clampd(fmax(rM, rm), 0, 1) * (1 - fmin(1, flat / 0.4));
+    double val = 0.7 * mode + 0.3 * (1 - ft->rough);
+    double tonal = clampd(fmax(rM, rm), 0, 1) * (1 - noisiness(ft));
     syn_sem_set(s, SYN_AX_VALENCE, (float)val, (float)(0.3 + 0.7 * tonal),
                 "%s %s (key fit %.2f major, %.2f minor), roughness %.2f",
-                rM >= rm ? pcn[kM] : pcn[km], rM >= rm ? "major" : "minor", rM, rm, rough);
+                rM >= rm ? pc_names[kM] : pc_names[km], rM >= rm ? "major" : "minor", rM, rm,
+                ft->rough);
+}
 
-    double dens = 0.6 * fmin(1, rate / 8) + 0.4 * clampd((poly - 1) / 5, 0, 1);
-    syn_sem_set(s, SYN_AX_DENSITY, (float)dens, 1.0f, "%.1f onsets/s, %.1f voices", rate, poly);
+/* density: onset rate and polyphony (voices: strong pitch classes). */
+static void axis_density(syn_semantics *s, const sem_feat *ft)
+{
+    double dens = 0.6 * fmin(1, ft->rate / 8) + 0.4 * clampd((ft->poly - 1) / 5, 0, 1);
+    syn_sem_set(s, SYN_AX_DENSITY, (float)dens, 1.0f, "%.1f onsets/s, %.1f voices", ft->rate,
+                ft->poly);
+}
 
+/* hue: the dominant pitch class, chroma <-> colour wheel; C = red, then by
+ * fifths around the wheel: hue = (5 pc mod 12) / 12.  The evidence is how
+ * far the class stands out, and how tonal the sound is. */
+static void axis_hue(syn_semantics *s, const sem_feat *ft)
+{
+    const double *chroma = ft->chroma;
+    double csum = 0;
+    for (int c = 0; c < 12; c++)
+        csum += chroma[c];
     int pc = 0;
     for (int c = 1; c < 12; c++)
         if (chroma[c] > chroma[pc]) pc = c;
     double peaky = csum > 0 ? (chroma[pc] - csum / 12) / chroma[pc] : 0;
-    /* C = red, then by fifths around the wheel: hue = (5 pc mod 12) / 12. */
     syn_sem_set(s, SYN_AX_HUE, (float)((5 * pc) % 12) / 12.0f,
-                clamp01((float)(peaky * (1 - fmin(1, flat / 0.4)))), "dominant pitch class %s",
-                pcn[pc]);
+                clamp01((float)(peaky * (1 - noisiness(ft)))), "dominant pitch class %s",
+                pc_names[pc]);
+}
 
-    free(mono), free(pw), free(ltas), free(flux), free(fpk), free(env), free(onset);
-    stft_close(&a), stft_close(&b);
+int syn_sem_from_pcm(const float *pcm, size_t frames, int channels, int sample_rate,
+                     syn_semantics *s, syn_err *e)
+{
+    syn_sem_neutral(s);
+    if (!pcm || frames == 0 || channels < 1 || sample_rate < 1000)
+        return syn_fail(e, SYN_E_INTERNAL, NULL,
+                        "sound analysis got %zu frames, %d channels, %d Hz", frames, channels,
+                        sample_rate);
+    sem_feat ft;
+    if (measure(pcm, frames, channels, sample_rate, &ft, e) < 0) return -1;
+    axis_brightness(s, &ft);
+    axis_elevation(s, &ft);
+    axis_energy(s, &ft);
+    axis_sharpness(s, &ft);
+    axis_warmth(s, &ft);
+    axis_valence(s, &ft);
+    axis_density(s, &ft);
+    axis_hue(s, &ft);
     return 0;
 }

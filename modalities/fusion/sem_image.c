@@ -8,6 +8,11 @@
  * which hashes the input bytes.  Allocates only scratch, freed before
  * returning; on allocation failure *s is neutral with that reason.
  *
+ * Layout: the picture's figures are measured into a sem_feat (moments of
+ * lightness and colour, gradients, angularity, regions: one function
+ * each), then one axis_*() function per axis maps them to the axis, its
+ * evidence and its reason, with its grounding beside it.
+ *
  * Each axis and its grounding (see syn/semantic.h):
  *   brightness  mean Rec. 709 luma                (pitch/loudness <-> lightness)
  *   elevation   vertical centre of mass of luma   (pitch <-> elevation)
@@ -21,7 +26,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "syn/fusion.h"
 #include "syn/semantic.h"
+#include "internal.h"
 
 /* 256 px on the longer side keeps a 3-pixel structure window meaningful
  * (a shape of a tenth of the picture spans 25 px) at ~65k pixels of work. */
@@ -36,32 +43,6 @@
  * at 256 separates a rounded corner from a circle's steady bend. */
 #define SEM_WIN 5
 #define SEM_HUE_BINS 36 /* 10 degrees: finer than colour names */
-
-static float clamp01(float v)
-{
-    return v < 0 ? 0 : v > 1 ? 1 : v;
-}
-
-/* Area average of an interleaved RGB picture into dw x dh. */
-static void shrink_rgb(const float *src, int w, int h, float *dst, int dw, int dh)
-{
-    for (int y = 0; y < dh; y++) {
-        int y0 = (int)((long)y * h / dh), y1 = (int)((long)(y + 1) * h / dh);
-        if (y1 <= y0) y1 = y0 + 1;
-        for (int x = 0; x < dw; x++) {
-            int x0 = (int)((long)x * w / dw), x1 = (int)((long)(x + 1) * w / dw);
-            if (x1 <= x0) x1 = x0 + 1;
-            double acc[3] = {0, 0, 0};
-            for (int yy = y0; yy < y1; yy++)
-                for (int xx = x0; xx < x1; xx++)
-                    for (int c = 0; c < 3; c++)
-                        acc[c] += src[((size_t)yy * w + xx) * 3 + c];
-            double k = 1.0 / ((double)(y1 - y0) * (x1 - x0));
-            for (int c = 0; c < 3; c++)
-                dst[((size_t)y * dw + x) * 3 + c] = (float)(acc[c] * k);
-        }
-    }
-}
 
 /* HSV hue as a turn (0 red, 1/3 green, 2/3 blue) and chroma max - min. */
 static void hue_chroma(float r, float g, float b, float *hue, float *chroma)
@@ -131,44 +112,80 @@ static int count_regions(int *lab, int w, int h, int min_px, int *stack)
     return regions;
 }
 
-void syn_sem_from_rgb(const float *rgb, int w, int h, syn_semantics *s)
-{
-    syn_sem_neutral(s);
-    if (!rgb || w < 1 || h < 1) return;
-    int W = w, H = h;
-    if (w > SEM_SIDE || h > SEM_SIDE) {
-        double k = (double)SEM_SIDE / (w > h ? w : h);
-        W = (int)fmax(1, lround(w * k));
-        H = (int)fmax(1, lround(h * k));
-    }
-    size_t np = (size_t)W * H;
-    int RW = W > SEM_REGION_SIDE ? SEM_REGION_SIDE : W, RH = H;
-    if (W > SEM_REGION_SIDE || H > SEM_REGION_SIDE) {
-        double k = (double)SEM_REGION_SIDE / (W > H ? W : H);
-        RW = (int)fmax(1, lround(W * k));
-        RH = (int)fmax(1, lround(H * k));
-    }
-    float *work = (W != w || H != h) ? malloc(sizeof(float) * 3 * np) : NULL;
-    float *L = malloc(sizeof(float) * np * 6);
-    double *sat = malloc(sizeof(double) * (size_t)(W + 1) * (H + 1));
-    float *small = malloc(sizeof(float) * 3 * (size_t)RW * RH);
-    int *lab = malloc(sizeof(int) * 2 * (size_t)RW * RH);
-    if (((W != w || H != h) && !work) || !L || !sat || !small || !lab) {
-        free(work), free(L), free(sat), free(small), free(lab);
-        for (int a = 0; a < SYN_AX_COUNT; a++)
-            syn_sem_set(s, (syn_axis)a, 0.5f, 0, "not measured (out of memory)");
-        return;
-    }
-    const float *px = rgb;
-    if (work) {
-        shrink_rgb(rgb, w, h, work, W, H);
-        px = work;
-    }
-    float *gx = L + np, *gy = L + 2 * np, *mag = L + 3 * np, *bx = L + 4 * np, *by = L + 5 * np;
+/* ------------------------------------------------ the measured figures */
 
-    /* Lightness, colour and their moments. */
-    double sumL = 0, sumL2 = 0, sumC = 0, ycom = 0, warm = 0;
-    double hist[SEM_HUE_BINS] = {0};
+/* w x h scaled to fit side x side, aspect kept; unchanged when it fits. */
+static void fit_side(int w, int h, int side, int *W, int *H)
+{
+    *W = w, *H = h;
+    if (w > side || h > side) {
+        double k = (double)side / (w > h ? w : h);
+        *W = (int)fmax(1, lround(w * k));
+        *H = (int)fmax(1, lround(h * k));
+    }
+}
+
+/* Scratch, one buffer per purpose, all freed by scratch_free. */
+typedef struct sem_scratch {
+    int W, H, RW, RH; /* the working picture, and the coarse one for regions */
+    size_t np;        /* W * H                                              */
+    float *work;      /* W*H*3: the picture shrunk to W x H (NULL: rgb fits) */
+    float *L;         /* W*H: Rec. 709 luma                                 */
+    float *gx, *gy;   /* W*H: Sobel gradient                                */
+    float *mag;       /* W*H: its magnitude                                 */
+    float *bx, *by;   /* W*H: box sums of gx, gy                            */
+    float *bmag;      /* W*H: box sums of mag                               */
+    double *sat;      /* (W+1)*(H+1): summed-area table for the box sums    */
+    float *small;     /* RW*RH*3: the coarse picture                        */
+    int *lab;         /* RW*RH: its lightness levels, then region marks      */
+    int *stack;       /* RW*RH: the region fill's stack                     */
+} sem_scratch;
+
+/* Everything the axes are computed from. */
+typedef struct sem_feat {
+    double sumL, sumC;       /* sums of luma and chroma                        */
+    double meanL, meanC, stdL;
+    double yc;               /* luma's vertical centre of mass, 0 = top        */
+    double warm;             /* chroma-weighted cos of the hue to orange       */
+    double hist[SEM_HUE_BINS]; /* chroma-weighted hue histogram              */
+    double ang;              /* angularity (RMS gradient incoherence)          */
+    size_t edges;            /* edge pixels                                    */
+    double edge_frac;        /* their share                                    */
+    int regions;             /* coarse regions of equal lightness level        */
+} sem_feat;
+
+static void scratch_free(sem_scratch *sc)
+{
+    free(sc->work), free(sc->L), free(sc->gx), free(sc->gy), free(sc->mag), free(sc->bx);
+    free(sc->by), free(sc->bmag), free(sc->sat), free(sc->small), free(sc->lab), free(sc->stack);
+}
+
+static int scratch_alloc(sem_scratch *sc, int w, int h)
+{
+    memset(sc, 0, sizeof *sc);
+    fit_side(w, h, SEM_SIDE, &sc->W, &sc->H);
+    fit_side(sc->W, sc->H, SEM_REGION_SIDE, &sc->RW, &sc->RH);
+    size_t np = sc->np = (size_t)sc->W * sc->H, nr = (size_t)sc->RW * sc->RH;
+    int shrink = sc->W != w || sc->H != h;
+    if (shrink) sc->work = malloc(sizeof(float) * 3 * np);
+    float **planes[] = {&sc->L, &sc->gx, &sc->gy, &sc->mag, &sc->bx, &sc->by, &sc->bmag};
+    int ok = !shrink || sc->work;
+    for (size_t i = 0; i < sizeof planes / sizeof *planes; i++)
+        ok &= (*planes[i] = malloc(sizeof(float) * np)) != NULL;
+    sc->sat = malloc(sizeof(double) * (size_t)(sc->W + 1) * (sc->H + 1));
+    sc->small = malloc(sizeof(float) * 3 * nr);
+    sc->lab = malloc(sizeof(int) * nr);
+    sc->stack = malloc(sizeof(int) * nr);
+    if (ok && sc->sat && sc->small && sc->lab && sc->stack) return 0;
+    scratch_free(sc);
+    return -1;
+}
+
+/* Lightness, colour and their moments: luma into sc->L. */
+static void light_and_colour(const float *px, const sem_scratch *sc, sem_feat *ft)
+{
+    int W = sc->W, H = sc->H;
+    double sumL2 = 0, ycom = 0;
     for (int y = 0; y < H; y++)
         for (int x = 0; x < W; x++) {
             size_t i = (size_t)y * W + x;
@@ -176,36 +193,29 @@ void syn_sem_from_rgb(const float *rgb, int w, int h, syn_semantics *s)
             float l = 0.2126f * r + 0.7152f * g + 0.0722f * b; /* Rec. 709 */
             float hue, c;
             hue_chroma(r, g, b, &hue, &c);
-            L[i] = l;
-            sumL += l;
+            sc->L[i] = l;
+            ft->sumL += l;
             sumL2 += (double)l * l;
-            sumC += c;
+            ft->sumC += c;
             ycom += l * ((y + 0.5) / H);
             /* Warm peaks at orange (30 deg) and cool at its opposite,
              * cyan-blue (210 deg): the warm/cool split of colour
              * psychology, reds to yellows against cyans to blues. */
-            warm += c * cos(2 * M_PI * (hue - 1.0 / 12));
+            ft->warm += c * cos(2 * M_PI * (hue - 1.0 / 12));
             int bin = (int)(hue * SEM_HUE_BINS) % SEM_HUE_BINS;
-            hist[bin] += c;
+            ft->hist[bin] += c;
         }
-    double meanL = sumL / np, meanC = sumC / np;
-    double stdL = sqrt(fmax(0, sumL2 / np - meanL * meanL));
+    size_t np = sc->np;
+    ft->meanL = ft->sumL / np, ft->meanC = ft->sumC / np;
+    ft->stdL = sqrt(fmax(0, sumL2 / np - ft->meanL * ft->meanL));
+    ft->yc = ft->sumL > 1e-9 ? ycom / ft->sumL : 0.5;
+}
 
-    syn_sem_set(s, SYN_AX_BRIGHTNESS, (float)meanL, 1.0f, "mean lightness %.2f", meanL);
-
-    /* Centre of mass of lightness, 0 = top; a uniform picture sits at 0.5,
-     * and its evidence is how far the mass leans off the middle. */
-    double yc = sumL > 1e-9 ? ycom / sumL : 0.5;
-    syn_sem_set(s, SYN_AX_ELEVATION, (float)(1 - yc), (float)fmin(1, 0.4 + 2 * fabs(0.5 - yc)),
-                "lightness centred %.0f%% from the top", 100 * yc);
-
-    /* Contrast: a luma std of 0.3 is a hard black-and-white picture. */
-    double con = fmin(1, stdL / 0.3);
-    double energy = 0.55 * fmin(1, meanC / 0.6) + 0.45 * con;
-    syn_sem_set(s, SYN_AX_ENERGY, (float)energy, 1.0f, "saturation %.2f, contrast (luma std) %.2f",
-                meanC, stdL);
-
-    /* Gradients (Sobel, /8 so a hard 0->1 step reads 0.5). */
+/* Gradients of the luma (Sobel, /8 so a hard 0->1 step reads 0.5). */
+static void gradients(const sem_scratch *sc)
+{
+    int W = sc->W, H = sc->H;
+    const float *L = sc->L;
     for (int y = 0; y < H; y++)
         for (int x = 0; x < W; x++) {
             int xm = x > 0 ? x - 1 : 0, xp = x < W - 1 ? x + 1 : W - 1;
@@ -217,69 +227,129 @@ void syn_sem_from_rgb(const float *rgb, int w, int h, syn_semantics *s)
                 (P(xm, yp) + 2 * P(x, yp) + P(xp, yp) - P(xm, ym) - 2 * P(x, ym) - P(xp, ym)) / 8;
 #undef P
             size_t i = (size_t)y * W + x;
-            gx[i] = dx;
-            gy[i] = dy;
-            mag[i] = sqrtf(dx * dx + dy * dy);
+            sc->gx[i] = dx;
+            sc->gy[i] = dy;
+            sc->mag[i] = sqrtf(dx * dx + dy * dy);
         }
-    /* Angularity: in a window around each edge pixel, how much the
-     * gradient vectors disagree, 1 - |sum g| / sum |g|.  A straight edge
-     * or a gentle curve scores ~0, a 90-degree corner 0.29, a 60-degree one
-     * 0.5, a star's 36-degree tip 0.69.  Its root mean square over the edge
-     * pixels (weighted by edge strength) lets a few sharp corners count for
-     * more than a long, slightly bent outline. */
-    box_sum(gx, W, H, SEM_WIN, sat, bx);
-    box_sum(gy, W, H, SEM_WIN, sat, by);
-    box_sum(mag, W, H, SEM_WIN, sat, gx); /* gx now holds the sum of |g| */
-    double ang_num = 0, ang_den = 0;
-    size_t edges = 0;
-    for (size_t i = 0; i < np; i++) {
-        if (mag[i] < SEM_EDGE) continue;
-        edges++;
-        double coh = gx[i] > 1e-9 ? hypot(bx[i], by[i]) / gx[i] : 1;
-        double inc = 1 - fmin(1, coh);
-        ang_num += mag[i] * inc * inc;
-        ang_den += mag[i];
-    }
-    double ang = ang_den > 0 ? sqrt(ang_num / ang_den) : 0;
-    double edge_frac = (double)edges / np;
-    /* Measured on white shapes at 192 px: circle 0.005, rounded square
-     * 0.01, square 0.08, triangle 0.14, five-point star 0.26; so 0.28 is
-     * the kiki end.  Edge density adds a little: 30 % edge pixels is dense
-     * texture. */
-    double sharp = 0.9 * fmin(1, ang / 0.28) + 0.1 * fmin(1, edge_frac / 0.3);
-    syn_sem_set(s, SYN_AX_SHARPNESS, (float)sharp, edges ? 1.0f : 0.3f,
-                "angularity %.3f, edge pixels %.1f%%", ang, 100 * edge_frac);
+}
 
-    double wsum = meanC > 1e-6 ? warm / sumC : 0;
-    syn_sem_set(s, SYN_AX_WARMTH, (float)(0.5 + 0.5 * wsum), (float)fmin(1, meanC / 0.25),
+/* Angularity: in a window around each edge pixel, how much the gradient
+ * vectors disagree, 1 - |sum g| / sum |g|.  A straight edge or a gentle
+ * curve scores ~0, a 90-degree corner 0.29, a 60-degree one 0.5, a star's
+ * 36-degree tip 0.69.  Its root mean square over the edge pixels (weighted
+ * by edge strength) lets a few sharp corners count for more than a long,
+ * slightly bent outline.  Also counts the edge pixels. */
+static void angularity(const sem_scratch *sc, sem_feat *ft)
+{
+    int W = sc->W, H = sc->H;
+    box_sum(sc->gx, W, H, SEM_WIN, sc->sat, sc->bx);
+    box_sum(sc->gy, W, H, SEM_WIN, sc->sat, sc->by);
+    box_sum(sc->mag, W, H, SEM_WIN, sc->sat, sc->bmag);
+    double ang_num = 0, ang_den = 0;
+    for (size_t i = 0; i < sc->np; i++) {
+        if (sc->mag[i] < SEM_EDGE) continue;
+        ft->edges++;
+        double coh = sc->bmag[i] > 1e-9 ? hypot(sc->bx[i], sc->by[i]) / sc->bmag[i] : 1;
+        double inc = 1 - fmin(1, coh);
+        ang_num += sc->mag[i] * inc * inc;
+        ang_den += sc->mag[i];
+    }
+    ft->ang = ang_den > 0 ? sqrt(ang_num / ang_den) : 0;
+    ft->edge_frac = (double)ft->edges / sc->np;
+}
+
+/* Clutter: regions of the picture quantised to 4 lightness levels on a
+ * coarse grid (bigger than 3 px, so speckle does not count). */
+static int clutter_regions(const float *px, const sem_scratch *sc)
+{
+    int RW = sc->RW, RH = sc->RH;
+    syn_area_average(px, sc->W, sc->H, 3, sc->small, RW, RH);
+    for (int i = 0; i < RW * RH; i++) {
+        const float *p = sc->small + 3 * i;
+        float l = 0.2126f * p[0] + 0.7152f * p[1] + 0.0722f * p[2];
+        int q = (int)(clamp01(l) * 4);
+        sc->lab[i] = q > 3 ? 3 : q;
+    }
+    return count_regions(sc->lab, RW, RH, 4, sc->stack);
+}
+
+/* ------------------------------------------------------------ the axes */
+
+/* brightness: mean Rec. 709 luma, lightness <-> pitch and loudness. */
+static void axis_brightness(syn_semantics *s, const sem_feat *ft)
+{
+    syn_sem_set(s, SYN_AX_BRIGHTNESS, (float)ft->meanL, 1.0f, "mean lightness %.2f", ft->meanL);
+}
+
+/* elevation: centre of mass of lightness, 0 = top, pitch <-> elevation; a
+ * uniform picture sits at 0.5, and its evidence is how far the mass leans
+ * off the middle. */
+static void axis_elevation(syn_semantics *s, const sem_feat *ft)
+{
+    double yc = ft->yc;
+    syn_sem_set(s, SYN_AX_ELEVATION, (float)(1 - yc), (float)fmin(1, 0.4 + 2 * fabs(0.5 - yc)),
+                "lightness centred %.0f%% from the top", 100 * yc);
+}
+
+/* energy: saturation and contrast, loudness <-> saturation.  A luma std
+ * of 0.3 is a hard black-and-white picture. */
+static void axis_energy(syn_semantics *s, const sem_feat *ft)
+{
+    double con = fmin(1, ft->stdL / 0.3);
+    double energy = 0.55 * fmin(1, ft->meanC / 0.6) + 0.45 * con;
+    syn_sem_set(s, SYN_AX_ENERGY, (float)energy, 1.0f, "saturation %.2f, contrast (luma std) %.2f",
+                ft->meanC, ft->stdL);
+}
+
+/* sharpness: angularity and edge density, bouba/kiki (Ramachandran &
+ * Hubbard 2001).  Measured on white shapes at 192 px: circle 0.005,
+ * rounded square 0.01, square 0.08, triangle 0.14, five-point star 0.26;
+ * so 0.28 is the kiki end.  Edge density adds a little: 30 % edge pixels
+ * is dense texture. */
+static void axis_sharpness(syn_semantics *s, const sem_feat *ft)
+{
+    double sharp = 0.9 * fmin(1, ft->ang / 0.28) + 0.1 * fmin(1, ft->edge_frac / 0.3);
+    syn_sem_set(s, SYN_AX_SHARPNESS, (float)sharp, ft->edges ? 1.0f : 0.3f,
+                "angularity %.3f, edge pixels %.1f%%", ft->ang, 100 * ft->edge_frac);
+}
+
+/* warmth: warm vs cool hue, chroma-weighted (see light_and_colour). */
+static void axis_warmth(syn_semantics *s, const sem_feat *ft)
+{
+    double wsum = ft->meanC > 1e-6 ? ft->warm / ft->sumC : 0;
+    syn_sem_set(s, SYN_AX_WARMTH, (float)(0.5 + 0.5 * wsum), (float)fmin(1, ft->meanC / 0.25),
                 "%s hues (warm-cool %+.2f) at saturation %.2f",
                 wsum > 0.2    ? "warm"
                 : wsum < -0.2 ? "cool"
                               : "mixed",
-                wsum, meanC);
+                wsum, ft->meanC);
+}
 
-    /* Valdez & Mehrabian (1994): pleasure = .69 brightness + .22 saturation;
-     * divided by their sum so that white at full saturation is 1. */
-    double val = (0.69 * meanL + 0.22 * fmin(1, meanC / 0.6)) / 0.91;
+/* valence: Valdez & Mehrabian (1994): pleasure = .69 brightness + .22
+ * saturation; divided by their sum so that white at full saturation is 1. */
+static void axis_valence(syn_semantics *s, const sem_feat *ft)
+{
+    double val = (0.69 * ft->meanL + 0.22 * fmin(1, ft->meanC / 0.6)) / 0.91;
     syn_sem_set(s, SYN_AX_VALENCE, (float)val, 0.8f,
-                "lightness %.2f, saturation %.2f (0.69 L + 0.22 S)", meanL, meanC);
+                "lightness %.2f, saturation %.2f (0.69 L + 0.22 S)", ft->meanL, ft->meanC);
+}
 
-    /* Clutter: regions of the picture quantised to 4 lightness levels on a
-     * coarse grid (bigger than 3 px, so speckle does not count). */
-    shrink_rgb(px, W, H, small, RW, RH);
-    for (int i = 0; i < RW * RH; i++) {
-        float l = 0.2126f * small[3 * i] + 0.7152f * small[3 * i + 1] + 0.0722f * small[3 * i + 2];
-        int q = (int)(clamp01(l) * 4);
-        lab[i] = q > 3 ? 3 : q;
-    }
-    int regions = count_regions(lab, RW, RH, 4, lab + RW * RH);
-    /* 40 regions is a crowded picture; 25 % edge pixels a cluttered one. */
-    double dens = 0.5 * fmin(1, edge_frac / 0.25) + 0.5 * fmin(1, log1p(regions - 1.0) / log(40));
-    syn_sem_set(s, SYN_AX_DENSITY, (float)dens, 1.0f, "%d regions, edge pixels %.1f%%", regions,
-                100 * edge_frac);
+/* density: clutter.  40 regions is a crowded picture; 25 % edge pixels a
+ * cluttered one. */
+static void axis_density(syn_semantics *s, const sem_feat *ft)
+{
+    double dens = 0.5 * fmin(1, ft->edge_frac / 0.25) +
+                  0.5 * fmin(1, log1p(ft->regions - 1.0) / log(40));
+    syn_sem_set(s, SYN_AX_DENSITY, (float)dens, 1.0f, "%d regions, edge pixels %.1f%%",
+                ft->regions, 100 * ft->edge_frac);
+}
 
-    /* Dominant hue: the peak of the chroma-weighted histogram (smoothed
-     * over neighbours), refined by the circular mean around the peak. */
+/* hue: the peak of the chroma-weighted histogram (smoothed over
+ * neighbours), refined by the circular mean around the peak; dominant hue
+ * <-> dominant pitch class. */
+static void axis_hue(syn_semantics *s, const sem_feat *ft)
+{
+    const double *hist = ft->hist;
     int best = 0;
     double bestv = -1;
     for (int b = 0; b < SEM_HUE_BINS; b++) {
@@ -294,14 +364,45 @@ void syn_sem_from_rgb(const float *rgb, int w, int h, syn_semantics *s)
         cx += hist[b] * cos(a);
         cy += hist[b] * sin(a);
     }
-    double hue = meanC > 1e-6 ? atan2(cy, cx) / (2 * M_PI) : 0;
+    double hue = ft->meanC > 1e-6 ? atan2(cy, cx) / (2 * M_PI) : 0;
     if (hue < 0) hue += 1;
     static const char *const hue_names[12] = {"red",   "orange",       "yellow",  "chartreuse",
                                               "green", "spring green", "cyan",    "azure",
                                               "blue",  "violet",       "magenta", "rose"};
-    syn_sem_set(s, SYN_AX_HUE, (float)hue, (float)fmin(1, meanC / 0.3),
+    syn_sem_set(s, SYN_AX_HUE, (float)hue, (float)fmin(1, ft->meanC / 0.3),
                 "dominant hue %.0f deg (%s), saturation %.2f", 360 * hue,
-                hue_names[(int)lround(hue * 12) % 12], meanC);
+                hue_names[(int)lround(hue * 12) % 12], ft->meanC);
+}
 
-    free(work), free(L), free(sat), free(small), free(lab);
+void syn_sem_from_rgb(const float *rgb, int w, int h, syn_semantics *s)
+{
+    syn_sem_neutral(s);
+    if (!rgb || w < 1 || h < 1) return;
+    sem_scratch sc;
+    if (scratch_alloc(&sc, w, h) < 0) {
+        for (int a = 0; a < SYN_AX_COUNT; a++)
+            syn_sem_set(s, (syn_axis)a, 0.5f, 0, "not measured (out of memory)");
+        return;
+    }
+    const float *px = rgb;
+    if (sc.work) {
+        syn_area_average(rgb, w, h, 3, sc.work, sc.W, sc.H);
+        px = sc.work;
+    }
+    sem_feat ft;
+    memset(&ft, 0, sizeof ft);
+    light_and_colour(px, &sc, &ft);
+    gradients(&sc);
+    angularity(&sc, &ft);
+    ft.regions = clutter_regions(px, &sc);
+
+    axis_brightness(s, &ft);
+    axis_elevation(s, &ft);
+    axis_energy(s, &ft);
+    axis_sharpness(s, &ft);
+    axis_warmth(s, &ft);
+    axis_valence(s, &ft);
+    axis_density(s, &ft);
+    axis_hue(s, &ft);
+    scratch_free(&sc);
 }

@@ -11,6 +11,7 @@
 
 #include "syn/semantic.h"
 #include "syn/latent.h"
+#include "internal.h"
 
 static const char *const names[SYN_AX_COUNT] = {
     "brightness", "elevation", "energy", "sharpness", "warmth", "valence", "density", "hue",
@@ -25,11 +26,6 @@ static float wrap01(float v)
 {
     v = v - floorf(v);
     return v >= 1.0f ? 0.0f : v;
-}
-
-static float clamp01(float v)
-{
-    return v < 0 ? 0 : v > 1 ? 1 : v;
 }
 
 void syn_sem_neutral(syn_semantics *s)

@@ -5,7 +5,8 @@
  *   synthesise: grid -> per-frame magnitudes -> phases -> inverse STFT
  *
  * Frames: periodic Hann of n_fft samples, hop n_fft/4, centred on
- * m * hop.  Magnitudes are in amplitude units: a sine of amplitude a reads
+ * m * hop: the one framing of internal.h (syn_frame_window), which
+ * sem_audio.c's features use too.  Magnitudes are in amplitude units: a sine of amplitude a reads
  * a in its bin (|X| * 2 / sum(w) = |X| * 4 / n_fft).
  *
  * Synthesis kinds:
@@ -31,7 +32,6 @@
 #include "syn/fusion.h"
 #include "syn/job.h"
 #include "internal.h"
-#include "syn/job.h"
 
 #define GL_ITERATIONS 32  /* Riffusion's setting; more gains < 0.01 SSIM */
 #define GL_MOMENTUM 0.99f /* the "fast" Griffin-Lim of Perraudin et al.  */
@@ -183,7 +183,7 @@ static int analyse_plane(const float *pcm, size_t frames, int channels, int ch, 
     for (size_t i = 0; i < (size_t)band_rows * cols; i++)
         bands[i] = -1.0f;
 
-    size_t nframes = frames / hop + 1;
+    size_t nframes = syn_frame_count(frames, hop);
     float norm = 2.0f / (n / 2.0f); /* 2 / sum(w): a sine of amplitude a reads a */
     int col = -1, cnt = 0;
     for (size_t fm = 0; fm <= nframes; fm++) {
@@ -204,33 +204,12 @@ static int analyse_plane(const float *pcm, size_t frames, int channels, int ch, 
         }
         if (fm == nframes) break;
         col = next;
-        long start = (long)(fm * hop) - n / 2;
         /* frames hanging over either end see only part of their window:
          * scale by the part inside, so a steady sound keeps its level up to
          * the edges instead of fading into a dark first and last column */
-        float fnorm = norm;
-        if (start < 0 || (size_t)(start + n) > frames) {
-            double inside = 0;
-            for (int j = 0; j < n; j++)
-                if (start + j >= 0 && (size_t)(start + j) < frames) inside += f->window[j];
-            fnorm = inside > 1e-3 * n ? (float)(2.0 / inside) : norm;
-        }
-        for (int j = 0; j < n; j++) {
-            long i = start + j;
-            float x = 0;
-            if (i >= 0 && (size_t)i < frames) {
-                if (channels == 1) {
-                    x = pcm[i];
-                } else if (ch >= 0) {
-                    x = pcm[(size_t)i * channels + ch];
-                } else {
-                    for (int c = 0; c < channels; c++)
-                        x += pcm[(size_t)i * channels + c];
-                    x /= channels;
-                }
-            }
-            buf[j] = x * f->window[j];
-        }
+        double inside = syn_frame_window(f, pcm, frames, channels, channels == 1 ? 0 : ch, fm, hop,
+                                         buf);
+        float fnorm = inside > 1e-3 * n ? (float)(2.0 / inside) : norm;
         fftwf_execute_dft_r2c(f->r2c, buf, X);
         for (int k = 0; k < nb; k++)
             acc[k] += fnorm * sqrtf(X[k][0] * X[k][0] + X[k][1] * X[k][1]);
@@ -352,7 +331,7 @@ int syn_spectral_analyse(const float *pcm, size_t frames, int channels, syn_map 
             if (a < 0) continue; /* a column without frames, filled below */
             float v =
                 (db_per_log2 * fast_log2(a > (float)FLOOR_AMP ? a : (float)FLOOR_AMP) + off) * inv;
-            planes[p][i] = v < 0 ? 0 : v > 1 ? 1 : v;
+            planes[p][i] = clamp01(v);
         }
     }
     if (fill_columns(planes, nplanes, rows, cols) < 0) {
@@ -395,7 +374,7 @@ typedef struct {
 /* Overlap-add of one frame into y with the frame's window weights. */
 static void ola(const synth_ctx *s, size_t fm, const float *frame, float *y, float *wsum, int sq)
 {
-    long start = (long)(fm * s->hop) - s->n / 2;
+    long start = syn_frame_start(fm, s->hop, s->n);
     for (int j = 0; j < s->n; j++) {
         long i = start + j;
         if (i < 0 || (size_t)i >= s->frames) continue;
@@ -429,7 +408,7 @@ static int synth_sine(const synth_ctx *s, const float *plane, float *y)
         memset(X, 0, sizeof(fftwf_complex) * nb);
         for (int r = 0; r < s->rows; r++) /* rows sharing a bin: the louder wins */
             amp[bin[r]] = fmaxf(amp[bin[r]], v_to_amp(grid_at(plane, s->cols, r, c0, t), s->m));
-        long long origin = (long long)fm * s->hop - n / 2;
+        long long origin = syn_frame_start(fm, s->hop, n);
         for (int r = 0; r < s->rows; r++) {
             int k = bin[r];
             if (amp[k] <= 0) continue;
@@ -555,11 +534,7 @@ static void istft(const synth_ctx *s, fftwf_complex *spec, float *frame, fftwf_c
 static void stft_frame(const synth_ctx *s, const float *y, size_t fm, float *frame,
                        fftwf_complex *out)
 {
-    long start = (long)(fm * s->hop) - s->n / 2;
-    for (int j = 0; j < s->n; j++) {
-        long i = start + j;
-        frame[j] = (i >= 0 && (size_t)i < s->frames) ? y[i] * s->f->window[j] : 0;
-    }
+    syn_frame_window(s->f, y, s->frames, 1, 0, fm, s->hop, frame);
     fftwf_execute_dft_r2c(s->f->r2c, frame, out);
 }
 
@@ -652,7 +627,7 @@ int syn_spectral_synthesise(const syn_grid *g, syn_map *m, float **pcm, size_t *
     if (!s.f) return syn_fail(e, SYN_E_INTERNAL, "", "no FFT plan for %d samples", m->n_fft);
     s.frames = (size_t)llround(m->duration * m->sample_rate);
     if (s.frames < 1) s.frames = 1;
-    s.nframes = s.frames / s.hop + 1;
+    s.nframes = syn_frame_count(s.frames, s.hop);
 
     int nch = (g->left && g->right) ? 2 : 1;
     /* The cost, before the work (job.h): the output and one channel's
