@@ -73,7 +73,7 @@ void syn_sem_from_rgb(const float *rgb, int w, int h, syn_semantics *s);
 int syn_sem_from_pcm(const float *pcm, size_t frames, int channels, int sample_rate,
                      syn_semantics *s, syn_err *e);
 
-/* --- fusion/blend.c: fusion and similarity ------------------------------- */
+/* --- fusion/semantic.c: fusion and similarity ---------------------------- */
 /* Weighted blend: each axis is the mean of the parts' values weighted by
  * weight[i] * w[axis]; hue by a weighted circular mean.  Reasons name the
  * parts that contributed. */
