@@ -25,9 +25,9 @@
  * samples (syn_sem_from_pcm) and hashes the input bytes into sem.hash;
  * when only they are wanted (want_sem, not want_grid) it skips the
  * spectrogram (a caller asking for neither gets it).  The encoder follows
- * opts->mode: "spectral" synthesises the grid; "semantic" plays syn_music
- * (8 s unless duration was given); "speech" speaks the text, or a
- * description of the latent, with syn_speak (speech.c).  Every output
+ * opts->mode: spectral synthesises the grid; semantic plays syn_music
+ * (8 s unless duration was given); speech speaks the text, or the
+ * latent's description (syn_latent_describe), with syn_speak (speech.c).  Every output
  * carries a map line, so that it can be drawn back as a spectrogram.
  *
  * Ownership: decode fills *out (syn_latent_free); encode fills *out
@@ -59,13 +59,10 @@
 /* Semantic music lasts 8 s unless duration is given: two to six bars at
  * 60..180 BPM, long enough to hear the key and the tempo. */
 #define AUD_MUSIC_SEC 8.0
-/* A description to speak: a few sentences. */
-#define AUD_DESCRIBE_MAX 2048
 
 static const char *const aud_mimes[] = {
     "audio/wav", "audio/x-wav",  "audio/wave", "audio/vnd.wave", "audio/flac", "audio/x-flac",
     "audio/ogg", "audio/vorbis", "audio/mpeg", "audio/mp3",      NULL};
-static const char *const aud_formats[] = {"wav", "wav-float", "flac", "ogg", NULL};
 
 static int aud_sniff(const uint8_t *p, size_t n)
 {
@@ -696,8 +693,8 @@ static int aud_decode(const uint8_t *p, size_t n, const syn_decode_ctx *ctx, syn
         goto done;
     out->grid.rows = rows;
     out->grid.cols = cols;
-    if (syn_spectral_analyse(pcm, frames, outch, &map, has_map, stereo, rows, cols, &out->grid,
-                             e) < 0) {
+    if (syn_spectral_analyse(pcm, frames, outch, &map, has_map, stereo, rows, cols, &out->grid, e) <
+        0) {
         syn_grid_free(&out->grid);
         goto done;
     }
@@ -714,18 +711,23 @@ done:
 
 /* --- encode --------------------------------------------------------------- */
 
-typedef struct aud_fmt {
-    const char *name;
-    int sf_format;
-    const char *mime, *ext;
-} aud_fmt;
-
-static const aud_fmt aud_fmts[] = {
-    {"wav", SF_FORMAT_WAV | SF_FORMAT_PCM_16, "audio/wav", "wav"},
-    {"wav-float", SF_FORMAT_WAV | SF_FORMAT_FLOAT, "audio/wav", "wav"},
-    {"flac", SF_FORMAT_FLAC | SF_FORMAT_PCM_16, "audio/flac", "flac"},
-    {"ogg", SF_FORMAT_OGG | SF_FORMAT_VORBIS, "audio/ogg", "ogg"},
+/* The output formats, and libsndfile's format for each, row by row. */
+static const syn_format aud_formats[] = {
+    {"wav", "audio/wav", "wav"},
+    {"wav-float", "audio/wav", "wav"},
+    {"flac", "audio/flac", "flac"},
+    {"ogg", "audio/ogg", "ogg"},
+    {NULL, NULL, NULL},
 };
+static const int aud_sf_formats[] = {
+    SF_FORMAT_WAV | SF_FORMAT_PCM_16,
+    SF_FORMAT_WAV | SF_FORMAT_FLOAT,
+    SF_FORMAT_FLAC | SF_FORMAT_PCM_16,
+    SF_FORMAT_OGG | SF_FORMAT_VORBIS,
+};
+_Static_assert(sizeof aud_sf_formats / sizeof aud_sf_formats[0] ==
+                   sizeof aud_formats / sizeof aud_formats[0] - 1,
+               "one libsndfile format per output format");
 
 /* libsndfile seeds the Ogg stream serial number from the clock; put a
  * serial derived from the map's seed into every page and fix the CRCs, so
@@ -760,9 +762,8 @@ static int ogg_set_serial(uint8_t *p, size_t n, uint32_t serial, syn_err *e)
 static int aud_render(syn_latent *in, const syn_opts *o, const syn_limits *lim, syn_map *m,
                       float **pcm, size_t *frames, int *ch, syn_err *e)
 {
-    const char *mode = o ? o->mode : "spectral";
-    if (strcmp(mode, "semantic") == 0 || strcmp(mode, "speech") == 0) {
-        int speech = mode[1] == 'p';
+    syn_mode mode = o ? o->mode : SYN_MODE_SPECTRAL;
+    if (mode == SYN_MODE_SEMANTIC || mode == SYN_MODE_SPEECH) {
         int sr = o && o->sample_rate > 0 ? o->sample_rate : 22050;
         if (sr < lim->min_sample_rate || sr > lim->max_sample_rate)
             return syn_fail(e, SYN_E_LIMIT, "ask for another sample_rate",
@@ -773,21 +774,17 @@ static int aud_render(syn_latent *in, const syn_opts *o, const syn_limits *lim, 
         syn_map_default(m, sr);
         m->source = SYN_SRC_AUDIO;
         m->seed = o ? o->seed : 0;
-        if (speech) {
-            char desc[AUD_DESCRIBE_MAX];
+        if (mode == SYN_MODE_SPEECH) {
+            syn_description desc;
             const char *text = in->text;
             if (!text || !text[0]) {
                 if (!in->has_sem)
                     return syn_fail(e, SYN_E_INTERNAL, NULL,
                                     "speech with neither text nor semantics");
-                const char *lang = o && o->lang[0] ? o->lang : in->lang[0] ? in->lang : "en";
-                syn_describe(&in->sem, &in->grid, lang, desc, sizeof desc);
-                text = desc;
+                if (syn_latent_describe(in, o, &desc, e) < 0) return -1;
+                text = desc.text;
             }
-            const char *voice = o && o->voice[0]  ? o->voice
-                                : o && o->lang[0] ? o->lang
-                                : in->lang[0]     ? in->lang
-                                                  : "en";
+            const char *voice = o && o->voice[0] ? o->voice : syn_latent_lang(in, o);
             if (syn_speak(text, voice, sr, pcm, frames, e) < 0) return -1;
             *ch = 1;
         } else {
@@ -801,8 +798,8 @@ static int aud_render(syn_latent *in, const syn_opts *o, const syn_limits *lim, 
             /* two channels, two voice buses and a note buffer of 8 s;
              * ~0.2 us of oscillators and envelopes a frame */
             double nf = dur * sr;
-            if (syn_job_reserve((size_t)(nf * 16 + 8.0 * sr * 4), nf * 0.2e-6, "composing the music",
-                                "lower duration or sample_rate", e) < 0)
+            if (syn_job_reserve((size_t)(nf * 16 + 8.0 * sr * 4), nf * 0.2e-6,
+                                "composing the music", "lower duration or sample_rate", e) < 0)
                 return -1;
             if (syn_music(&in->sem, (o ? o->seed : 0) ^ in->sem.hash, sr, dur, pcm, frames, ch, e) <
                 0)
@@ -830,13 +827,11 @@ static int aud_encode(syn_latent *in, const syn_opts *o, const syn_limits *lim, 
                       syn_err *e)
 {
     memset(out, 0, sizeof *out);
-    const char *name = o && o->format[0] ? o->format : aud_formats[0];
-    const aud_fmt *f = NULL;
-    for (size_t i = 0; i < sizeof aud_fmts / sizeof aud_fmts[0]; i++)
-        if (strcmp(aud_fmts[i].name, name) == 0) f = &aud_fmts[i];
+    const syn_format *f = syn_format_find(&syn_audio_modality, o ? o->format : NULL);
     if (!f)
         return syn_fail(e, SYN_E_BADREQ, "use format=wav, wav-float, flac or ogg",
-                        "unknown audio format '%.15s'", name);
+                        "unknown audio format '%.15s'", o->format);
+    const int sf_format = aud_sf_formats[f - aud_formats];
     syn_map map;
     syn_map *m = &map;
     float *pcm = NULL;
@@ -861,7 +856,7 @@ static int aud_encode(syn_latent *in, const syn_opts *o, const syn_limits *lim, 
     /* A FLAC frame header stores a rate above 65535 Hz only in tens of Hz
      * (libsndfile then fails inside libFLAC's encoder set-up): say so
      * before encoding, as the request's problem, not an internal error. */
-    if ((f->sf_format & SF_FORMAT_TYPEMASK) == SF_FORMAT_FLAC && m->sample_rate > 65535 &&
+    if ((sf_format & SF_FORMAT_TYPEMASK) == SF_FORMAT_FLAC && m->sample_rate > 65535 &&
         m->sample_rate % 10 != 0) {
         free(pcm);
         return syn_fail(e, SYN_E_BADREQ,
@@ -874,7 +869,7 @@ static int aud_encode(syn_latent *in, const syn_opts *o, const syn_limits *lim, 
 
     aud_mem mem = {NULL, 0, 0, 0, 0};
     SF_VIRTUAL_IO vio = {aud_filelen, aud_seek, aud_read, aud_write, aud_tell};
-    SF_INFO info = {.samplerate = m->sample_rate, .channels = ch, .format = f->sf_format};
+    SF_INFO info = {.samplerate = m->sample_rate, .channels = ch, .format = sf_format};
     SNDFILE *sf = sf_open_virtual(&vio, SFM_WRITE, &info, &mem);
     if (!sf) {
         free(pcm);
@@ -900,7 +895,7 @@ static int aud_encode(syn_latent *in, const syn_opts *o, const syn_limits *lim, 
         free(mem.p);
         return syn_fail(e, SYN_E_INTERNAL, NULL, "libsndfile failed writing %s: %s", f->name, why);
     }
-    if ((f->sf_format & SF_FORMAT_TYPEMASK) == SF_FORMAT_OGG &&
+    if ((sf_format & SF_FORMAT_TYPEMASK) == SF_FORMAT_OGG &&
         ogg_set_serial(mem.p, mem.len, m->seed ^ 0x53594e45u /* "SYNE" */, e) < 0) {
         free(mem.p);
         return -1;
@@ -917,6 +912,10 @@ const syn_modality syn_audio_modality = {
     .name = "audio",
     .mime_types = aud_mimes,
     .formats = aud_formats,
+    .grid = SYN_GRID_BANDS,
+    .grid_rank = 2,
+    .modes = SYN_MODE_BIT(SYN_MODE_SPECTRAL) | SYN_MODE_BIT(SYN_MODE_SEMANTIC) |
+             SYN_MODE_BIT(SYN_MODE_SPEECH),
     .sniff = aud_sniff,
     .decode = aud_decode,
     .isolated = aud_isolated,

@@ -2,10 +2,12 @@
  *
  *   parts -> each part's modality decode -> latents -> fuse -> target encode
  *
- * Fusion rules (README "Fusion"): the grid comes from the first part that
- * has one, in the order image, audio, text; the semantic axes are blended
- * by each part's weight (weight_image, weight_audio, weight_text) times
- * each axis's evidence; the text to speak comes from the text part.
+ * Fusion rules (README "Fusion"; GET /v1 prints them): the grid comes from
+ * the part of lowest grid_rank that has one (image, then audio, then drawn
+ * text); the semantic axes are blended by each part's weight_<name> times
+ * each axis's evidence; the text to speak comes from the text part.  The
+ * mode comes from the mode table (mode.c) and the target's fields: no
+ * modality is known here by its name.
  *
  * Input bytes are not retained.  *res is owned by the caller
  * (syn_blob_free); *out of syn_understand by the caller (syn_latent_free). */
@@ -21,9 +23,7 @@
 
 static int check_format(const syn_modality *out, const syn_opts *o, syn_err *e)
 {
-    if (!o->format[0]) return 0;
-    for (const char *const *f = out->formats; f && *f; f++)
-        if (!strcmp(*f, o->format)) return 0;
+    if (!o->format[0] || syn_format_find(out, o->format)) return 0;
     return syn_fail(e, SYN_E_BADREQ, "GET /v1 lists each modality's formats",
                     "format %s is not a %s format", o->format, out->name);
 }
@@ -32,7 +32,7 @@ static int check_format(const syn_modality *out, const syn_opts *o, syn_err *e)
 static const syn_modality *part_modality(const syn_part *pt, syn_err *e)
 {
     const syn_modality *in = pt->claimed;
-    if (in && !in->sniff) /* text has no magic: its decoder validates it */
+    if (in && in->text_like) /* text has no magic: its decoder validates it */
         return in;
     /* Declared as one of ours but matching no magic: a damaged file of that
      * type (PngSuite's x*.png with broken signatures) is corrupt input, 422.
@@ -60,13 +60,13 @@ static const syn_modality *part_modality(const syn_part *pt, syn_err *e)
     return sniffed;
 }
 
-static int has_grid_source(const syn_part *parts, int n)
+/* A picture or a sound among the inputs: a grid measured from a signal. */
+static int has_signal(const syn_part *parts, int n)
 {
     for (int i = 0; i < n; i++) {
         const syn_modality *m =
             parts[i].claimed ? parts[i].claimed : syn_modality_sniff(parts[i].p, parts[i].n);
-        if (m && m->sniff) /* pictures and sounds have magic; text has none */
-            return 1;
+        if (m && syn_grid_is_signal(m->grid)) return 1;
     }
     return 0;
 }
@@ -77,10 +77,10 @@ static int has_grid_source(const syn_part *parts, int n)
  * fmin and fmax can be checked against that rate now, with the defaults
  * filling what was not given.  An inherited map (a sound's own rate, a
  * picture's map) is checked once decoded. */
-static int check_fresh_map(const syn_opts *o, const syn_part *parts, int n, const char *mode,
+static int check_fresh_map(const syn_opts *o, const syn_part *parts, int n, syn_mode mode,
                            syn_err *e)
 {
-    int fresh = !strcmp(mode, "semantic") || !has_grid_source(parts, n);
+    int fresh = syn_modes[mode].fresh_map || !has_signal(parts, n);
     if (!fresh && !syn_opt_given(o, SYN_OPT_SAMPLE_RATE)) return 0;
     syn_map m;
     syn_map_default(&m, o->sample_rate);
@@ -95,18 +95,16 @@ static int check_fresh_map(const syn_opts *o, const syn_part *parts, int n, cons
     return syn_map_check(&m, e);
 }
 
-const char *syn_resolve_mode(const syn_opts *o, const syn_part *parts, int n,
-                             const syn_modality *out)
+syn_mode syn_resolve_mode(const syn_opts *o, const syn_part *parts, int n, const syn_modality *out)
 {
-    (void)out;
-    if (strcmp(o->mode, "auto")) return o->mode;
-    return has_grid_source(parts, n) ? "spectral" : "semantic";
-}
-
-/* Priority of a part's grid: a picture's before a sound's before text's. */
-static int grid_rank(const syn_modality *m)
-{
-    return !strcmp(m->name, "image") ? 0 : !strcmp(m->name, "audio") ? 1 : 2;
+    if (o->mode != SYN_MODE_AUTO) return o->mode;
+    int signal = has_signal(parts, n);
+    for (int m = 0; m < SYN_MODE_COUNT; m++) {
+        const syn_moderow *r = &syn_modes[m];
+        int holds = r->auto_rule == SYN_AUTO_ALWAYS || (r->auto_rule == SYN_AUTO_SIGNAL && signal);
+        if (holds && (!out || (out->modes & SYN_MODE_BIT(m)))) return (syn_mode)m;
+    }
+    return SYN_MODE_SEMANTIC; /* the table's fallback row serves every target */
 }
 
 static int fuse(const syn_part *parts, int n, const syn_opts *o, const syn_limits *lim,
@@ -141,7 +139,7 @@ static int fuse(const syn_part *parts, int n, const syn_opts *o, const syn_limit
     /* the grid (and its map) from the best-ranked part that has one */
     int g = -1;
     for (int i = 0; i < n; i++)
-        if (lat[i].grid.rows > 0 && (g < 0 || grid_rank(mods[i]) < grid_rank(mods[g]))) g = i;
+        if (lat[i].grid.rows > 0 && (g < 0 || mods[i]->grid_rank < mods[g]->grid_rank)) g = i;
     if (g >= 0) {
         out->grid = lat[g].grid;
         out->map = lat[g].map;
@@ -162,7 +160,7 @@ static int fuse(const syn_part *parts, int n, const syn_opts *o, const syn_limit
     for (int i = 0; i < n; i++)
         if (lat[i].has_sem) {
             sems[ns] = &lat[i].sem;
-            weights[ns++] = (float)syn_opts_weight(o, mods[i]->name);
+            weights[ns++] = (float)syn_modality_weight(o, mods[i]);
         }
     if (ns == 1) {
         out->sem = *sems[0];
@@ -184,7 +182,7 @@ int syn_understand(const syn_part *parts, int n, const syn_opts *o, const syn_li
                    syn_latent *out, syn_err *e)
 {
     syn_opts ro = *o;
-    snprintf(ro.mode, sizeof ro.mode, "%s", syn_resolve_mode(o, parts, n, NULL));
+    ro.mode = syn_resolve_mode(o, parts, n, NULL);
     return fuse(parts, n, &ro, lim, NULL, 1, 1, out, e);
 }
 
@@ -198,23 +196,26 @@ int syn_convert_parts(const syn_part *parts, int n, const syn_modality *out, con
         return syn_fail(e, SYN_E_BADREQ, "", "fmin (%g Hz) must be below fmax (%g Hz)", o->fmin,
                         o->fmax);
     syn_opts ro = *o;
-    const char *mode = syn_resolve_mode(o, parts, n, out);
+    syn_mode mode = syn_resolve_mode(o, parts, n, out);
     if (check_fresh_map(o, parts, n, mode, e) < 0) return -1;
-    snprintf(ro.mode, sizeof ro.mode, "%s", mode);
-    if (!strcmp(mode, "speech") && strcmp(out->name, "audio"))
-        return syn_fail(e, SYN_E_BADREQ, "use /v1/generate/audio for speech",
-                        "mode=speech makes sound, not %s", out->name);
-    int is_text = !strcmp(out->name, "text");
-    /* speech of a picture or sound says its description, which reads the grid */
-    int want_grid = !strcmp(mode, "spectral") || !strcmp(mode, "speech") || is_text;
-    int want_sem = strcmp(mode, "spectral") != 0 || is_text;
+    ro.mode = mode;
+    if (!(out->modes & SYN_MODE_BIT(mode))) {
+        char names[128], hint[160];
+        snprintf(hint, sizeof hint, "use /v1/generate/%s for %s",
+                 syn_modality_names(mode, names, sizeof names), syn_modes[mode].name);
+        return syn_fail(e, SYN_E_BADREQ, hint, "mode=%s makes %s, not %s", syn_modes[mode].name,
+                        syn_modes[mode].makes, out->name);
+    }
+    unsigned needs = syn_modes[mode].needs | out->needs;
+    int want_grid = (needs & SYN_NEED_GRID) != 0;
+    int want_sem = (needs & SYN_NEED_SEM) != 0;
 
     syn_latent lat;
     if (fuse(parts, n, &ro, lim, out, want_grid, want_sem, &lat, e) < 0) return -1;
     /* The grid's map, with the options applied, is the map of the output
      * (the PNG or WAV map line): one it cannot honour is refused here, with
      * the rate that applies (the option, a sound's own, a picture's map). */
-    if (lat.grid.rows > 0 && !is_text && syn_map_check(&lat.map, e) < 0) {
+    if (lat.grid.rows > 0 && syn_grid_is_signal(out->grid) && syn_map_check(&lat.map, e) < 0) {
         syn_latent_free(&lat);
         return -1;
     }

@@ -125,7 +125,7 @@ static const uint8_t png_sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
 
 static const char *const img_mimes[] = {"image/png", "image/jpeg",     "image/jpg",
                                         "image/bmp", "image/x-ms-bmp", NULL};
-static const char *const img_formats[] = {"png", NULL};
+static const syn_format img_formats[] = {{"png", "image/png", "png"}, {NULL, NULL, NULL}};
 
 static enum img_kind img_kind_of(const uint8_t *p, size_t n)
 {
@@ -375,8 +375,8 @@ static int png_read_map(const uint8_t *p, size_t n, char *line, size_t cap, syn_
 static void img_grid_size(const syn_decode_ctx *ctx, const syn_map *map, int has_map, int w, int h,
                           int *rows, int *cols)
 {
-    int to_audio = ctx->target && ctx->target->name && strcmp(ctx->target->name, "audio") == 0;
-    if (to_audio || !ctx->target) { /* understanding only: the small band grid */
+    int to_bands = ctx->target && ctx->target->grid == SYN_GRID_BANDS;
+    if (to_bands || !ctx->target) { /* understanding only: the small band grid */
         if (has_map && map->source == SYN_SRC_AUDIO) {
             *rows = h;
             *cols = w;
@@ -794,8 +794,8 @@ static int img_write(const syn_grid *g, const uint8_t *table, char *line, syn_bl
     }
     out->data = buf.p;
     out->len = buf.len;
-    out->mime = "image/png";
-    out->ext = "png";
+    out->mime = img_formats[0].mime;
+    out->ext = img_formats[0].ext;
     snprintf(out->map, sizeof out->map, "%s", line);
     return 0;
 }
@@ -814,7 +814,8 @@ static int img_encode_painting(syn_latent *in, const syn_opts *o, const syn_limi
                         "painting %dx%d is over the %d pixel side limit", w, h, lim->max_out_side);
     /* float RGB, then the PNG of it: 15 bytes a pixel; ~0.2 us a pixel */
     size_t px = (size_t)w * (size_t)h;
-    if (syn_job_reserve(px * 15, px * 0.2e-6, "painting", "lower width or height", e) < 0) return -1;
+    if (syn_job_reserve(px * 15, px * 0.2e-6, "painting", "lower width or height", e) < 0)
+        return -1;
     syn_grid g = {.rows = h, .cols = w};
     g.rgb = malloc(sizeof(float) * 3 * (size_t)w * (size_t)h);
     if (!g.rgb) return syn_fail(e, SYN_E_NOMEM, NULL, "out of memory for a %dx%d painting", w, h);
@@ -841,10 +842,10 @@ static int img_encode(syn_latent *in, const syn_opts *o, const syn_limits *lim, 
                       syn_err *e)
 {
     memset(out, 0, sizeof *out);
-    if (o && o->format[0] && strcmp(o->format, "png") != 0)
+    if (o && !syn_format_find(&syn_image_modality, o->format))
         return syn_fail(e, SYN_E_BADREQ, "use format=png", "images are written as png, not %.15s",
                         o->format);
-    if (o && strcmp(o->mode, "semantic") == 0) return img_encode_painting(in, o, lim, out, e);
+    if (o && o->mode == SYN_MODE_SEMANTIC) return img_encode_painting(in, o, lim, out, e);
     const syn_grid *g = &in->grid;
     if (!g->v || g->rows <= 0 || g->cols <= 0)
         return syn_fail(e, SYN_E_INTERNAL, NULL, "image encode got an empty grid");
@@ -879,6 +880,9 @@ const syn_modality syn_image_modality = {
     .name = "image",
     .mime_types = img_mimes,
     .formats = img_formats,
+    .grid = SYN_GRID_PICTURE,
+    .grid_rank = 1,
+    .modes = SYN_MODE_BIT(SYN_MODE_SPECTRAL) | SYN_MODE_BIT(SYN_MODE_SEMANTIC),
     .sniff = img_sniff,
     .decode = img_decode,
     .isolated = img_isolated,

@@ -1,5 +1,6 @@
 /* latent.c -- grid memory, the map line that travels inside outputs,
- * output blobs and the error helper.
+ * output blobs, the error helper with the one table of error kinds, and
+ * the description of a latent.
  *
  * Ownership: syn_grid_alloc() memory is released by syn_grid_free();
  * syn_latent_free() releases a latent's grid; syn_blob_free() a blob. */
@@ -15,6 +16,7 @@
 #include "syn/error.h"
 #include "syn/fusion.h"
 #include "syn/modality.h"
+#include "syn/semantic.h"
 
 int syn_fail(syn_err *e, syn_errkind kind, const char *hint, const char *fmt, ...)
 {
@@ -28,35 +30,56 @@ int syn_fail(syn_err *e, syn_errkind kind, const char *hint, const char *fmt, ..
     return -1;
 }
 
+/* Out of memory is "internal" to a client: nothing in the request can
+ * change it, and the code has always been "internal" on the wire. */
+const syn_errdef syn_errdefs[] = {
+    {SYN_E_BADREQ, "bad_request", "a malformed request or option value"},
+    {SYN_E_EMPTY, "empty_body", "no input at all, or an empty one"},
+    {SYN_E_UNSUPPORTED, "unsupported_media_type", "an unknown type, signature or codec"},
+    {SYN_E_INVALID, "invalid_input", "the right type, but corrupt or truncated"},
+    {SYN_E_LIMIT, "limit_exceeded", "a decoded or requested size beyond a configured limit"},
+    {SYN_E_TOOLARGE, "payload_too_large", "a body beyond the byte limit"},
+    {SYN_E_NOMEM, "internal", "the server ran out of memory"},
+    {SYN_E_INTERNAL, "internal", "a bug or a library failure"},
+    {SYN_E_DECODER, "decoder_failed",
+     "the sandboxed decoder crashed, hung or ran out of memory on this input"},
+    {SYN_E_BUSY, "busy", "the server-wide memory budget is full: retry after Retry-After"},
+    {SYN_E_CANCELLED, "cancelled", "the client went away, or the server is stopping"},
+    {SYN_OK, NULL, NULL},
+};
+
 const char *syn_errkind_code(syn_errkind kind)
 {
-    switch (kind) {
-    case SYN_OK:
-        return "ok";
-    case SYN_E_BADREQ:
-        return "bad_request";
-    case SYN_E_EMPTY:
-        return "empty_body";
-    case SYN_E_UNSUPPORTED:
-        return "unsupported_media_type";
-    case SYN_E_INVALID:
-        return "invalid_input";
-    case SYN_E_LIMIT:
-        return "limit_exceeded";
-    case SYN_E_TOOLARGE:
-        return "payload_too_large";
-    case SYN_E_NOMEM:
-        return "out_of_memory";
-    case SYN_E_INTERNAL:
-        return "internal";
-    case SYN_E_DECODER:
-        return "decoder_failed";
-    case SYN_E_BUSY:
-        return "busy";
-    case SYN_E_CANCELLED:
-        return "cancelled";
-    }
+    if (kind == SYN_OK) return "ok";
+    for (const syn_errdef *d = syn_errdefs; d->code; d++)
+        if (d->kind == kind) return d->code;
     return "internal";
+}
+
+/* --- the description of a latent ------------------------------------------ */
+
+const char *syn_latent_lang(const syn_latent *l, const syn_opts *o)
+{
+    return o && o->lang[0] ? o->lang : l->lang[0] ? l->lang : "en";
+}
+
+int syn_latent_describe(const syn_latent *l, const syn_opts *o, syn_description *d, syn_err *e)
+{
+    syn_semantics neutral;
+    const syn_semantics *s = &l->sem;
+    if (!l->has_sem) {
+        syn_sem_neutral(&neutral);
+        s = &neutral;
+    }
+    snprintf(d->lang, sizeof d->lang, "%s", syn_latent_lang(l, o));
+    int k = syn_describe(s, &l->grid, d->lang, d->text, sizeof d->text);
+    if (k < 0) {
+        d->text[0] = 0;
+        d->len = 0;
+        return syn_fail(e, SYN_E_INTERNAL, NULL, "the description could not be written");
+    }
+    d->len = (size_t)k < sizeof d->text ? (size_t)k : sizeof d->text - 1;
+    return 0;
 }
 
 int syn_grid_alloc(syn_grid *g, int rows, int cols, int stereo)

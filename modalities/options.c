@@ -1,8 +1,10 @@
 /* options.c -- the option table, parsing, and the grid-size policies.
  *
  * One table serves the query string, form fields, JSON, the CLI and
- * GET /v1.  Each default carries its reason in its help line. */
+ * GET /v1: names, defaults, ranges, choices and where each value lives
+ * come from its rows.  Each default carries its reason in its help line. */
 #include <errno.h>
+#include <stddef.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,86 +12,169 @@
 
 #include "syn/options.h"
 #include "syn/fusion.h"
+#include "syn/modality.h"
 
-static const char *const modes[] = {"auto", "spectral", "semantic", "speech", NULL};
 static const char *const langs[] = {"auto", "en", "zh", NULL};
 static const char *const scales[] = {"linear", "mel", "log", NULL};
-static const char *const colormaps[] = {"ember", "gray", "ice", NULL};
-static const char *const formats[] = {"auto", "png", "wav", "wav-float", "flac", "ogg", NULL};
 static const char *const syntheses[] = {"auto", "sine", "noise", "griffinlim", NULL};
 
-#define NUMOPT(n, id, t, d, lo, hi, h) [id] = {n, id, t, d, lo, hi, NULL, h}
-#define ENUMOPT(n, id, d, ch, h) [id] = {n, id, SYN_OT_ENUM, d, 0, 0, ch, h}
+/* Lists other modules own: the modes (mode.c), the colour maps
+ * (colormap.c) and every modality's output formats (registry.c). */
+static const char *colormap_choice(int i)
+{
+    const char *const *names = syn_colormap_names();
+    for (int k = 0; k < i; k++)
+        if (!names[k]) return NULL;
+    return names[i];
+}
 
-const syn_optdef syn_optdefs[SYN_OPT_COUNT] = {
-    ENUMOPT("mode", SYN_OPT_MODE, "auto", modes,
-            "spectral: a picture is read as a spectrogram and a sound drawn as one, faithful "
-            "and invertible; semantic: music or a painting from the perceptual axes; speech: "
-            "espeak-ng speaks the text or the description; auto: spectral when a picture or "
-            "sound is among the inputs, semantic for text alone"),
+static const char *format_choice(int i)
+{
+    return i == 0 ? "auto" : syn_format_at(i - 1);
+}
+
+#define AT(field) offsetof(syn_opts, field)
+#define NUMOPT(n, id, t, d, lo, hi, h, st, f)                                                      \
+    [id] = {n, id, t, d, lo, hi, NULL, NULL, h, st, AT(f), 0}
+#define INDEXOPT(n, id, d, ch, h, f)                                                               \
+    [id] = {n, id, SYN_OT_ENUM, d, 0, 0, ch, NULL, h, SYN_OS_INDEX, AT(f), 0}
+#define STROPT(n, id, d, ch, fn, h, f)                                                             \
+    [id] = {n, id, SYN_OT_ENUM, d, 0, 0, ch, fn, h, SYN_OS_STR, AT(f), sizeof(((syn_opts *)0)->f)}
+
+static const syn_optdef fixed[SYN_OPT_WEIGHT] = {
+    [SYN_OPT_MODE] = {"mode", SYN_OPT_MODE, SYN_OT_ENUM, "auto", 0, 0, NULL, syn_mode_choice,
+                      "spectral: a picture is read as a spectrogram and a sound drawn as one, "
+                      "faithful and invertible; semantic: music or a painting from the perceptual "
+                      "axes; speech: espeak-ng speaks the text or the description; auto: spectral "
+                      "when a picture or sound is among the inputs, semantic for text alone",
+                      SYN_OS_INDEX, AT(mode), 0},
     NUMOPT("seed", SYN_OPT_SEED, SYN_OT_INT, "0", 0, 4294967295.0,
-           "seeds partial phases and noise; same input, options and seed give the same bytes"),
+           "seeds partial phases and noise; same input, options and seed give the same bytes",
+           SYN_OS_U32, seed),
     NUMOPT("duration", SYN_OPT_DURATION, SYN_OT_NUM, "5", 0.1, 3600,
            "seconds of sound made from a picture; 5 s gives a 128-column picture 39 ms per "
-           "column, slow enough to hear shapes, long enough for the round trip to stay sharp"),
+           "column, slow enough to hear shapes, long enough for the round trip to stay sharp",
+           SYN_OS_DBL, duration),
     NUMOPT("sample_rate", SYN_OPT_SAMPLE_RATE, SYN_OT_INT, "22050", 8000, 192000,
            "Hz of generated sound; 22050 carries the default 8 kHz top band with half the "
-           "bytes of 44100"),
+           "bytes of 44100",
+           SYN_OS_INT, sample_rate),
     NUMOPT("fmin", SYN_OPT_FMIN, SYN_OT_NUM, "100", 0, 96000,
-           "Hz at the bottom row; 100 Hz is the lowest most laptop speakers play"),
+           "Hz at the bottom row; 100 Hz is the lowest most laptop speakers play", SYN_OS_DBL,
+           fmin),
     NUMOPT("fmax", SYN_OPT_FMAX, SYN_OT_NUM, "8000", 1, 96000,
            "Hz at the top row, at most sample_rate / 2 (Nyquist; 400 above); the default "
-           "8 kHz (or 0.45 x sample_rate if lower) holds speech and stays pleasant"),
-    ENUMOPT("scale", SYN_OPT_SCALE, "linear", scales,
-            "frequency axis; linear keeps every row resolvable, so the round trip is sharp; "
-            "log and mel follow pitch perception but blur the low rows"),
+           "8 kHz (or 0.45 x sample_rate if lower) holds speech and stays pleasant",
+           SYN_OS_DBL, fmax),
+    INDEXOPT("scale", SYN_OPT_SCALE, "linear", scales,
+             "frequency axis; linear keeps every row resolvable, so the round trip is sharp; "
+             "log and mel follow pitch perception but blur the low rows",
+             scale),
     NUMOPT("width", SYN_OPT_WIDTH, SYN_OT_INT, "auto", 8, 4096,
            "columns: of the picture drawn from a sound (auto: 2 x height, or the aspect "
            "of the picture the sound was made from), or of the band grid a picture is read "
-           "into (auto: the picture's aspect)"),
+           "into (auto: the picture's aspect)",
+           SYN_OS_INT, width),
     NUMOPT("height", SYN_OPT_HEIGHT, SYN_OT_INT, "auto", 8, 4096,
            "rows: 512 for a picture drawn from a sound; 128 frequency bands for a sound made "
-           "from a picture, the most a 5 s sound keeps apart"),
-    ENUMOPT("colormap", SYN_OPT_COLORMAP, "ember", colormaps,
-            "colour map of spectrograms; ember and ice are perceptually ordered and their "
-            "luma rises linearly, so the picture plays back; gray is plain"),
-    ENUMOPT("format", SYN_OPT_FORMAT, "auto", formats,
-            "output format; auto is png for images and 16-bit wav for audio, the most "
-            "widely playable"),
+           "from a picture, the most a 5 s sound keeps apart",
+           SYN_OS_INT, height),
+    STROPT("colormap", SYN_OPT_COLORMAP, "ember", NULL, colormap_choice,
+           "colour map of spectrograms; ember and ice are perceptually ordered and their "
+           "luma rises linearly, so the picture plays back; gray is plain",
+           colormap),
+    STROPT("format", SYN_OPT_FORMAT, "auto", NULL, format_choice,
+           "output format; auto is png for images and 16-bit wav for audio, the most "
+           "widely playable",
+           format),
     NUMOPT("stereo", SYN_OPT_STEREO, SYN_OT_BOOL, "0", 0, 1,
            "1: red is the left channel and green the right (Coagula, MetaSynth); a stereo "
-           "sound draws red/green"),
-    ENUMOPT("synthesis", SYN_OPT_SYNTHESIS, "auto", syntheses,
-            "auto: sine partials for pictures, Griffin-Lim phase rebuilding for "
-            "spectrograms synesthd drew; noise: noise bands as in ARSS"),
+           "sound draws red/green",
+           SYN_OS_INT, stereo),
+    INDEXOPT("synthesis", SYN_OPT_SYNTHESIS, "auto", syntheses,
+             "auto: sine partials for pictures, Griffin-Lim phase rebuilding for "
+             "spectrograms synesthd drew; noise: noise bands as in ARSS",
+             synthesis),
     NUMOPT("db_range", SYN_OPT_DB_RANGE, SYN_OT_NUM, "50", 10, 120,
-           "dB from black to white; 50 dB shows speech and music without the noise floor"),
-    ENUMOPT("lang", SYN_OPT_LANG, "auto", langs,
-            "language of descriptions; auto follows the input text (Chinese if it has Han "
-            "characters), English otherwise"),
-    ENUMOPT("voice", SYN_OPT_VOICE, "auto", langs,
-            "espeak-ng voice for mode=speech: en or zh (Mandarin); auto follows lang"),
-    NUMOPT("weight_image", SYN_OPT_WEIGHT_IMAGE, SYN_OT_NUM, "1", 0, 100,
-           "weight of the image part when several inputs are fused"),
-    NUMOPT("weight_audio", SYN_OPT_WEIGHT_AUDIO, SYN_OT_NUM, "1", 0, 100,
-           "weight of the audio part when several inputs are fused"),
-    NUMOPT("weight_text", SYN_OPT_WEIGHT_TEXT, SYN_OT_NUM, "1", 0, 100,
-           "weight of the text part when several inputs are fused"),
+           "dB from black to white; 50 dB shows speech and music without the noise floor",
+           SYN_OS_DBL, db_range),
+    STROPT("lang", SYN_OPT_LANG, "auto", langs, NULL,
+           "language of descriptions; auto follows the input text (Chinese if it has Han "
+           "characters), English otherwise",
+           lang),
+    STROPT("voice", SYN_OPT_VOICE, "auto", langs, NULL,
+           "espeak-ng voice for mode=speech: en or zh (Mandarin); auto follows lang", voice),
 };
+
+int syn_optdef_count(void)
+{
+    int n;
+    syn_weight_optdefs(&n);
+    return SYN_OPT_WEIGHT + n;
+}
+
+const syn_optdef *syn_optdef_at(int i)
+{
+    int n;
+    const syn_optdef *w = syn_weight_optdefs(&n);
+    if (i >= 0 && i < SYN_OPT_WEIGHT) return &fixed[i];
+    if (i >= SYN_OPT_WEIGHT && i < SYN_OPT_WEIGHT + n) return &w[i - SYN_OPT_WEIGHT];
+    return NULL;
+}
+
+const syn_optdef *syn_optdef_find(const char *name)
+{
+    const syn_optdef *d;
+    for (int i = 0; name && (d = syn_optdef_at(i)); i++)
+        if (!strcmp(d->name, name)) return d;
+    return NULL;
+}
+
+const char *syn_optdef_choice(const syn_optdef *d, int i)
+{
+    if (d->choice) return d->choice(i);
+    if (!d->choices || i < 0) return NULL;
+    for (int k = 0; k < i; k++)
+        if (!d->choices[k]) return NULL;
+    return d->choices[i];
+}
+
+/* Keep an already checked value in its row's field. */
+static void store(syn_opts *o, const syn_optdef *d, const char *value, double x, int idx)
+{
+    char *f = (char *)o + d->offset;
+    switch (d->store) {
+    case SYN_OS_INT:
+        *(int *)f = (int)x;
+        break;
+    case SYN_OS_U32:
+        *(uint32_t *)f = (uint32_t)x;
+        break;
+    case SYN_OS_DBL:
+        *(double *)f = x;
+        break;
+    case SYN_OS_INDEX:
+        *(int *)f = idx;
+        break;
+    case SYN_OS_STR:
+        snprintf(f, d->size, "%s", strcmp(value, "auto") ? value : "");
+        break;
+    }
+}
 
 void syn_opts_default(syn_opts *o)
 {
     memset(o, 0, sizeof *o);
-    snprintf(o->mode, sizeof o->mode, "auto");
-    o->weight_image = o->weight_audio = o->weight_text = 1;
-    o->duration = 5;
-    o->sample_rate = 22050;
-    o->fmin = 100;
-    o->fmax = 8000;
-    o->scale = SYN_SCALE_LINEAR;
-    snprintf(o->colormap, sizeof o->colormap, "ember");
-    o->synthesis = SYN_SYNTH_AUTO;
-    o->db_range = 50;
+    const syn_optdef *d;
+    for (int i = 0; (d = syn_optdef_at(i)); i++) {
+        int idx = 0;
+        if (d->type == SYN_OT_ENUM)
+            while (syn_optdef_choice(d, idx) && strcmp(syn_optdef_choice(d, idx), d->def))
+                idx++;
+        /* "auto" for a number: 0, which the size policies read as theirs */
+        double x = d->type == SYN_OT_ENUM || !strcmp(d->def, "auto") ? 0 : strtod(d->def, NULL);
+        store(o, d, d->def, x, idx);
+    }
 }
 
 double syn_optdef_max(const syn_optdef *d, const syn_limits *lim)
@@ -113,19 +198,21 @@ static double optdef_min(const syn_optdef *d, const syn_limits *lim)
     return d->min;
 }
 
-static int choice_index(const char *const *ch, const char *v)
+static int choice_index(const syn_optdef *d, const char *v)
 {
-    for (int i = 0; ch[i]; i++)
-        if (!strcmp(ch[i], v)) return i;
+    const char *c;
+    for (int i = 0; (c = syn_optdef_choice(d, i)); i++)
+        if (!strcmp(c, v)) return i;
     return -1;
 }
 
 static int bad_choice(syn_err *e, const syn_optdef *d, const char *v)
 {
     char list[160] = "";
-    for (int i = 0; d->choices[i]; i++) {
+    const char *c;
+    for (int i = 0; (c = syn_optdef_choice(d, i)); i++) {
         strncat(list, i ? ", " : "", sizeof list - strlen(list) - 1);
-        strncat(list, d->choices[i], sizeof list - strlen(list) - 1);
+        strncat(list, c, sizeof list - strlen(list) - 1);
     }
     return syn_fail(e, SYN_E_BADREQ, "", "option %s must be one of: %s (got \"%.40s\")", d->name,
                     list, v);
@@ -176,15 +263,15 @@ int syn_opts_set(syn_opts *o, const char *name, const char *value, const syn_lim
 int syn_opts_setn(syn_opts *o, const char *name, const char *value, size_t len,
                   const syn_limits *lim, syn_err *e)
 {
-    const syn_optdef *d = NULL;
-    for (int i = 0; i < SYN_OPT_COUNT; i++)
-        if (!strcmp(syn_optdefs[i].name, name)) d = &syn_optdefs[i];
-    if (!d)
-        return syn_fail(e, SYN_E_BADREQ,
-                        "options: mode seed duration sample_rate fmin fmax scale width height "
-                        "colormap format stereo synthesis db_range lang voice weight_image "
-                        "weight_audio weight_text (GET /v1 lists them)",
-                        "unknown option \"%.40s\"", name);
+    const syn_optdef *d = syn_optdef_find(name);
+    if (!d) {
+        char hint[sizeof e->hint] = "valid options: "; /* the rows' names, as GET /v1 lists them */
+        for (int i = 0; (d = syn_optdef_at(i)); i++) {
+            strncat(hint, i ? ", " : "", sizeof hint - strlen(hint) - 1);
+            strncat(hint, d->name, sizeof hint - strlen(hint) - 1);
+        }
+        return syn_fail(e, SYN_E_BADREQ, hint, "unknown option '%.60s'", name);
+    }
     /* A form field or a JSON string carries a length; a NUL inside it would
      * end the C string early, and "3\0abc" would read as 3. */
     if (memchr(value, 0, len))
@@ -194,12 +281,7 @@ int syn_opts_setn(syn_opts *o, const char *name, const char *value, size_t len,
     double x = 0;
     int idx = 0;
     if (d->type == SYN_OT_ENUM) {
-        if (d->id == SYN_OPT_FORMAT && !strcmp(value, "auto")) {
-            o->format[0] = 0;
-            o->set |= 1u << d->id;
-            return 0;
-        }
-        if ((idx = choice_index(d->choices, value)) < 0) return bad_choice(e, d, value);
+        if ((idx = choice_index(d, value)) < 0) return bad_choice(e, d, value);
     } else if (d->type == SYN_OT_BOOL) {
         if (!strcmp(value, "1") || !strcmp(value, "true") || !strcmp(value, "yes"))
             x = 1;
@@ -221,68 +303,8 @@ int syn_opts_setn(syn_opts *o, const char *name, const char *value, size_t len,
             return syn_fail(e, SYN_E_BADREQ, "GET /v1 lists every option's range",
                             "option %s must be between %g and %g (got %g)", d->name, lo, hi, x);
     }
-    switch (d->id) {
-    case SYN_OPT_MODE:
-        snprintf(o->mode, sizeof o->mode, "%s", value);
-        break;
-    case SYN_OPT_SEED:
-        o->seed = (uint32_t)x;
-        break;
-    case SYN_OPT_DURATION:
-        o->duration = x;
-        break;
-    case SYN_OPT_SAMPLE_RATE:
-        o->sample_rate = (int)x;
-        break;
-    case SYN_OPT_FMIN:
-        o->fmin = x;
-        break;
-    case SYN_OPT_FMAX:
-        o->fmax = x;
-        break;
-    case SYN_OPT_SCALE:
-        o->scale = (syn_scale)idx;
-        break;
-    case SYN_OPT_WIDTH:
-        o->width = (int)x;
-        break;
-    case SYN_OPT_HEIGHT:
-        o->height = (int)x;
-        break;
-    case SYN_OPT_COLORMAP:
-        snprintf(o->colormap, sizeof o->colormap, "%s", value);
-        break;
-    case SYN_OPT_FORMAT:
-        snprintf(o->format, sizeof o->format, "%s", value);
-        break;
-    case SYN_OPT_STEREO:
-        o->stereo = (int)x;
-        break;
-    case SYN_OPT_SYNTHESIS:
-        o->synthesis = (syn_synth)idx;
-        break;
-    case SYN_OPT_DB_RANGE:
-        o->db_range = x;
-        break;
-    case SYN_OPT_LANG:
-        snprintf(o->lang, sizeof o->lang, "%s", idx ? value : "");
-        break;
-    case SYN_OPT_VOICE:
-        snprintf(o->voice, sizeof o->voice, "%s", idx ? value : "");
-        break;
-    case SYN_OPT_WEIGHT_IMAGE:
-        o->weight_image = x;
-        break;
-    case SYN_OPT_WEIGHT_AUDIO:
-        o->weight_audio = x;
-        break;
-    case SYN_OPT_WEIGHT_TEXT:
-        o->weight_text = x;
-        break;
-    case SYN_OPT_COUNT:
-        break;
-    }
-    o->set |= 1u << d->id;
+    store(o, d, value, x, idx);
+    o->set |= (uint64_t)1 << d->id;
     return 0;
 }
 
@@ -337,13 +359,4 @@ void syn_picture_size(const syn_opts *o, const syn_limits *lim, const syn_map *m
         *cols = clampi(lround((double)*rows * m->cols / m->rows), 8, side);
     else
         *cols = clampi(2L * *rows, 8, side);
-}
-
-double syn_opts_weight(const syn_opts *o, const char *modality)
-{
-    if (!modality) return 1;
-    if (!strcmp(modality, "image")) return o->weight_image;
-    if (!strcmp(modality, "audio")) return o->weight_audio;
-    if (!strcmp(modality, "text")) return o->weight_text;
-    return 1;
 }

@@ -2,9 +2,14 @@
  *
  * To add a modality: write modalities/NAME.c defining
  *     const syn_modality syn_NAME_modality = { .name = "NAME", ... };
- * and add one SYN_MODALITY(NAME) line to the list below.  Lookups by name,
- * MIME type, magic bytes and output format all walk this one table. */
+ * (modality.h says what each field means) and add one SYN_MODALITY(NAME)
+ * line to the list below.  Lookups by name, MIME type, magic bytes and
+ * output format all walk this one table, and the list also makes each
+ * modality's weight_NAME option.  A modality's position in the list is its
+ * index in syn_opts.weight. */
 #include <ctype.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -12,10 +17,12 @@
 #include "syn/fusion.h"
 #include "syn/speech.h"
 
+/* One line per modality, each ending in a backslash; the comment closes the list. */
 #define SYN_MODALITY_LIST                                                                          \
     SYN_MODALITY(image)                                                                            \
     SYN_MODALITY(audio)                                                                            \
-    SYN_MODALITY(text)
+    SYN_MODALITY(text)                                                                             \
+    /* end of the list */
 
 #define SYN_MODALITY(n) extern const syn_modality syn_##n##_modality;
 SYN_MODALITY_LIST
@@ -27,6 +34,63 @@ static const syn_modality *const table[] = {SYN_MODALITY_LIST NULL};
 
 #define NMOD (sizeof table / sizeof table[0] - 1)
 static int inited[NMOD];
+_Static_assert(NMOD <= SYN_MAX_MODALITIES, "raise SYN_MAX_MODALITIES (options.h)");
+
+/* weight_NAME: one option row per modality, in list order. */
+#define SYN_MODALITY(n) MOD_##n,
+enum { SYN_MODALITY_LIST MOD_COUNT };
+#undef SYN_MODALITY
+#define SYN_MODALITY(n)                                                                            \
+    [MOD_##n] = {.name = "weight_" #n,                                                             \
+                 .id = (syn_optid)(SYN_OPT_WEIGHT + MOD_##n),                                      \
+                 .type = SYN_OT_NUM,                                                               \
+                 .def = "1",                                                                       \
+                 .min = 0,                                                                         \
+                 .max = 100,                                                                       \
+                 .help = "weight of the " #n " part when several inputs are fused",                \
+                 .store = SYN_OS_DBL,                                                              \
+                 .offset = offsetof(syn_opts, weight) + MOD_##n * sizeof(double)},
+static const syn_optdef weights[] = {SYN_MODALITY_LIST};
+#undef SYN_MODALITY
+
+const syn_optdef *syn_weight_optdefs(int *n)
+{
+    *n = MOD_COUNT;
+    return weights;
+}
+
+int syn_modality_index(const syn_modality *m)
+{
+    for (size_t i = 0; m && i < NMOD; i++)
+        if (table[i] == m) return (int)i;
+    return -1;
+}
+
+double syn_modality_weight(const syn_opts *o, const syn_modality *m)
+{
+    int i = syn_modality_index(m);
+    return i < 0 ? 1 : o->weight[i];
+}
+
+const syn_modality *syn_modality_text(void)
+{
+    for (size_t i = 0; i < NMOD; i++)
+        if (table[i]->text_like) return table[i];
+    return NULL;
+}
+
+const char *syn_modality_names(syn_mode mode, char *buf, size_t n)
+{
+    size_t used = 0;
+    buf[0] = 0;
+    for (size_t i = 0; i < NMOD; i++) {
+        if (mode != SYN_MODE_AUTO && !(table[i]->modes & SYN_MODE_BIT(mode))) continue;
+        int w = snprintf(buf + used, n - used, "%s%s", used ? ", " : "", table[i]->name);
+        if (w < 0 || (size_t)w >= n - used) break;
+        used += (size_t)w;
+    }
+    return buf;
+}
 
 const syn_modality *const *syn_modalities(void)
 {
@@ -92,26 +156,32 @@ const syn_modality *syn_modality_sniff(const uint8_t *p, size_t n)
     return NULL;
 }
 
+const syn_format *syn_format_find(const syn_modality *m, const char *name)
+{
+    if (!m || !m->formats) return NULL;
+    if (!name || !name[0]) return m->formats[0].name ? &m->formats[0] : NULL;
+    for (const syn_format *f = m->formats; f->name; f++)
+        if (!strcasecmp(f->name, name)) return f;
+    return NULL;
+}
+
 const syn_modality *syn_modality_for_format(const char *format)
 {
     for (size_t i = 0; format && i < NMOD; i++)
-        for (const char *const *f = table[i]->formats; f && *f; f++)
-            if (!strcasecmp(*f, format)) return table[i];
+        if (syn_format_find(table[i], format)) return table[i];
     return NULL;
 }
 
 const char *syn_format_mime(const char *format)
 {
-    static const struct {
-        const char *format, *mime;
-    } mimes[] = {{"png", "image/png"},
-                 {"wav", "audio/wav"},
-                 {"wav-float", "audio/wav"},
-                 {"flac", "audio/flac"},
-                 {"ogg", "audio/ogg"},
-                 {"json", "application/json"},
-                 {"txt", "text/plain; charset=utf-8"}};
-    for (size_t i = 0; format && i < sizeof mimes / sizeof mimes[0]; i++)
-        if (!strcasecmp(mimes[i].format, format)) return mimes[i].mime;
+    const syn_format *f = syn_format_find(syn_modality_for_format(format), format);
+    return f ? f->mime : NULL;
+}
+
+const char *syn_format_at(int i)
+{
+    for (size_t k = 0; i >= 0 && k < NMOD; k++)
+        for (const syn_format *f = table[k]->formats; f && f->name; f++)
+            if (i-- == 0) return f->name;
     return NULL;
 }

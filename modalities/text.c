@@ -4,7 +4,8 @@
  * TXT_MAX_BYTES.  Invalid UTF-8 (overlongs, surrogates, beyond U+10FFFF),
  * NUL and control characters other than tab, CR and LF are refused with
  * SYN_E_INVALID; a leading byte-order mark is skipped.  Text has no magic
- * bytes: convert.c trusts a text claim and this decoder validates it.
+ * bytes (text_like): convert.c trusts a text claim and this decoder
+ * validates it.
  *
  * Decoding keeps the text and its language ("zh" when it has Han
  * characters, else "en"), and, when asked:
@@ -19,9 +20,9 @@
  *    one line, with stb_truetype and Debian's DejaVu Sans and WenQuanYi
  *    Micro Hei (for Han characters), so that the words can be read in the
  *    spectrogram of the sound made from it.
- * Encoding (text as the target) writes syn_describe()'s paragraph about
- * any latent as text/plain UTF-8, in opts->lang, else the input's
- * language, else English.
+ * Encoding (text as the target) writes the latent's description
+ * (syn_latent_describe: the lang option, else the input's language, else
+ * English) as text/plain UTF-8.
  *
  * The fonts are read once by txt_init (before any thread) and freed by
  * txt_fini; the lexicon index is built there too.  Per request, only
@@ -828,7 +829,8 @@ static int render(const char *text, size_t n, const syn_decode_ctx *ctx, syn_lat
 /* --- the modality ---------------------------------------------------------- */
 
 static const char *const txt_mimes[] = {"text/plain", NULL};
-static const char *const txt_formats[] = {"txt", NULL};
+static const syn_format txt_formats[] = {{"txt", "text/plain; charset=utf-8", "txt"},
+                                         {NULL, NULL, NULL}};
 
 static int txt_init(void)
 {
@@ -906,7 +908,7 @@ static int txt_decode(const uint8_t *p, size_t n, const syn_decode_ctx *ctx, syn
         analyse(out->text, n, &out->sem);
         out->has_sem = 1;
     }
-    if (ctx->want_grid && ctx->opts && !strcmp(ctx->opts->mode, "spectral") &&
+    if (ctx->want_grid && ctx->opts && syn_modes[ctx->opts->mode].grid_out &&
         render(out->text, n, ctx, out, e) < 0) {
         syn_latent_free(out);
         return -1;
@@ -914,33 +916,24 @@ static int txt_decode(const uint8_t *p, size_t n, const syn_decode_ctx *ctx, syn
     return 0;
 }
 
-/* Longest description: syn_describe writes 2-4 sentences, well under 2 KiB
- * even in Chinese (3 bytes a character). */
-#define TXT_DESC_MAX 2048
+extern const syn_modality syn_text_modality;
 
 static int txt_encode(syn_latent *in, const syn_opts *o, const syn_limits *lim, syn_blob *out,
                       syn_err *e)
 {
     (void)lim;
     memset(out, 0, sizeof *out);
-    if (o && o->format[0] && strcmp(o->format, "txt"))
+    const syn_format *f = syn_format_find(&syn_text_modality, o ? o->format : NULL);
+    if (!f)
         return syn_fail(e, SYN_E_BADREQ, "use format=txt", "text has no format '%.15s'", o->format);
-    const char *lang = o && o->lang[0] ? o->lang : in->lang[0] ? in->lang : "en";
-    syn_semantics neutral;
-    const syn_semantics *s = &in->sem;
-    if (!in->has_sem) {
-        syn_sem_neutral(&neutral);
-        s = &neutral;
-    }
-    char buf[TXT_DESC_MAX];
-    int len = syn_describe(s, &in->grid, lang, buf, sizeof buf);
-    if (len < 0) return syn_fail(e, SYN_E_INTERNAL, NULL, "the description could not be written");
-    if (!(out->data = malloc((size_t)len + 1)))
+    syn_description d;
+    if (syn_latent_describe(in, o, &d, e) < 0) return -1;
+    if (!(out->data = malloc(d.len + 1)))
         return syn_fail(e, SYN_E_NOMEM, NULL, "out of memory for the description");
-    memcpy(out->data, buf, (size_t)len + 1);
-    out->len = (size_t)len;
-    out->mime = "text/plain; charset=utf-8";
-    out->ext = "txt";
+    memcpy(out->data, d.text, d.len + 1);
+    out->len = d.len;
+    out->mime = f->mime;
+    out->ext = f->ext;
     return 0;
 }
 
@@ -948,6 +941,12 @@ const syn_modality syn_text_modality = {
     .name = "text",
     .mime_types = txt_mimes,
     .formats = txt_formats,
+    .grid = SYN_GRID_DRAWN,
+    .grid_rank = 3,
+    .text_like = 1,
+    /* a description of whatever the mode decoded, which reads the grid and the axes */
+    .modes = SYN_MODE_BIT(SYN_MODE_SPECTRAL) | SYN_MODE_BIT(SYN_MODE_SEMANTIC),
+    .needs = SYN_NEED_GRID | SYN_NEED_SEM,
     .sniff = NULL, /* text has no magic bytes: a text claim is trusted */
     .decode = txt_decode,
     .encode = txt_encode,

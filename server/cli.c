@@ -21,7 +21,6 @@
 #include <strings.h>
 #include <jansson.h>
 #include "server.h"
-#include "syn/semantic.h"
 
 static int usage(const char *msg)
 {
@@ -117,7 +116,7 @@ static int add_text(cli_inputs *in, const char *text, syn_err *e)
     if (!p) return syn_fail(e, SYN_E_NOMEM, "", "out of memory");
     memcpy(p, text, n + 1);
     in->owned[in->n] = p;
-    in->part[in->n++] = (syn_part){.claimed = syn_modality_by_name("text"), .p = p, .n = n};
+    in->part[in->n++] = (syn_part){.claimed = syn_modality_text(), .p = p, .n = n};
     return 0;
 }
 
@@ -137,10 +136,14 @@ static int add_file(cli_inputs *in, const char *path, size_t cap, syn_err *e)
         return syn_fail(e, SYN_E_EMPTY, "give a picture, a sound or text",
                         "the input %.200s is empty", path);
     }
+    /* A file named after a text-like modality's format (.txt) is that text;
+     * others are sniffed from their magic bytes. */
     const char *dot = strrchr(path, '.');
-    const syn_modality *claimed = NULL; /* sniffed from the magic bytes */
-    if (dot && !strchr(dot, '/') && !strcasecmp(dot, ".txt"))
-        claimed = syn_modality_by_name("text");
+    const syn_modality *claimed = NULL;
+    if (dot && !strchr(dot, '/')) {
+        const syn_modality *m = syn_modality_for_format(dot + 1);
+        if (m && m->text_like) claimed = m;
+    }
     in->owned[in->n] = p;
     in->part[in->n++] = (syn_part){.claimed = claimed, .p = p, .n = n};
     return 0;
@@ -152,20 +155,14 @@ static int understand_out(const cli_inputs *in, const char *kind, const syn_opts
 {
     syn_latent lat;
     if (syn_understand(in->part, in->n, o, lim, &lat, e) < 0) return -1;
-    syn_semantics neutral;
-    syn_sem_neutral(&neutral);
-    const syn_semantics *s = lat.has_sem ? &lat.sem : &neutral;
     char *doc = NULL;
     if (!strcmp(kind, "txt")) {
-        enum { DESCRIPTION_MAX = 4096 }; /* a few sentences, Chinese included */
-        doc = malloc(DESCRIPTION_MAX + 1);
-        if (doc) {
-            const char *lang = o->lang[0] ? o->lang : lat.lang[0] ? lat.lang : "en";
-            int k = syn_describe(s, &lat.grid, lang, doc, DESCRIPTION_MAX);
-            size_t len = k < 0 ? 0 : (size_t)k < DESCRIPTION_MAX ? (size_t)k : DESCRIPTION_MAX - 1;
-            doc[len] = '\n';
-            doc[len + 1] = 0;
+        syn_description d;
+        if (syn_latent_describe(&lat, o, &d, e) < 0) {
+            syn_latent_free(&lat);
+            return -1;
         }
+        if ((doc = malloc(d.len + 2))) snprintf(doc, d.len + 2, "%s\n", d.text);
     } else {
         const syn_modality *mods[SRV_MAX_INPUTS];
         for (int i = 0; i < in->n; i++)

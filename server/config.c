@@ -308,9 +308,9 @@ void srv_config_usage(const char *prog)
     }
     printf("\n  --help                 this text\n  --version              print the version\n"
            "\nConversion options (query string, form fields, JSON keys, CLI --name value):\n");
-    for (int i = 0; i < SYN_OPT_COUNT; i++)
-        printf("  %-12s default %-10s %s\n", syn_optdefs[i].name, syn_optdefs[i].def,
-               syn_optdefs[i].help);
+    const syn_optdef *o;
+    for (int i = 0; (o = syn_optdef_at(i)); i++)
+        printf("  %-12s default %-10s %s\n", o->name, o->def, o->help);
 }
 
 static void die2(const char *msg, const char *hint)

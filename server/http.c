@@ -436,9 +436,7 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
 
 static int is_option(const char *name)
 {
-    for (int i = 0; i < SYN_OPT_COUNT; i++)
-        if (strcmp(syn_optdefs[i].name, name) == 0) return 1;
-    return 0;
+    return syn_optdef_find(name) != NULL;
 }
 
 /* Mark the request failed with a bad-request error (first failure wins). */
@@ -772,7 +770,7 @@ static void *job_main(void *arg)
                    .mem_limit = l->max_request_memory,
                    .cpu_limit = l->max_request_cpu};
     syn_job_begin(&job);
-    q->rq.route->handler(&q->rq, &q->rp, q->rq.route->arg);
+    q->rq.route->handler(&q->rq, &q->rp, srv_route_arg(q->rq.route, q->rq.path));
     syn_job_end();
     srv_admit_release(job.mem_reserved);
     if (job.stopped && fd_hung_up(q->fd)) {
@@ -811,7 +809,7 @@ static enum MHD_Result last_call(conn_req *q)
     if (q->failed) return queue_reply(q);
     const srv_route *r = q->rq.route;
     if (!(r->flags & SRV_R_JOB)) {
-        r->handler(&q->rq, &q->rp, r->arg);
+        r->handler(&q->rq, &q->rp, srv_route_arg(r, q->rq.path));
         return queue_reply(q);
     }
     pthread_attr_t attr;

@@ -3,10 +3,12 @@
  * http.c's router answers 404, 405 (+ Allow), 411, 413 and 415 from these
  * rows before any handler runs, so handlers assume valid framing.
  * To add an endpoint, add one row: methods, path, handler, handler
- * argument, body cap, accepted Content-Types, flags, metrics label and the
- * one-line description GET /v1 prints.  Multipart parts named after a
- * modality are inputs on every route; srv_route_is_input adds a route's own
- * input names (a and b for /v1/similarity).
+ * argument, body cap, accepted Content-Types, flags, metrics label, the
+ * one-line description GET /v1 prints, and the route's own input names.
+ * Multipart parts named after a modality are inputs on every route; the
+ * last column adds a route's own (a and b for /v1/similarity).  A row
+ * flagged SRV_R_MODALITY ends in "{modality}": it serves that path for
+ * every registered modality, and its handler gets the name as argument.
  * Nothing here allocates; every function is re-entrant. */
 #include <stdio.h>
 #include <string.h>
@@ -24,31 +26,40 @@ static const char *const input_types[] = {
     NULL,
 };
 
+static const char *const similarity_inputs[] = {"a", "b", NULL};
+
 const srv_route srv_routes[] = {
     {SRV_GET | SRV_HEAD, "/", srv_static_handler, NULL, 0, NULL, SRV_R_ASSETS, "static",
-     "the web demo and its assets"},
+     "the web demo and its assets", NULL},
     {SRV_GET | SRV_HEAD, "/healthz", srv_health_handler, NULL, 0, NULL, 0, "healthz",
-     "liveness: status, version and uptime"},
+     "liveness: status, version and uptime", NULL},
     {SRV_GET | SRV_HEAD, "/metrics", srv_metrics_handler, NULL, 0, NULL, 0, "metrics",
-     "Prometheus text format"},
-    {SRV_GET | SRV_HEAD, "/v1", srv_describe_handler, NULL, 0, NULL, 0, "v1",
-     "self-description: endpoints, modalities, options, limits"},
+     "Prometheus text format", NULL},
+    {SRV_GET | SRV_HEAD, "/v1", srv_selfdoc_handler, NULL, 0, NULL, 0, "v1",
+     "self-description: endpoints, modalities, options, limits", NULL},
     {SRV_POST, "/v1/generate/image", srv_generate_handler, "image", SRV_BODY_LIMIT, input_types,
-     SRV_R_JOB, "generate_image", "any input(s) -> a picture (PNG): spectral or semantic painting"},
+     SRV_R_JOB, "generate_image", "any input(s) -> a picture (PNG): spectral or semantic painting",
+     NULL},
     {SRV_POST, "/v1/generate/audio", srv_generate_handler, "audio", SRV_BODY_LIMIT, input_types,
      SRV_R_JOB, "generate_audio",
-     "any input(s) -> a sound (WAV, FLAC or OGG): spectral, semantic music, or speech"},
+     "any input(s) -> a sound (WAV, FLAC or OGG): spectral, semantic music, or speech", NULL},
     {SRV_POST, "/v1/generate/text", srv_describe_text_handler, "text", SRV_BODY_LIMIT, input_types,
      SRV_R_JOB, "generate_text",
-     "any input(s) -> a description in English or Chinese, JSON {text, lang, semantics}"},
+     "any input(s) -> a description in English or Chinese, JSON {text, lang, semantics}", NULL},
+    /* every other registered modality (the exact rows above come first) */
+    {SRV_POST, "/v1/generate/{modality}", srv_generate_handler, NULL, SRV_BODY_LIMIT, input_types,
+     SRV_R_JOB | SRV_R_MODALITY, "generate",
+     "any input(s) -> any registered modality (GET /v1 lists them and their formats)", NULL},
     {SRV_POST, "/v1/embed", srv_embed_handler, NULL, SRV_BODY_LIMIT, input_types, SRV_R_JOB,
      "embed",
      "any input(s) -> the latent as JSON: semantic axes with reasons, grid summary, "
-     "flat vector"},
+     "flat vector",
+     NULL},
     {SRV_POST, "/v1/similarity", srv_similarity_handler, NULL, SRV_BODY_LIMIT, input_types,
      SRV_R_JOB, "similarity",
-     "parts a and b of any modalities -> {score, grid_agreement, axes: {a, b, agreement}}"},
-    {0, NULL, NULL, NULL, 0, NULL, 0, NULL, NULL},
+     "parts a and b of any modalities -> {score, grid_agreement, axes: {a, b, agreement}}",
+     similarity_inputs},
+    {0, NULL, NULL, NULL, 0, NULL, 0, NULL, NULL, NULL},
 };
 
 size_t srv_route_count(void)
@@ -59,15 +70,33 @@ size_t srv_route_count(void)
     return n;
 }
 
+/* The part of path a SRV_R_MODALITY row's "{modality}" stands for, when
+ * it names a registered modality; else NULL. */
+static const char *modality_tail(const srv_route *r, const char *path)
+{
+    const char *brace = strchr(r->path, '{');
+    size_t k = brace ? (size_t)(brace - r->path) : 0;
+    if (!brace || strncmp(r->path, path, k) != 0) return NULL;
+    const syn_modality *m = syn_modality_by_name(path + k);
+    return m ? m->name : NULL;
+}
+
 const srv_route *srv_route_find(const char *path, const srv_config *cfg)
 {
-    const srv_route *assets = NULL;
+    const srv_route *assets = NULL, *pattern = NULL;
     for (const srv_route *r = srv_routes; r->path; r++) {
-        if (strcmp(r->path, path) == 0) return r;
+        if (!(r->flags & SRV_R_MODALITY) && strcmp(r->path, path) == 0) return r;
         if (r->flags & SRV_R_ASSETS) assets = r;
+        if ((r->flags & SRV_R_MODALITY) && !pattern && modality_tail(r, path)) pattern = r;
     }
+    if (pattern) return pattern;
     if (assets && srv_static_exists(path, cfg)) return assets;
     return NULL;
+}
+
+const char *srv_route_arg(const srv_route *r, const char *path)
+{
+    return r->flags & SRV_R_MODALITY ? modality_tail(r, path) : r->arg;
 }
 
 static const struct {
@@ -141,7 +170,9 @@ void srv_route_types_text(const srv_route *r, char *buf, size_t n)
 int srv_route_is_input(const srv_route *r, const char *name)
 {
     if (syn_modality_by_name(name)) return 1;
-    return r && r->handler == srv_similarity_handler && (!strcmp(name, "a") || !strcmp(name, "b"));
+    for (const char *const *i = r ? r->inputs : NULL; i && *i; i++)
+        if (!strcmp(*i, name)) return 1;
+    return 0;
 }
 
 size_t srv_route_max_body(const srv_route *r, const syn_limits *l)

@@ -168,8 +168,9 @@ unsigned long srv_admit_refused(void);
  * ------------------------------------------------------------------------ */
 enum { SRV_GET = 1, SRV_HEAD = 2, SRV_POST = 4 };
 enum {
-    SRV_R_JOB = 1,   /* runs on a worker thread, counted against max_jobs   */
-    SRV_R_ASSETS = 2 /* path matches any static asset (and "/")             */
+    SRV_R_JOB = 1,     /* runs on a worker thread, counted against max_jobs   */
+    SRV_R_ASSETS = 2,  /* path matches any static asset (and "/")             */
+    SRV_R_MODALITY = 4 /* path ends in "{modality}": any registered modality   */
 };
 /* max_body: 0 = the route takes no body; SRV_BODY_LIMIT = limits.max_body_bytes */
 #define SRV_BODY_LIMIT ((size_t)-1)
@@ -184,10 +185,12 @@ typedef struct srv_route {
     srv_handler handler;
     const char *arg; /* handler argument ("image" for generate)   */
     size_t max_body;
-    const char *const *types; /* accepted Content-Types (NULL: any/none)   */
-    unsigned flags;           /* SRV_R_*                                   */
-    const char *label;        /* metrics label                             */
-    const char *description;  /* one line for GET /v1                      */
+    const char *const *types;  /* accepted Content-Types (NULL: any/none)   */
+    unsigned flags;            /* SRV_R_*                                   */
+    const char *label;         /* metrics label                             */
+    const char *description;   /* one line for GET /v1                      */
+    const char *const *inputs; /* the route's own input names besides the
+                                  modalities' ("a", "b"), NULL-terminated  */
 } srv_route;
 
 extern const srv_route srv_routes[]; /* terminated by a row with path NULL */
@@ -195,6 +198,9 @@ size_t srv_route_count(void);
 
 /* Find the route for path (any method).  NULL: 404. */
 const srv_route *srv_route_find(const char *path, const srv_config *cfg);
+/* The handler argument for path: the row's, or for a SRV_R_MODALITY row
+ * the modality's name (static). */
+const char *srv_route_arg(const srv_route *r, const char *path);
 unsigned srv_method_bit(const char *method); /* 0 if unknown */
 /* "GET, HEAD" into buf, for the Allow header. */
 void srv_route_allow(const srv_route *r, char *buf, size_t n);
@@ -231,10 +237,11 @@ int srv_static_exists(const char *path, const srv_config *cfg);
 void srv_static_handler(srv_request *rq, srv_reply *rp, const char *arg);
 
 /* ---------------------------------------------------------------------------
- * health.c / describe.c / metrics.c -- GET /healthz, GET /v1, GET /metrics.
+ * health.c / selfdoc.c / metrics.c -- GET /healthz, GET /v1 (the server
+ * describes itself from its tables), GET /metrics.
  * ------------------------------------------------------------------------ */
 void srv_health_handler(srv_request *rq, srv_reply *rp, const char *arg);
-void srv_describe_handler(srv_request *rq, srv_reply *rp, const char *arg);
+void srv_selfdoc_handler(srv_request *rq, srv_reply *rp, const char *arg);
 void srv_metrics_handler(srv_request *rq, srv_reply *rp, const char *arg);
 
 void srv_metrics_init(void); /* records the process start time       */
@@ -255,12 +262,13 @@ void srv_metrics_reaped(srv_reap_reason why);
 void srv_metrics_cancelled(void);
 
 /* 1 if a multipart part named `name` is an input of route r (a modality's
- * name, or "a" and "b" for /v1/similarity); else it must be an option. */
+ * name, or one of the row's own inputs: "a" and "b" for /v1/similarity);
+ * else it must be an option. */
 int srv_route_is_input(const srv_route *r, const char *name);
 
 /* ---------------------------------------------------------------------------
- * generate.c -- POST /v1/generate/{image,audio,text}; input gathering shared
- * with understand.c.
+ * inputs.c -- the inputs and options of every POST endpoint: a raw body,
+ * multipart parts and fields, JSON keys (base64 for binary inputs).
  * ------------------------------------------------------------------------ */
 #define SRV_MAX_INPUTS 8 /* parts of one request: image, audio, text, a, b */
 typedef struct srv_inputs {
@@ -275,6 +283,11 @@ typedef struct srv_inputs {
  * Release with srv_inputs_free() either way. */
 int srv_gather(srv_request *rq, syn_opts *o, srv_inputs *in, syn_err *e);
 void srv_inputs_free(srv_inputs *in);
+
+/* ---------------------------------------------------------------------------
+ * generate.c -- POST /v1/generate/{modality} (text has its own, below):
+ * any input(s) -> the target modality's bytes, the map line as headers.
+ * ------------------------------------------------------------------------ */
 void srv_generate_handler(srv_request *rq, srv_reply *rp, const char *target);
 
 /* ---------------------------------------------------------------------------

@@ -4,23 +4,19 @@
  *   POST /v1/embed          any input(s) -> {"semantics", "grid", "vector", "modalities"}
  *   POST /v1/similarity     parts a and b -> {"score", "grid_agreement", "axes"}
  *
- * Inputs are gathered as for /v1/generate (generate.c: raw body, multipart
+ * Inputs are gathered as for /v1/generate (inputs.c: raw body, multipart
  * parts, JSON) and fused by syn_understand (convert.c's rules); nothing is
- * encoded.  "semantics" is {axis: {"value", "weight", "reason"}} for the
- * eight axes of syn/semantic.h.  The similarity score is syn_similarity's:
- * the axes' evidence-weighted agreement, averaged with the agreement of the
- * two 8x8 grid summaries when both inputs have a grid.  Runs on a worker
- * thread (SRV_R_JOB); every reply owns its JSON tree. */
+ * encoded.  The text is syn_latent_describe's, as the text modality writes.  "semantics" is {axis:
+ * {"value", "weight", "reason"}} for the eight axes of syn/semantic.h.  The similarity score is
+ * syn_similarity's: the axes' evidence-weighted agreement, averaged with the agreement of the two
+ * 8x8 grid summaries when both inputs have a grid.  Runs on a worker thread (SRV_R_JOB); every
+ * reply owns its JSON tree. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <jansson.h>
 #include "server.h"
 #include "syn/semantic.h"
-
-/* Longest description: syn_describe writes a few sentences; 4 KiB holds
- * them in Chinese (3 bytes a character) with room to spare. */
-#define DESCRIPTION_MAX 4096
 
 /* JSON numbers with 4 decimals: the axes are perceptual estimates, and
  * float noise in the 8th digit only makes replies harder to read. */
@@ -108,13 +104,15 @@ void srv_describe_text_handler(srv_request *rq, srv_reply *rp, const char *arg)
         return;
     }
     srv_inputs_free(&in);
-    /* the lang option, else the language of the input text, else English */
-    const char *lang = o.lang[0] ? o.lang : lat.lang[0] ? lat.lang : "en";
-    char text[DESCRIPTION_MAX];
+    syn_description d;
     syn_semantics neutral;
     if (!lat.has_sem) syn_sem_neutral(&neutral);
-    syn_describe(lat.has_sem ? &lat.sem : &neutral, &lat.grid, lang, text, sizeof text);
-    json_t *root = json_pack("{s:s,s:s,s:o}", "text", text, "lang", lang, "semantics",
+    if (syn_latent_describe(&lat, &o, &d, &e) < 0) {
+        syn_latent_free(&lat);
+        srv_reply_syn_error(rp, &e);
+        return;
+    }
+    json_t *root = json_pack("{s:s,s:s,s:o}", "text", d.text, "lang", d.lang, "semantics",
                              semantics_json(lat.has_sem ? &lat.sem : &neutral));
     syn_latent_free(&lat);
     reply_json_or_500(rp, root);

@@ -1,7 +1,8 @@
 /* error.h -- the one error record every layer fills.
  *
  * The model (modalities/, fusion/) knows no HTTP, so it reports a *kind*;
- * server/reply.c maps each kind to one HTTP status and one stable code.
+ * its stable code comes from syn_errdefs and server/reply.c maps it to
+ * one HTTP status.
  * Messages are formatted into bounded buffers and never hold raw user input
  * (the JSON encoder escapes whatever ends up there anyway). */
 #ifndef SYN_ERROR_H
@@ -36,6 +37,16 @@ typedef struct syn_err {
  *     return syn_fail(e, SYN_E_INVALID, "use a PNG", "PNG is %s", why);      */
 int syn_fail(syn_err *e, syn_errkind kind, const char *hint, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* The one table of kinds (latent.c): each kind's stable code, the one
+ * clients may rely on, and what it means.  server/reply.c adds only the
+ * HTTP status; GET /v1 lists the rows. */
+typedef struct syn_errdef {
+    syn_errkind kind;
+    const char *code;    /* "bad_request", "invalid_input" ...          */
+    const char *meaning; /* one line                                    */
+} syn_errdef;
+extern const syn_errdef syn_errdefs[]; /* ends with a row whose code is NULL */
 
 /* Stable machine-readable code for a kind: "bad_request", "invalid_input" ... */
 const char *syn_errkind_code(syn_errkind kind);

@@ -29,7 +29,7 @@ double syn_row_hz(const syn_map *m, int rows, double y);
 /* Inverse: fractional row position of frequency hz. */
 double syn_hz_row(const syn_map *m, int rows, double hz);
 
-/* --- scale.c: defaults that depend on the sample rate -------------------- */
+/* --- fusion/scale.c: defaults that depend on the sample rate ------------- */
 /* Fill *m with the spectral defaults for this rate (n_fft ~ 46 ms, hop = n_fft/4,
  * fmin 100 Hz, fmax min(8000, 0.45 sr), linear axis, 50 dB). */
 void syn_map_default(syn_map *m, int sample_rate);

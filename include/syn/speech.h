@@ -3,7 +3,9 @@
  * English ("en") and Mandarin ("zh", espeak-ng's "cmn" voice).  espeak-ng
  * keeps global state and is not re-entrant: syn_speech_init() sets it up
  * once at start-up (modalities/registry.c calls it from
- * syn_modalities_init), and every syn_speak() runs under one global lock.
+ * syn_modalities_warm, which the server runs before its threads start; a
+ * first syn_speak() without it sets it up under the lock), and every
+ * syn_speak() runs under one global lock.
  * Synthesis goes to memory only, never to a file or a sound card. */
 #ifndef SYN_SPEECH_H
 #define SYN_SPEECH_H

@@ -58,7 +58,7 @@ int main(int argc, char **argv)
     lim.decoder_memory = lim.max_request_memory + (256u << 20);
     syn_opts o;
     syn_opts_default(&o);
-    snprintf(o.mode, sizeof o.mode, "spectral");
+    o.mode = SYN_MODE_SPECTRAL;
     syn_decode_ctx ctx = {.opts = &o, .limits = &lim, .target = NULL, .want_grid = 1, .want_sem = 0};
     for (int f = 2; f < argc; f++) {
         FILE *fp = fopen(argv[f], "rb");

@@ -47,7 +47,7 @@ static inline int lf_decode_one(const char *modality, const uint8_t *data, size_
         lf_die("size options", &e);
     if (sel & 0x80 && syn_opts_set(&o, "lang", "zh", &lim, &e) < 0) lf_die("lang option", &e);
     /* the mode a converter would resolve: spectral for pictures and sounds */
-    snprintf(o.mode, sizeof o.mode, "%s", strcmp(modality, "text") ? "spectral" : "semantic");
+    o.mode = strcmp(modality, "text") ? SYN_MODE_SPECTRAL : SYN_MODE_SEMANTIC;
     syn_decode_ctx ctx = {.opts = &o,
                           .limits = &lim,
                           .target = target,
