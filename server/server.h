@@ -37,6 +37,28 @@ typedef struct srv_asset {
 extern const srv_asset srv_assets[]; /* terminated by a row with path NULL */
 
 /* ---------------------------------------------------------------------------
+ * strbuf.c -- the one string builder, and the one bounded ", " list join.
+ * ------------------------------------------------------------------------ */
+/* A growing NUL-terminated text on the heap.  An allocation failure sets bad
+ * and stops growth; the text is then lost, and srv_strbuf_take says so. */
+typedef struct srv_strbuf {
+    char *p;
+    size_t len, cap;
+    int bad;
+} srv_strbuf;
+/* Start with cap bytes (the usual size of the whole text).  0, or -1. */
+int srv_strbuf_init(srv_strbuf *b, size_t cap);
+void srv_strbuf_printf(srv_strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The text (malloc'd: the caller frees it with free()) and its length, or
+ * NULL when an allocation failed (everything is freed then).  b is empty after. */
+char *srv_strbuf_take(srv_strbuf *b, size_t *len);
+void srv_strbuf_free(srv_strbuf *b); /* drop the text */
+/* Append item to the list "a, b, c" in buf[n], *used bytes long so far
+ * (start with *used = 0 and buf[0] = 0).  0, or -1 when it does not fit:
+ * buf then ends with what fitted, NUL-terminated, and *used is unchanged. */
+int srv_join(char *buf, size_t n, size_t *used, const char *item);
+
+/* ---------------------------------------------------------------------------
  * config.c -- flags > SYNESTHD_* environment > defaults.
  * ------------------------------------------------------------------------ */
 typedef struct srv_config {
