@@ -63,7 +63,7 @@ CMOCKA  := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 FUSION_SRC := $(wildcard modalities/fusion/*.c)
 MOD_SRC    := $(wildcard modalities/*.c)
-SERVER_SRC := $(filter-out server/embed.c,$(wildcard server/*.c))
+SERVER_SRC := $(wildcard server/*.c)
 STATIC     := $(sort $(wildcard static/*))
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 
@@ -96,12 +96,13 @@ $(BUILD)/libsyn.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-# static/ is compiled into the binary so that it runs from anywhere.
-$(BUILD)/embed: server/embed.c
+# static/ is compiled into the binary so that it runs from anywhere, by a
+# host tool (tools/: built and run here, never linked into the server).
+$(BUILD)/tools/embed: tools/embed.c server/mime.h
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 -Wall -Wextra -O2 $< -o $@
-$(BUILD)/static_assets.c: $(BUILD)/embed $(STATIC)
-	$(BUILD)/embed $@ $(STATIC)
+	$(CC) -std=gnu11 -Wall -Wextra -O2 -Iserver $< -o $@
+$(BUILD)/static_assets.c: $(BUILD)/tools/embed $(STATIC)
+	$(BUILD)/tools/embed $@ $(STATIC)
 $(BUILD)/static_assets.o: $(BUILD)/static_assets.c
 	$(CC) $(CFLAGS) -c $< -o $@
 

@@ -24,7 +24,7 @@ typedef struct srv_request srv_request;
 typedef struct srv_reply srv_reply;
 
 /* ---------------------------------------------------------------------------
- * embed.c -- host tool; the table it generates (build/static_assets.c).
+ * tools/embed.c -- the host tool that writes this table (build/static_assets.c).
  * ------------------------------------------------------------------------ */
 typedef struct srv_asset {
     const char *path;          /* URL path, "/index.html"                    */
