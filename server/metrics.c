@@ -6,7 +6,7 @@
  *   synesthd_jobs_in_flight                         gauge
  *   synesthd_jobs_rejected_total                    counter (503 busy: slots or memory)
  *   synesthd_jobs_cancelled_total                   counter (stopped at a checkpoint)
- *   synesthd_connections_reaped_total{reason}       counter (http.c's reaper)
+ *   synesthd_connections_reaped_total{reason}       counter (reaper.c)
  *   synesthd_memory_reserved_bytes, _peak_bytes, synesthd_memory_limit_bytes  gauges
  *   synesthd_process_start_time_seconds             gauge (Unix time)
  *

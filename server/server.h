@@ -174,6 +174,37 @@ int srv_http_shutdown(int grace_sec);
 int srv_http_jobs_in_flight(void); /* conversions running now */
 
 /* ---------------------------------------------------------------------------
+ * reaper.c -- slow and half-closed connections: a table of the open
+ * connections with their phase, and a thread that shuts down the sockets of
+ * those past their deadline.  http.c reports each connection's life.
+ * ------------------------------------------------------------------------ */
+typedef enum srv_conn_phase {
+    SRV_PH_HEADER = 0, /* waiting for a header (an idle keep-alive too)       */
+    SRV_PH_BODY,       /* receiving the body                                  */
+    SRV_PH_PROCESSING, /* the handler runs                                    */
+    SRV_PH_SENDING     /* the answer is queued                                */
+} srv_conn_phase;
+/* Why the reaper shut a connection down (counted by metrics.c). */
+typedef enum srv_reap_reason {
+    SRV_REAP_HEADER,      /* header not complete within header_timeout_sec  */
+    SRV_REAP_SLOW_BODY,   /* body below min_body_rate                       */
+    SRV_REAP_HALF_CLOSED, /* the client half-closed before its request ended */
+    SRV_REAP_PRESSURE,    /* near max_connections: a header older than 1 s  */
+    SRV_REAP_COUNT
+} srv_reap_reason;
+typedef struct srv_conn srv_conn;
+/* A new connection on socket fd (-1: unknown, never reaped), in the header
+ * phase.  NULL when out of memory: untracked, only the idle timeout applies. */
+srv_conn *srv_conn_open(int fd);
+/* Unlink and free (NULL is ignored); call before the socket is closed. */
+void srv_conn_close(srv_conn *t);
+void srv_conn_set_phase(srv_conn *t, srv_conn_phase phase); /* NULL is ignored */
+void srv_conn_body(srv_conn *t, size_t n);                  /* n more body bytes; NULL ignored */
+/* The thread, under the limits l (kept: they must outlive it).  0, or -1 + *e. */
+int srv_reaper_start(const syn_limits *l, syn_err *e);
+void srv_reaper_stop(void); /* joins the thread; nothing if it never started */
+
+/* ---------------------------------------------------------------------------
  * admit.c -- the server-wide memory budget (--max-memory), lock-free.
  * ------------------------------------------------------------------------ */
 size_t srv_admit_default_max(void); /* 3/4 of the cgroup limit or of RAM */
@@ -264,14 +295,6 @@ double srv_uptime_sec(void);
 /* route: index in srv_routes, or -1 when no route matched. */
 void srv_metrics_request(int route, int status, double seconds, size_t in, size_t out);
 void srv_metrics_job_rejected(void);
-/* Why http.c's reaper shut a connection down. */
-typedef enum srv_reap_reason {
-    SRV_REAP_HEADER,      /* header not complete within header_timeout_sec  */
-    SRV_REAP_SLOW_BODY,   /* body below min_body_rate                       */
-    SRV_REAP_HALF_CLOSED, /* the client half-closed before its request ended */
-    SRV_REAP_PRESSURE,    /* near max_connections: a header older than 1 s  */
-    SRV_REAP_COUNT
-} srv_reap_reason;
 void srv_metrics_reaped(srv_reap_reason why);
 /* A conversion stopped at a checkpoint: its client left, or the server stopped. */
 void srv_metrics_cancelled(void);
