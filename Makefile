@@ -69,6 +69,8 @@ UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 
 LIB_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(FUSION_SRC) $(MOD_SRC))
 SERVER_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(SERVER_SRC)) $(BUILD)/static_assets.o
+# The server without main(): what tests/unit/test_server.c links.
+SRV_LIB_OBJ := $(filter-out $(BUILD)/server/main.o,$(SERVER_OBJ))
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 BIN := $(BUILD)/synesthd
@@ -96,6 +98,10 @@ $(BUILD)/libsyn.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+$(BUILD)/libsrv.a: $(SRV_LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
 # static/ is compiled into the binary so that it runs from anywhere, by a
 # host tool (tools/: built and run here, never linked into the server).
 $(BUILD)/tools/embed: tools/embed.c server/mime.h
@@ -112,6 +118,12 @@ $(BIN): $(SERVER_OBJ) $(BUILD)/libsyn.a
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/harness.h $(wildcard include/syn/*.h) $(BUILD)/libsyn.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) $< $(BUILD)/libsyn.a -o $@ $(CMOCKA) $(LDLIBS)
+
+# The server's unit tests also link server/ (libsrv.a, before libsyn.a).
+$(BUILD)/tests/test_server: tests/unit/test_server.c tests/unit/harness.h server/server.h \
+                            $(wildcard include/syn/*.h) $(BUILD)/libsrv.a $(BUILD)/libsyn.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iserver $(LDFLAGS) $< $(BUILD)/libsrv.a $(BUILD)/libsyn.a -o $@ $(CMOCKA) $(LDLIBS)
 
 # --- packages -------------------------------------------------------------
 # Installs what is missing with apt-get as root; otherwise prints the command.
