@@ -176,7 +176,7 @@ static int etag_matches(const char *inm, const char *etag)
 void srv_static_handler(srv_request *rq, srv_reply *rp, const char *arg)
 {
     (void)arg;
-    char ver[VERSION_HEX + 1], cur[VERSION_HEX + 1];
+    char ver[VERSION_HEX + 1];
     const char *path = asset_name(unversion(rq->path, ver));
     const char *mime = srv_mime_for_name(path);
     const char *cache = "no-cache";
@@ -191,6 +191,7 @@ void srv_static_handler(srv_request *rq, srv_reply *rp, const char *arg)
             srv_reply_error(rp, 404, "not_found", "GET /v1 lists the endpoints", "no such page");
             return;
         }
+        char cur[VERSION_HEX + 1]; /* the running assets' version */
         set_version(cur);
         if (strcmp(path, "/index.html") == 0) {
             uint8_t *p;
