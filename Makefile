@@ -6,6 +6,8 @@
 #   make eval    quality figures: round-trip SSIM, known signals, ladders, retrieval
 #   make fuzz    the decoders' mutation fuzzer (use SAN=1), bounded in count and time
 #   make libfuzz coverage-guided libFuzzer runs of every harness (FUZZ_SECONDS each)
+#   make lint    cppcheck and clang-format over every C file in git (make test runs it)
+#   make fmt     clang-format every C file in place (FILES="a.c b.h": only those)
 #   make deps    install missing Debian packages (apt-get as root)
 #
 # Every library comes from a Debian package found by pkg-config.
@@ -25,14 +27,18 @@ BUILD_PKGS := build-essential pkg-config libmicrohttpd-dev libjansson-dev \
 #                  it no container gets a network), debootstrap (the base image),
 #                  podman-compose, docker-compose, python3-yaml (docker/k8s)
 #   fuzz:          clang and libclang-rt-14-dev (libFuzzer)
+#   lint:          cppcheck, clang-format (tests/lint/test_lint.sh)
 #   api:           procps (pgrep: the decoder workers), iproute2 (ss: CLOSE-WAIT
 #                  sockets), both absent from a minimal debootstrap
 # coreutils, diffutils (cmp), grep, sed, mawk and tar come with every Debian.
+# make lint: cppcheck, and clang-format (Debian's clang-format package gives
+# /usr/bin/clang-format; the clang package does not).
+LINT_PKGS  := cppcheck clang-format
 TEST_PKGS  := curl sox python3-numpy python3-skimage python3-scipy python3-pil python3-yaml \
               alsa-utils sound-theme-freedesktop procps iproute2 \
               podman buildah fuse-overlayfs slirp4netns uidmap debootstrap crun runc \
               netavark aardvark-dns iptables podman-compose docker-compose chromium nodejs \
-              clang libclang-rt-14-dev
+              clang libclang-rt-14-dev $(LINT_PKGS)
 BENCH_PKGS := hyperfine wrk nginx-light sox
 # libFuzzer (clang's runtime) and the seed makers of tests/fuzz/make_seeds.sh:
 # PIL writes the JPEGs, lame the MP3s.
@@ -76,7 +82,7 @@ UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 BIN := $(BUILD)/synesthd
 
 .PHONY: all run test unit bench eval fuzz libfuzz libfuzz-bins deps deps-test deps-fuzz deps-npm \
-        deps-bench clean fmt pkgconf-check
+        deps-bench deps-lint clean fmt lint pkgconf-check
 all: $(BIN)
 
 # -MMD -MP: each object also depends on every header it includes
@@ -160,6 +166,8 @@ deps-fuzz: deps
 	$(call need_pkgs,$(FUZZ_PKGS))
 deps-bench: deps-test
 	$(call need_pkgs,$(BENCH_PKGS))
+deps-lint:
+	$(call need_pkgs,$(LINT_PKGS))
 
 run: deps
 	$(MAKE) all
@@ -252,4 +260,10 @@ clean:
 	rm -rf build
 
 fmt:
-	clang-format -i $$(git ls-files '*.c' '*.h')
+	clang-format -i $(or $(FILES),$$(git ls-files '*.c' '*.h'))
+
+# The same suite that `make test` runs first (tests/run: lint/test_lint.sh);
+# the exit status is 1 when it prints a "not ok" line.
+lint: deps-lint
+	@mkdir -p $(BUILD) && BUILD=$(abspath $(BUILD)) tests/lint/test_lint.sh | tee $(BUILD)/lint.out; \
+	  ! grep -q '^not ok' $(BUILD)/lint.out
