@@ -6,6 +6,8 @@
 #   make eval    quality figures: round-trip SSIM, known signals, ladders, retrieval
 #   make fuzz    the decoders' mutation fuzzer (use SAN=1), bounded in count and time
 #   make libfuzz coverage-guided libFuzzer runs of every harness (FUZZ_SECONDS each)
+#   make lint    cppcheck and clang-format over every C file in git (make test runs it)
+#   make fmt     clang-format every C file in place (FILES="a.c b.h": only those)
 #   make deps    install missing Debian packages (apt-get as root)
 #
 # Every library comes from a Debian package found by pkg-config.
@@ -25,14 +27,18 @@ BUILD_PKGS := build-essential pkg-config libmicrohttpd-dev libjansson-dev \
 #                  it no container gets a network), debootstrap (the base image),
 #                  podman-compose, docker-compose, python3-yaml (docker/k8s)
 #   fuzz:          clang and libclang-rt-14-dev (libFuzzer)
+#   lint:          cppcheck, clang-format (tests/lint/test_lint.sh)
 #   api:           procps (pgrep: the decoder workers), iproute2 (ss: CLOSE-WAIT
 #                  sockets), both absent from a minimal debootstrap
 # coreutils, diffutils (cmp), grep, sed, mawk and tar come with every Debian.
+# make lint: cppcheck, and clang-format (Debian's clang-format package gives
+# /usr/bin/clang-format; the clang package does not).
+LINT_PKGS  := cppcheck clang-format
 TEST_PKGS  := curl sox python3-numpy python3-skimage python3-scipy python3-pil python3-yaml \
               alsa-utils sound-theme-freedesktop procps iproute2 \
               podman buildah fuse-overlayfs slirp4netns uidmap debootstrap crun runc \
               netavark aardvark-dns iptables podman-compose docker-compose chromium nodejs \
-              clang libclang-rt-14-dev
+              clang libclang-rt-14-dev $(LINT_PKGS)
 BENCH_PKGS := hyperfine wrk nginx-light sox
 # libFuzzer (clang's runtime) and the seed makers of tests/fuzz/make_seeds.sh:
 # PIL writes the JPEGs, lame the MP3s.
@@ -63,18 +69,20 @@ CMOCKA  := $(shell pkg-config --libs cmocka 2>/dev/null)
 
 FUSION_SRC := $(wildcard modalities/fusion/*.c)
 MOD_SRC    := $(wildcard modalities/*.c)
-SERVER_SRC := $(filter-out server/embed.c,$(wildcard server/*.c))
+SERVER_SRC := $(wildcard server/*.c)
 STATIC     := $(sort $(wildcard static/*))
 UNIT_SRC   := $(wildcard tests/unit/test_*.c)
 
 LIB_OBJ    := $(patsubst %.c,$(BUILD)/%.o,$(FUSION_SRC) $(MOD_SRC))
 SERVER_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(SERVER_SRC)) $(BUILD)/static_assets.o
+# The server without main(): what tests/unit/test_server.c links.
+SRV_LIB_OBJ := $(filter-out $(BUILD)/server/main.o,$(SERVER_OBJ))
 UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 BIN := $(BUILD)/synesthd
 
 .PHONY: all run test unit bench eval fuzz libfuzz libfuzz-bins deps deps-test deps-fuzz deps-npm \
-        deps-bench clean fmt pkgconf-check
+        deps-bench deps-lint clean fmt lint pkgconf-check
 all: $(BIN)
 
 # -MMD -MP: each object also depends on every header it includes
@@ -96,12 +104,17 @@ $(BUILD)/libsyn.a: $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-# static/ is compiled into the binary so that it runs from anywhere.
-$(BUILD)/embed: server/embed.c
+$(BUILD)/libsrv.a: $(SRV_LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+# static/ is compiled into the binary so that it runs from anywhere, by a
+# host tool (tools/: built and run here, never linked into the server).
+$(BUILD)/tools/embed: tools/embed.c server/mime.h
 	@mkdir -p $(dir $@)
-	$(CC) -std=gnu11 -Wall -Wextra -O2 $< -o $@
-$(BUILD)/static_assets.c: $(BUILD)/embed $(STATIC)
-	$(BUILD)/embed $@ $(STATIC)
+	$(CC) -std=gnu11 -Wall -Wextra -O2 -Iserver $< -o $@
+$(BUILD)/static_assets.c: $(BUILD)/tools/embed $(STATIC)
+	$(BUILD)/tools/embed $@ $(STATIC)
 $(BUILD)/static_assets.o: $(BUILD)/static_assets.c
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -111,6 +124,12 @@ $(BIN): $(SERVER_OBJ) $(BUILD)/libsyn.a
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/harness.h $(wildcard include/syn/*.h) $(BUILD)/libsyn.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) $< $(BUILD)/libsyn.a -o $@ $(CMOCKA) $(LDLIBS)
+
+# The server's unit tests also link server/ (libsrv.a, before libsyn.a).
+$(BUILD)/tests/test_server: tests/unit/test_server.c tests/unit/harness.h server/server.h \
+                            $(wildcard include/syn/*.h) $(BUILD)/libsrv.a $(BUILD)/libsyn.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Iserver $(LDFLAGS) $< $(BUILD)/libsrv.a $(BUILD)/libsyn.a -o $@ $(CMOCKA) $(LDLIBS)
 
 # --- packages -------------------------------------------------------------
 # Installs what is missing with apt-get as root; otherwise prints the command.
@@ -147,6 +166,8 @@ deps-fuzz: deps
 	$(call need_pkgs,$(FUZZ_PKGS))
 deps-bench: deps-test
 	$(call need_pkgs,$(BENCH_PKGS))
+deps-lint:
+	$(call need_pkgs,$(LINT_PKGS))
 
 run: deps
 	$(MAKE) all
@@ -240,4 +261,10 @@ clean:
 	rm -rf build
 
 fmt:
-	clang-format -i $$(git ls-files '*.c' '*.h')
+	clang-format -i $(or $(FILES),$$(git ls-files '*.c' '*.h'))
+
+# The same suite that `make test` runs first (tests/run: lint/test_lint.sh);
+# the exit status is 1 when it prints a "not ok" line.
+lint: deps-lint
+	@mkdir -p $(BUILD) && BUILD=$(abspath $(BUILD)) tests/lint/test_lint.sh | tee $(BUILD)/lint.out; \
+	  ! grep -q '^not ok' $(BUILD)/lint.out

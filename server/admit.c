@@ -12,7 +12,7 @@
 #include <unistd.h>
 #include "server.h"
 
-static size_t max_;              /* bytes; set by srv_admit_init     */
+static size_t max_;               /* bytes; set by srv_admit_init     */
 static _Atomic size_t in_flight_; /* reserved now                     */
 static _Atomic size_t peak_;      /* highest in_flight_ since start   */
 static _Atomic unsigned long refused_;

@@ -33,8 +33,8 @@ const srv_cfgdef srv_cfgdefs[] = {
      sizeof(((srv_config *)0)->static_dir), 0,
      "serve the web demo from this directory instead of the embedded copy "
      "(for development: edit and reload)"},
-    {"api-key", "SYNESTHD_API_KEY", CFG(api_key), SRV_CT_STR, 0,
-     sizeof(((srv_config *)0)->api_key), 0,
+    {"api-key", "SYNESTHD_API_KEY", CFG(api_key), SRV_CT_STR, 0, sizeof(((srv_config *)0)->api_key),
+     0,
      "when set, every /v1 request needs 'Authorization: Bearer KEY' (401 otherwise); the "
      "page, /healthz and /metrics stay open; prefer the variable, flags show in ps"},
     /* --- limits (syn_limits) ---------------------------------------------- */
@@ -88,9 +88,10 @@ const srv_cfgdef srv_cfgdefs[] = {
     {"max-parts", "SYNESTHD_MAX_PARTS", LIM(max_parts), SRV_CT_INT, 1, 4096, 1,
      "multipart parts and fields in one request, 413 beyond; 32 is every option once plus "
      "the inputs"},
-    {"max-field-bytes", "SYNESTHD_MAX_FIELD_BYTES", LIM(max_field_bytes), SRV_CT_SIZE, 16,
-     1 << 20, 1, "bytes of one option value (form field or query argument), 400 beyond; "
-                 "the longest real value is about 20"},
+    {"max-field-bytes", "SYNESTHD_MAX_FIELD_BYTES", LIM(max_field_bytes), SRV_CT_SIZE, 16, 1 << 20,
+     1,
+     "bytes of one option value (form field or query argument), 400 beyond; "
+     "the longest real value is about 20"},
     {"max-query-args", "SYNESTHD_MAX_QUERY_ARGS", LIM(max_query_args), SRV_CT_INT, 1, 4096, 1,
      "query-string arguments, 400 beyond; 64 is three times the number of options"},
     {"header-timeout", "SYNESTHD_HEADER_TIMEOUT", LIM(header_timeout_sec), SRV_CT_INT, 1, 3600, 1,
@@ -100,14 +101,14 @@ const srv_cfgdef srv_cfgdefs[] = {
      "is closed, 1k still lets a 2G phone upload"},
     {"decoders", "SYNESTHD_DECODERS", LIM(decoders), SRV_CT_INT, 0, 4096, 1,
      "sandboxed decoder processes; 0 = one per conversion slot (max-jobs)"},
-    {"decode-timeout", "SYNESTHD_DECODE_TIMEOUT", LIM(decode_timeout_sec), SRV_CT_DBL, 0.01,
-     3600, 1,
+    {"decode-timeout", "SYNESTHD_DECODE_TIMEOUT", LIM(decode_timeout_sec), SRV_CT_DBL, 0.01, 3600,
+     1,
      "seconds one decode may take in its sandbox before the worker is killed (422 "
      "decoder_failed); a 40 Mpx JPEG takes about 1"},
     {"decoder-memory", "SYNESTHD_DECODER_MEMORY", LIM(decoder_memory), SRV_CT_SIZE, 0, 1e15, 1,
      "address-space limit (RLIMIT_AS) of a decoder process; 0 = max-request-memory + 256M"},
-    {"decoder-max-decodes", "SYNESTHD_DECODER_MAX_DECODES", LIM(decoder_max_decodes), SRV_CT_INT,
-     1, 1e9, 1, "decodes before a worker is replaced, so that a library's leak cannot grow"},
+    {"decoder-max-decodes", "SYNESTHD_DECODER_MAX_DECODES", LIM(decoder_max_decodes), SRV_CT_INT, 1,
+     1e9, 1, "decodes before a worker is replaced, so that a library's leak cannot grow"},
     {"decoder-max-rss", "SYNESTHD_DECODER_MAX_RSS", LIM(decoder_max_rss), SRV_CT_SIZE, 1 << 20,
      1e15, 1, "resident bytes a worker may keep between decodes before it is replaced"},
     {0, 0, 0, 0, 0, 0, 0, 0},
@@ -227,7 +228,7 @@ int srv_config_set(srv_config *c, const char *name, const char *value, syn_err *
 int srv_config_finish(srv_config *c, syn_err *e)
 {
     syn_limits *l = &c->limits;
-    if (l->max_jobs == 0) l->max_jobs = 2 * srv_cpu_count(); /* see the max-jobs help */
+    if (l->max_jobs == 0) l->max_jobs = 2 * srv_cpu_count();         /* see the max-jobs help */
     if (l->max_memory == 0) l->max_memory = srv_admit_default_max(); /* see max-memory */
     if (l->max_request_memory > l->max_memory) l->max_request_memory = l->max_memory;
     if (l->decoders == 0) l->decoders = l->max_jobs;

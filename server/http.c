@@ -31,14 +31,10 @@
  * destroyed right after they are queued.
  *
  * Slow and half-closed clients.  MHD_OPTION_CONNECTION_TIMEOUT is an
- * inactivity timeout only, so every connection is also tracked here (NOTIFY
- * _CONNECTION) with its phase and the time the phase began; a reaper thread
- * shuts down the socket of a connection whose header takes longer than
- * header_timeout_sec (an idle keep-alive connection counts as a header in
- * progress), whose body averages less than min_body_rate after
- * header_timeout_sec, or whose client half-closed in the header or body
- * phase (0.9.75 leaves those in CLOSE-WAIT until the idle timeout).  Above
- * 3/4 of max_connections, header-phase connections older than 1 s go first.
+ * inactivity timeout only, so each connection also has a row in reaper.c's
+ * table (opened and closed by NOTIFY_CONNECTION), and the lifecycle above
+ * reports its phase (header, body, processing, sending); reaper.c's thread
+ * shuts down the sockets of slow and half-closed clients.
  *
  * What libmicrohttpd 0.9.75 still answers by itself, with its own HTML page,
  * before this file sees the request (measured with tests/api/
@@ -62,7 +58,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -82,38 +77,18 @@
  * receives its 413; past twice the cap the connection is closed instead,
  * so an endless stream cannot keep a thread busy. */
 #define DRAIN_FACTOR 2
-/* The reaper's period: slow clients are cut within 150 ms of their
- * deadline, and a pass over 512 connections costs a few microseconds. */
-#define REAP_PERIOD_MS 150
-/* Under pressure a header still unfinished after 1 s is not a real client
- * on any network this demo serves (one round trip sends it). */
-#define PRESSURE_HEADER_MS 1000
 /* After the grace, stopped conversions get this long to reach a checkpoint
  * and send their 503; whatever still runs after it is left to exit(). */
 #define STOP_WAIT_SEC 5
 
 enum { ST_BODY = 0, ST_RUNNING, ST_DONE };
-enum { PH_HEADER = 0, PH_BODY, PH_PROCESSING, PH_SENDING };
-
-/* One tracked connection (the socket_context of NOTIFY_CONNECTION).  The
- * phase fields are written by the MHD thread that owns the connection and
- * read by the reaper; the list links and `hup` belong to the table mutex. */
-typedef struct conn_track {
-    struct conn_track *prev, *next;
-    MHD_socket fd;
-    _Atomic int phase;
-    _Atomic long long since_ms; /* CLOCK_MONOTONIC ms when the phase began */
-    _Atomic size_t body_bytes;  /* body bytes received in the body phase   */
-    int hup;                    /* half-close seen on the previous pass    */
-    int reaped;                 /* shut down already; MHD closes it soon   */
-} conn_track;
 
 typedef struct conn_req {
     srv_request rq; /* what the handler sees                       */
     srv_reply rp;   /* what it answers                             */
     struct MHD_Connection *conn;
     struct MHD_PostProcessor *pp;
-    conn_track *track; /* this connection's row (NULL: untracked)     */
+    srv_conn *track; /* this connection's row (NULL: untracked)     */
     MHD_socket fd;
     int started;       /* the first call has run                      */
     int route_idx;     /* index in srv_routes, -1 before routing      */
@@ -126,39 +101,24 @@ typedef struct conn_req {
     size_t cap;        /* body cap for this route                     */
     size_t reserved;   /* bytes admitted against --max-memory         */
     size_t bytes_in, bytes_out;
-    int status;      /* what was queued (0: nothing)                */
-    int cur;         /* multipart: 1 part, 2 field, 0 none          */
-    int empty_open;  /* multipart: the current part began with an empty slice */
+    int status;     /* what was queued (0: nothing)                */
+    int cur;        /* multipart: 1 part, 2 field, 0 none          */
+    int empty_open; /* multipart: the current part began with an empty slice */
     struct timespec t0;
 } conn_req;
 
 static struct MHD_Daemon *daemon_;
 static const srv_config *cfg_;
-static atomic_int jobs_;     /* job slots held (max_jobs)                       */
-static atomic_int running_;  /* worker threads running a handler now            */
-static atomic_int active_;   /* requests between first call and completion      */
-static atomic_int draining_; /* SIGTERM: every answer says Connection: close    */
-static atomic_int stopping_; /* past the grace: running conversions stop        */
+static atomic_int jobs_;           /* job slots held (max_jobs)                       */
+static atomic_int running_;        /* worker threads running a handler now            */
+static atomic_int active_;         /* requests between first call and completion      */
+static atomic_int draining_;       /* SIGTERM: every answer says Connection: close    */
+static atomic_int stopping_;       /* past the grace: running conversions stop        */
 static atomic_int cancel_pending_; /* stopped conversions whose 503 is not out  */
 
 int srv_http_jobs_in_flight(void)
 {
     return atomic_load(&running_);
-}
-
-static long long now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
-static void set_phase(conn_track *t, int phase)
-{
-    if (!t) return;
-    atomic_store(&t->since_ms, now_ms());
-    atomic_store(&t->body_bytes, 0);
-    atomic_store(&t->phase, phase);
 }
 
 /* 1 if the peer has hung up or half-closed (FIN seen), or the socket failed. */
@@ -169,124 +129,20 @@ static int fd_hung_up(MHD_socket fd)
            (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
 }
 
-/* ------------------------------------------------------------------------ */
-/* The connection table and its reaper.                                      */
-
-static pthread_mutex_t track_mu = PTHREAD_MUTEX_INITIALIZER;
-static conn_track *track_head;
-static int track_n;
-static pthread_t reaper_tid;
-static int reaper_started;
-static atomic_int reaper_stop_;
-
+/* NOTIFY_CONNECTION: each connection's row in reaper.c's table, unlinked
+ * before MHD closes the socket. */
 static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
                           enum MHD_ConnectionNotificationCode toe)
 {
     (void)cls;
     if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
-        conn_track *t = calloc(1, sizeof *t);
-        *socket_context = t;
-        if (!t) return; /* untracked: only the idle timeout applies */
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
-        t->fd = ci ? ci->connect_fd : MHD_INVALID_SOCKET;
-        set_phase(t, PH_HEADER);
-        pthread_mutex_lock(&track_mu);
-        t->next = track_head;
-        if (track_head) track_head->prev = t;
-        track_head = t;
-        track_n++;
-        pthread_mutex_unlock(&track_mu);
+        *socket_context = srv_conn_open(ci ? ci->connect_fd : MHD_INVALID_SOCKET);
         return;
     }
-    conn_track *t = *socket_context;
-    if (!t) return;
-    /* Unlinked under the mutex before MHD closes the fd: the reaper never
-     * shuts down a number that the kernel has already given to another. */
-    pthread_mutex_lock(&track_mu);
-    if (t->prev) t->prev->next = t->next;
-    else track_head = t->next;
-    if (t->next) t->next->prev = t->prev;
-    track_n--;
-    pthread_mutex_unlock(&track_mu);
-    free(t);
+    srv_conn_close(*socket_context);
     *socket_context = NULL;
-}
-
-static void reap(conn_track *t, srv_reap_reason why)
-{
-    shutdown(t->fd, SHUT_RDWR); /* MHD sees the error, closes and frees it */
-    t->reaped = 1;
-    srv_metrics_reaped(why);
-}
-
-static void reap_pass(struct pollfd **pf, conn_track ***who, int *room)
-{
-    const syn_limits *l = &cfg_->limits;
-    long long now = now_ms(), header_ms = (long long)l->header_timeout_sec * 1000;
-    pthread_mutex_lock(&track_mu);
-    if (track_n > *room) {
-        int nroom = track_n * 2;
-        struct pollfd *np = realloc(*pf, sizeof **pf * (size_t)nroom);
-        if (np) *pf = np;
-        conn_track **nw = realloc(*who, sizeof **who * (size_t)nroom);
-        if (nw) *who = nw;
-        if (np && nw) *room = nroom;
-    }
-    int pressure = track_n > l->max_connections / 4 * 3, n = 0;
-    for (conn_track *t = track_head; t; t = t->next) {
-        if (t->reaped || t->fd == MHD_INVALID_SOCKET) continue;
-        int ph = atomic_load(&t->phase);
-        long long age = now - atomic_load(&t->since_ms);
-        if (ph == PH_HEADER && age > header_ms) {
-            reap(t, SRV_REAP_HEADER);
-        } else if (ph == PH_HEADER && pressure && age > PRESSURE_HEADER_MS) {
-            reap(t, SRV_REAP_PRESSURE);
-        } else if (ph == PH_BODY && age > header_ms &&
-                   (double)atomic_load(&t->body_bytes) < (double)l->min_body_rate * age / 1000.0) {
-            reap(t, SRV_REAP_SLOW_BODY);
-        } else if ((ph == PH_HEADER || ph == PH_BODY) && n < *room) {
-            (*pf)[n] = (struct pollfd){.fd = t->fd, .events = POLLRDHUP};
-            (*who)[n++] = t;
-        }
-    }
-    if (n > 0 && poll(*pf, (nfds_t)n, 0) > 0) {
-        for (int i = 0; i < n; i++) {
-            conn_track *t = (*who)[i];
-            int hung = ((*pf)[i].revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
-            int unread = 0;
-            /* Bytes still unread: MHD has not seen the end of what the
-             * client sent (a whole request followed by a FIN is legal); and
-             * a FIN must be seen on two passes with the phase unchanged, so
-             * a request MHD is about to hand to on_request is never cut. */
-            if (hung && ioctl(t->fd, FIONREAD, &unread) == 0 && unread == 0) {
-                if (t->hup) reap(t, SRV_REAP_HALF_CLOSED);
-                else t->hup = 1;
-            } else {
-                t->hup = 0;
-            }
-        }
-    } else {
-        for (int i = 0; i < n; i++)
-            (*who)[i]->hup = 0;
-    }
-    pthread_mutex_unlock(&track_mu);
-}
-
-static void *reaper_main(void *arg)
-{
-    (void)arg;
-    struct pollfd *pf = NULL;
-    conn_track **who = NULL;
-    int room = 0;
-    struct timespec nap = {0, REAP_PERIOD_MS * 1000000L};
-    while (!atomic_load(&reaper_stop_)) {
-        nanosleep(&nap, NULL);
-        reap_pass(&pf, &who, &room);
-    }
-    free(pf);
-    free(who);
-    return NULL;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -384,7 +240,7 @@ static enum MHD_Result queue_reply(conn_req *q)
     MHD_destroy_response(r);
     q->status = rp->status;
     q->bytes_out = strcmp(q->rq.method, "HEAD") == 0 || rp->status == 304 ? 0 : rp->len;
-    set_phase(q->track, PH_SENDING);
+    srv_conn_set_phase(q->track, SRV_PH_SENDING);
     return ret;
 }
 
@@ -551,8 +407,7 @@ static const char *method_name(const char *m)
  * first wrong byte is (no timing oracle for guessing the key). */
 static int bearer_ok(const char *h)
 {
-    if (!h || strncasecmp(h, "Bearer ", 7) != 0)
-        return 0;
+    if (!h || strncasecmp(h, "Bearer ", 7) != 0) return 0;
     h += 7;
     size_t n = strlen(h), k = strlen(cfg_->api_key);
     unsigned diff = (unsigned)(n ^ k);
@@ -578,8 +433,10 @@ static enum MHD_Result scan_framing(void *cls, enum MHD_ValueKind kind, const ch
     if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
         size_t n = strlen(value);
         if (n == 0 || n > 19 || strspn(value, "0123456789") != n) f->cl_bad = 1;
-        if (f->ncl++ == 0) f->cl = value;
-        else if (strcmp(f->cl, value) != 0) f->cl_differ = 1;
+        if (f->ncl++ == 0)
+            f->cl = value;
+        else if (strcmp(f->cl, value) != 0)
+            f->cl_differ = 1;
     } else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
         f->nte++;
     }
@@ -638,7 +495,7 @@ static enum MHD_Result first_call(conn_req *q, struct MHD_Connection *c, const c
     const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     const char *inm =
         MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
-    int chunked = te != NULL; /* exactly "chunked", checked above */
+    int chunked = te != NULL;                                 /* exactly "chunked", checked above */
     unsigned long long len = cl ? strtoull(cl, NULL, 10) : 0; /* digits, checked above */
     q->cap = srv_route_max_body(r, l);
     if (bit == SRV_POST && !cl && !chunked)
@@ -713,7 +570,7 @@ static enum MHD_Result first_call(conn_req *q, struct MHD_Connection *c, const c
 static enum MHD_Result body_call(conn_req *q, const char *data, size_t n)
 {
     q->bytes_in += n;
-    if (q->track) atomic_fetch_add(&q->track->body_bytes, n);
+    srv_conn_body(q->track, n);
     if (q->bytes_in > q->cap) {
         if (q->bytes_in > DRAIN_FACTOR * (q->cap ? q->cap : 1)) return MHD_NO;
         if (!q->failed) {
@@ -817,7 +674,7 @@ static enum MHD_Result last_call(conn_req *q)
     atomic_store(&q->state, ST_RUNNING);
     atomic_fetch_add(&q->refs, 1);
     atomic_fetch_add(&running_, 1);
-    set_phase(q->track, PH_PROCESSING);
+    srv_conn_set_phase(q->track, SRV_PH_PROCESSING);
     MHD_suspend_connection(q->conn);
     int err = pthread_attr_init(&attr);
     if (!err) {
@@ -837,7 +694,7 @@ static enum MHD_Result last_call(conn_req *q)
     return MHD_YES;
 }
 
-static conn_track *track_of(struct MHD_Connection *c)
+static srv_conn *track_of(struct MHD_Connection *c)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
@@ -911,7 +768,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         const union MHD_ConnectionInfo *ci =
             MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
         q->fd = ci ? ci->connect_fd : MHD_INVALID_SOCKET;
-        set_phase(q->track, PH_BODY);
+        srv_conn_set_phase(q->track, SRV_PH_BODY);
         q->route_idx = -1;
         q->rq.cfg = cfg_;
         q->rq.method = method_name(method);
@@ -962,7 +819,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     if (q->has_slot) atomic_fetch_sub(&jobs_, 1);
     if (q->drop == 2) atomic_fetch_sub(&cancel_pending_, 1);
     /* a keep-alive connection now waits for its next header */
-    set_phase(track_of(c), PH_HEADER);
+    srv_conn_set_phase(track_of(c), SRV_PH_HEADER);
     atomic_fetch_sub(&active_, 1);
     req_release(q);
 }
@@ -1001,14 +858,11 @@ int srv_http_start(const srv_config *cfg, syn_err *e)
     if (!daemon_)
         return syn_fail(e, SYN_E_INTERNAL, "pick another --port or --bind",
                         "cannot listen on %s port %d", cfg->bind, cfg->port);
-    int err = pthread_create(&reaper_tid, NULL, reaper_main, NULL);
-    if (err) {
+    if (srv_reaper_start(&cfg->limits, e) < 0) {
         MHD_stop_daemon(daemon_);
         daemon_ = NULL;
-        return syn_fail(e, SYN_E_INTERNAL, "", "cannot start the reaper thread: %s",
-                        strerror(err));
+        return -1;
     }
-    reaper_started = 1;
     return 0;
 }
 
@@ -1068,14 +922,10 @@ int srv_http_shutdown(int grace_sec)
     }
     int left = atomic_load(&running_), open = atomic_load(&active_);
     if (open > 0)
-        fprintf(stderr, "synesthd: %d requests still open after %d s (%d conversions); cut\n",
-                open, grace_sec, left);
+        fprintf(stderr, "synesthd: %d requests still open after %d s (%d conversions); cut\n", open,
+                grace_sec, left);
     if (left > 0) return left; /* MHD_stop_daemon would panic on a suspended connection */
-    if (reaper_started) {
-        atomic_store(&reaper_stop_, 1);
-        pthread_join(reaper_tid, NULL);
-        reaper_started = 0;
-    }
+    srv_reaper_stop();
     MHD_stop_daemon(daemon_);
     daemon_ = NULL;
     if (lfd != MHD_INVALID_SOCKET) close(lfd);

@@ -6,7 +6,7 @@
  *   synesthd_jobs_in_flight                         gauge
  *   synesthd_jobs_rejected_total                    counter (503 busy: slots or memory)
  *   synesthd_jobs_cancelled_total                   counter (stopped at a checkpoint)
- *   synesthd_connections_reaped_total{reason}       counter (http.c's reaper)
+ *   synesthd_connections_reaped_total{reason}       counter (reaper.c)
  *   synesthd_memory_reserved_bytes, _peak_bytes, synesthd_memory_limit_bytes  gauges
  *   synesthd_process_start_time_seconds             gauge (Unix time)
  *
@@ -14,7 +14,6 @@
  * /healthz hot path pays a few increments; rendering reads the counters
  * without stopping writers, as Prometheus clients do.  The rendered text is
  * malloc'd and handed to the reply. */
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,7 +25,8 @@
 #define MAX_ROUTES 32 /* rows of srv_routes[] plus "none"; far above the table's size */
 
 /* The statuses this server sends; anything else counts as "other". */
-static const int statuses[] = {200, 304, 400, 401, 404, 405, 411, 413, 415, 422, 429, 500, 501, 503};
+static const int statuses[] = {200, 304, 400, 401, 404, 405, 411,
+                               413, 415, 422, 429, 500, 501, 503};
 #define NSTATUS (sizeof statuses / sizeof statuses[0] + 1)
 
 /* Upper bounds in seconds: 1 ms (a /healthz answer) to 10 s (a long conversion). */
@@ -108,41 +108,6 @@ static unsigned long long get(_Atomic unsigned long long *v)
     return atomic_load_explicit(v, memory_order_relaxed);
 }
 
-/* A growing text buffer; on allocation failure it stops growing and
- * render() reports the failure. */
-typedef struct {
-    char *p;
-    size_t len, cap;
-    int bad;
-} buf_t;
-
-static void put(buf_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(buf_t *b, const char *fmt, ...)
-{
-    va_list ap;
-    for (int tries = 0; tries < 2 && !b->bad; tries++) {
-        va_start(ap, fmt);
-        int w = vsnprintf(b->p + b->len, b->cap - b->len, fmt, ap);
-        va_end(ap);
-        if (w < 0) {
-            b->bad = 1;
-            return;
-        }
-        if ((size_t)w < b->cap - b->len) {
-            b->len += (size_t)w;
-            return;
-        }
-        size_t ncap = (b->cap + (size_t)w + 1) * 2;
-        char *np = realloc(b->p, ncap);
-        if (!np) {
-            b->bad = 1;
-            return;
-        }
-        b->p = np;
-        b->cap = ncap;
-    }
-}
-
 static const char *route_label(size_t r)
 {
     return r < srv_route_count() ? srv_routes[r].label : "none";
@@ -152,48 +117,52 @@ void srv_metrics_handler(srv_request *rq, srv_reply *rp, const char *arg)
 {
     (void)rq;
     (void)arg;
-    buf_t b = {malloc(8192), 0, 8192, 0}; /* 8 KiB: the usual size of the whole text */
-    if (!b.p) {
+    srv_strbuf b;
+    if (srv_strbuf_init(&b, 8192) < 0) { /* 8 KiB: the usual size of the whole text */
         srv_reply_error(rp, 500, "internal", "", "out of memory");
         return;
     }
     size_t nroutes = srv_route_count() + 1; /* + "none" in the last slot */
-    put(&b, "# HELP synesthd_requests_total HTTP requests by route and status.\n"
-            "# TYPE synesthd_requests_total counter\n");
+    srv_strbuf_printf(&b, "# HELP synesthd_requests_total HTTP requests by route and status.\n"
+                          "# TYPE synesthd_requests_total counter\n");
     for (size_t i = 0; i < nroutes; i++) {
         size_t r = i + 1 == nroutes ? MAX_ROUTES - 1 : i;
         for (size_t s = 0; s < NSTATUS; s++) {
             unsigned long long v = get(&M.requests[r][s]);
             if (!v) continue;
             if (s < NSTATUS - 1)
-                put(&b, "synesthd_requests_total{route=\"%s\",status=\"%d\"} %llu\n",
-                    route_label(r), statuses[s], v);
+                srv_strbuf_printf(&b, "synesthd_requests_total{route=\"%s\",status=\"%d\"} %llu\n",
+                                  route_label(r), statuses[s], v);
             else
-                put(&b, "synesthd_requests_total{route=\"%s\",status=\"other\"} %llu\n",
-                    route_label(r), v);
+                srv_strbuf_printf(&b,
+                                  "synesthd_requests_total{route=\"%s\",status=\"other\"} %llu\n",
+                                  route_label(r), v);
         }
     }
-    put(&b, "# HELP synesthd_request_duration_seconds Time from a request's headers "
-            "to the end of its answer.\n"
-            "# TYPE synesthd_request_duration_seconds histogram\n");
+    srv_strbuf_printf(&b, "# HELP synesthd_request_duration_seconds Time from a request's headers "
+                          "to the end of its answer.\n"
+                          "# TYPE synesthd_request_duration_seconds histogram\n");
     for (size_t i = 0; i < nroutes; i++) {
         size_t r = i + 1 == nroutes ? MAX_ROUTES - 1 : i;
         unsigned long long cum = 0;
         for (size_t k = 0; k <= NBUCKET; k++) {
             cum += get(&M.hist[r][k]);
             if (k < NBUCKET)
-                put(&b, "synesthd_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
+                srv_strbuf_printf(
+                    &b, "synesthd_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
                     route_label(r), buckets[k], cum);
             else
-                put(&b, "synesthd_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
+                srv_strbuf_printf(
+                    &b, "synesthd_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
                     route_label(r), cum);
         }
-        put(&b, "synesthd_request_duration_seconds_sum{route=\"%s\"} %.6f\n", route_label(r),
-            get(&M.sum_us[r]) / 1e6);
-        put(&b, "synesthd_request_duration_seconds_count{route=\"%s\"} %llu\n", route_label(r),
-            cum);
+        srv_strbuf_printf(&b, "synesthd_request_duration_seconds_sum{route=\"%s\"} %.6f\n",
+                          route_label(r), get(&M.sum_us[r]) / 1e6);
+        srv_strbuf_printf(&b, "synesthd_request_duration_seconds_count{route=\"%s\"} %llu\n",
+                          route_label(r), cum);
     }
-    put(&b,
+    srv_strbuf_printf(
+        &b,
         "# HELP synesthd_bytes_in_total Request body bytes received.\n"
         "# TYPE synesthd_bytes_in_total counter\nsynesthd_bytes_in_total %llu\n"
         "# HELP synesthd_bytes_out_total Response body bytes sent.\n"
@@ -221,15 +190,17 @@ void srv_metrics_handler(srv_request *rq, srv_reply *rp, const char *arg)
         get(&M.cancelled), srv_admit_in_flight(), srv_admit_peak(), srv_admit_max(), start_unix);
     static const char *const reasons[SRV_REAP_COUNT] = {"header_timeout", "slow_body",
                                                         "half_closed", "pressure"};
-    put(&b, "# HELP synesthd_connections_reaped_total Connections shut down for a slow header "
+    srv_strbuf_printf(
+        &b, "# HELP synesthd_connections_reaped_total Connections shut down for a slow header "
             "or body, a half-close, or under connection pressure.\n"
             "# TYPE synesthd_connections_reaped_total counter\n");
     for (int i = 0; i < SRV_REAP_COUNT; i++)
-        put(&b, "synesthd_connections_reaped_total{reason=\"%s\"} %llu\n", reasons[i],
-            get(&M.reaped[i]));
+        srv_strbuf_printf(&b, "synesthd_connections_reaped_total{reason=\"%s\"} %llu\n", reasons[i],
+                          get(&M.reaped[i]));
     syn_sandbox_stats ss;
     syn_sandbox_get_stats(&ss);
-    put(&b,
+    srv_strbuf_printf(
+        &b,
         "# HELP synesthd_decoder_workers Sandboxed decoder processes alive now.\n"
         "# TYPE synesthd_decoder_workers gauge\nsynesthd_decoder_workers %d\n"
         "# HELP synesthd_decodes_total Decodes run in sandboxed workers.\n"
@@ -252,10 +223,11 @@ void srv_metrics_handler(srv_request *rq, srv_reply *rp, const char *arg)
         "# TYPE synesthd_memory_refused_total counter\nsynesthd_memory_refused_total %lu\n",
         ss.workers, ss.decodes, ss.crashed, ss.timeouts, ss.oom, ss.cancelled, ss.spawned,
         ss.recycled, srv_admit_refused());
-    if (b.bad) {
-        free(b.p);
+    size_t len;
+    char *text = srv_strbuf_take(&b, &len);
+    if (!text) {
         srv_reply_error(rp, 500, "internal", "", "out of memory");
         return;
     }
-    srv_reply_bytes(rp, 200, "text/plain; version=0.0.4; charset=utf-8", (uint8_t *)b.p, b.len);
+    srv_reply_bytes(rp, 200, "text/plain; version=0.0.4; charset=utf-8", (uint8_t *)text, len);
 }

@@ -1,6 +1,6 @@
 /* mime.h -- MIME type by file extension, for static assets.
  *
- * Shared by the host tool embed.c (which cannot link the server) and by
+ * Shared by the host tool tools/embed.c (which cannot link the server) and by
  * static.c (--static-dir).  Only the types the web demo uses: an unknown
  * extension is not served, rather than guessed. */
 #ifndef SRV_MIME_H

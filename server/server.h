@@ -24,7 +24,7 @@ typedef struct srv_request srv_request;
 typedef struct srv_reply srv_reply;
 
 /* ---------------------------------------------------------------------------
- * embed.c -- host tool; the table it generates (build/static_assets.c).
+ * tools/embed.c -- the host tool that writes this table (build/static_assets.c).
  * ------------------------------------------------------------------------ */
 typedef struct srv_asset {
     const char *path;          /* URL path, "/index.html"                    */
@@ -35,6 +35,28 @@ typedef struct srv_asset {
 } srv_asset;
 
 extern const srv_asset srv_assets[]; /* terminated by a row with path NULL */
+
+/* ---------------------------------------------------------------------------
+ * strbuf.c -- the one string builder, and the one bounded ", " list join.
+ * ------------------------------------------------------------------------ */
+/* A growing NUL-terminated text on the heap.  An allocation failure sets bad
+ * and stops growth; the text is then lost, and srv_strbuf_take says so. */
+typedef struct srv_strbuf {
+    char *p;
+    size_t len, cap;
+    int bad;
+} srv_strbuf;
+/* Start with cap bytes (the usual size of the whole text).  0, or -1. */
+int srv_strbuf_init(srv_strbuf *b, size_t cap);
+void srv_strbuf_printf(srv_strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The text (malloc'd: the caller frees it with free()) and its length, or
+ * NULL when an allocation failed (everything is freed then).  b is empty after. */
+char *srv_strbuf_take(srv_strbuf *b, size_t *len);
+void srv_strbuf_free(srv_strbuf *b); /* drop the text */
+/* Append item to the list "a, b, c" in buf[n], *used bytes long so far
+ * (start with *used = 0 and buf[0] = 0).  0, or -1 when it does not fit:
+ * buf then ends with what fitted, NUL-terminated, and *used is unchanged. */
+int srv_join(char *buf, size_t n, size_t *used, const char *item);
 
 /* ---------------------------------------------------------------------------
  * config.c -- flags > SYNESTHD_* environment > defaults.
@@ -152,6 +174,37 @@ int srv_http_shutdown(int grace_sec);
 int srv_http_jobs_in_flight(void); /* conversions running now */
 
 /* ---------------------------------------------------------------------------
+ * reaper.c -- slow and half-closed connections: a table of the open
+ * connections with their phase, and a thread that shuts down the sockets of
+ * those past their deadline.  http.c reports each connection's life.
+ * ------------------------------------------------------------------------ */
+typedef enum srv_conn_phase {
+    SRV_PH_HEADER = 0, /* waiting for a header (an idle keep-alive too)       */
+    SRV_PH_BODY,       /* receiving the body                                  */
+    SRV_PH_PROCESSING, /* the handler runs                                    */
+    SRV_PH_SENDING     /* the answer is queued                                */
+} srv_conn_phase;
+/* Why the reaper shut a connection down (counted by metrics.c). */
+typedef enum srv_reap_reason {
+    SRV_REAP_HEADER,      /* header not complete within header_timeout_sec  */
+    SRV_REAP_SLOW_BODY,   /* body below min_body_rate                       */
+    SRV_REAP_HALF_CLOSED, /* the client half-closed before its request ended */
+    SRV_REAP_PRESSURE,    /* near max_connections: a header older than 1 s  */
+    SRV_REAP_COUNT
+} srv_reap_reason;
+typedef struct srv_conn srv_conn;
+/* A new connection on socket fd (-1: unknown, never reaped), in the header
+ * phase.  NULL when out of memory: untracked, only the idle timeout applies. */
+srv_conn *srv_conn_open(int fd);
+/* Unlink and free (NULL is ignored); call before the socket is closed. */
+void srv_conn_close(srv_conn *t);
+void srv_conn_set_phase(srv_conn *t, srv_conn_phase phase); /* NULL is ignored */
+void srv_conn_body(srv_conn *t, size_t n);                  /* n more body bytes; NULL ignored */
+/* The thread, under the limits l (kept: they must outlive it).  0, or -1 + *e. */
+int srv_reaper_start(const syn_limits *l, syn_err *e);
+void srv_reaper_stop(void); /* joins the thread; nothing if it never started */
+
+/* ---------------------------------------------------------------------------
  * admit.c -- the server-wide memory budget (--max-memory), lock-free.
  * ------------------------------------------------------------------------ */
 size_t srv_admit_default_max(void); /* 3/4 of the cgroup limit or of RAM */
@@ -249,14 +302,6 @@ double srv_uptime_sec(void);
 /* route: index in srv_routes, or -1 when no route matched. */
 void srv_metrics_request(int route, int status, double seconds, size_t in, size_t out);
 void srv_metrics_job_rejected(void);
-/* Why http.c's reaper shut a connection down. */
-typedef enum srv_reap_reason {
-    SRV_REAP_HEADER,      /* header not complete within header_timeout_sec  */
-    SRV_REAP_SLOW_BODY,   /* body below min_body_rate                       */
-    SRV_REAP_HALF_CLOSED, /* the client half-closed before its request ended */
-    SRV_REAP_PRESSURE,    /* near max_connections: a header older than 1 s  */
-    SRV_REAP_COUNT
-} srv_reap_reason;
 void srv_metrics_reaped(srv_reap_reason why);
 /* A conversion stopped at a checkpoint: its client left, or the server stopped. */
 void srv_metrics_cancelled(void);

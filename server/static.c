@@ -1,7 +1,7 @@
 /* static.c -- GET / and the web demo's assets.
  *
  * Serves the copy compiled into the binary (build/static_assets.c, made by
- * embed.c), or with --static-dir the files of that directory, read on each
+ * tools/embed.c), or with --static-dir the files of that directory, read on each
  * request so that an edit shows on reload.  Accepts only flat names with
  * an extension mime.h knows ("/app.js"); "/" is "/index.html".  Limits:
  * files above 16 MiB are not served from disk.
@@ -28,7 +28,7 @@
 #include "mime.h"
 #include "server.h"
 
-#define STATIC_MAX_FILE (16u << 20) /* same cap as embed.c: a demo asset is kilobytes */
+#define STATIC_MAX_FILE (16u << 20) /* same cap as tools/embed.c: a demo asset is kilobytes */
 #define VERSION_DIR "/a/"           /* versioned asset URLs: "/a/<16 hex>/<name>"     */
 #define VERSION_HEX 16              /* a 64-bit hash in hex                          */
 #define VERSION_ADD (sizeof VERSION_DIR - 1 + VERSION_HEX) /* "/a/<hex>" put before "/NAME" */
@@ -176,7 +176,7 @@ static int etag_matches(const char *inm, const char *etag)
 void srv_static_handler(srv_request *rq, srv_reply *rp, const char *arg)
 {
     (void)arg;
-    char ver[VERSION_HEX + 1], cur[VERSION_HEX + 1];
+    char ver[VERSION_HEX + 1];
     const char *path = asset_name(unversion(rq->path, ver));
     const char *mime = srv_mime_for_name(path);
     const char *cache = "no-cache";
@@ -191,6 +191,7 @@ void srv_static_handler(srv_request *rq, srv_reply *rp, const char *arg)
             srv_reply_error(rp, 404, "not_found", "GET /v1 lists the endpoints", "no such page");
             return;
         }
+        char cur[VERSION_HEX + 1]; /* the running assets' version */
         set_version(cur);
         if (strcmp(path, "/index.html") == 0) {
             uint8_t *p;

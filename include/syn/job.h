@@ -49,8 +49,7 @@ int syn_job_check(syn_err *e);
 
 /* what: "decoding the sound", lower: "send a shorter sound" or "lower
  * duration or sample_rate".  0, or -1 with *e (SYN_E_LIMIT, SYN_E_BUSY). */
-int syn_job_reserve(size_t bytes, double cpu_sec, const char *what, const char *lower,
-                    syn_err *e);
+int syn_job_reserve(size_t bytes, double cpu_sec, const char *what, const char *lower, syn_err *e);
 
 /* Core-seconds of n complex FFTs of size nfft, for estimates: measured
  * with FFTW's measured plans on the 2-core build machine (job.c). */

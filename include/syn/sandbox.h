@@ -37,16 +37,15 @@
 #include "syn/limits.h"
 #include "syn/modality.h"
 
-
 /* What an isolated decode may do: copied to the worker as plain data. */
 typedef struct syn_iso_req {
-    int op;               /* modality-defined: what to decode           */
-    int flags;            /* modality-defined                           */
-    long max_side;        /* image: width or height                     */
-    long max_pixels;      /* image: width * height                      */
-    int max_channels;     /* audio                                       */
+    int op;           /* modality-defined: what to decode           */
+    int flags;        /* modality-defined                           */
+    long max_side;    /* image: width or height                     */
+    long max_pixels;  /* image: width * height                      */
+    int max_channels; /* audio                                       */
     int min_rate, max_rate;
-    double max_sec;       /* audio: decoded seconds                      */
+    double max_sec; /* audio: decoded seconds                      */
 } syn_iso_req;
 
 #define SYN_ISO_NUMS 8
@@ -85,14 +84,14 @@ void *syn_iso_output(syn_iso_res *r, size_t bytes, syn_err *e);
 
 /* --- the pool (server only) --------------------------------------------- */
 typedef struct syn_sandbox_stats {
-    unsigned long decodes;  /* decodes run in workers              */
-    unsigned long spawned;  /* workers started                     */
-    unsigned long crashed;  /* died on a signal or exited mid-job  */
-    unsigned long timeouts; /* killed past decode_timeout_sec      */
-    unsigned long oom;      /* ran out of their RLIMIT_AS          */
-    unsigned long recycled; /* replaced after max decodes or RSS   */
+    unsigned long decodes;   /* decodes run in workers              */
+    unsigned long spawned;   /* workers started                     */
+    unsigned long crashed;   /* died on a signal or exited mid-job  */
+    unsigned long timeouts;  /* killed past decode_timeout_sec      */
+    unsigned long oom;       /* ran out of their RLIMIT_AS          */
+    unsigned long recycled;  /* replaced after max decodes or RSS   */
     unsigned long cancelled; /* killed because the client had gone */
-    int workers;            /* alive now                           */
+    int workers;             /* alive now                           */
 } syn_sandbox_stats;
 
 /* Start the pool: lim->decoders workers, spawned now from exe (the server

@@ -78,6 +78,7 @@ static inline float fast_exp2(float x)
             f +
         0.99999977f;
     union {
+        /* cppcheck-suppress unusedStructMember ; written to read the bits back as f */
         uint32_t i;
         float f;
     } u = {.i = (uint32_t)((int)fi + 127) << 23};

@@ -47,85 +47,228 @@ if [ "$STATUS" != 200 ] || [ "$(ctype)" != application/json ]; then
     not_ok "GET /v1 -> 200 JSON" "got $STATUS $(ctype)"
 else
     ok "GET /v1 -> 200 JSON"
-    # One case per property, whatever the exact nesting of the document.
-    "$PY" - "$BODY" >"$TMPD/v1.tap" 2>&1 <<'EOF'
-import json, sys
+    # The document's structure, level by level (keys, types, required
+    # entries); new entries of each list are checked for shape, not refused.
+    "$PY" - "$BODY" "$version" >"$TMPD/v1.tap" 2>&1 <<'EOF'
+import json, re, sys
 d = json.load(open(sys.argv[1]))
-txt = json.dumps(d)
+version = sys.argv[2] if len(sys.argv) > 2 else ""
 
-def walk(x, key=None):
-    yield key, x
-    if isinstance(x, dict):
-        for k, v in x.items():
-            yield from walk(v, k)
-    elif isinstance(x, list):
-        for v in x:
-            yield from walk(v, None)
-
-def entries(name):
-    """dicts describing `name`: {"name": name, ...} or "name": {...}"""
-    return [v for k, v in walk(d) if isinstance(v, dict) and (k == name or v.get("name") == name)]
+# The document's structure, level by level: required members and their types.
+# New endpoints, modalities, options, limits and top-level keys may appear;
+# what is pinned is the shape of each entry and the members every client uses.
 
 def case(good, name, why=""):
     print(("ok - " if good else "not ok - ") + name + ("" if good else ": " + why))
 
-for ep in ("/healthz", "/metrics", "/v1/generate/audio", "/v1/generate/image"):
-    case(ep in txt, "GET /v1 lists endpoint " + ep, "not in the document")
+def is_str(x, empty=False):
+    return isinstance(x, str) and (empty or x != "")
 
-for mod, mime in (("image", "image/png"), ("audio", "audio/wav")):
-    hit = [e for e in entries(mod) if mime in json.dumps(e)]
-    case(bool(hit), "GET /v1 lists modality %s with MIME %s" % (mod, mime), "no entry")
+def is_num(x):
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
 
+def is_str_list(x):
+    return isinstance(x, list) and all(is_str(v) for v in x)
+
+def shape(e, members):
+    """names of the members of dict e that are missing or mistyped"""
+    if not isinstance(e, dict):
+        return ["(not an object)"]
+    return [k for k, good in members.items() if k not in e or not good(e[k])]
+
+def short(x):
+    return json.dumps(x)[:160]
+
+MIME = re.compile(r"^[a-z0-9.+-]+/[a-z0-9.+-]+$")
+
+# --- top level -----------------------------------------------------------
+top = {"name": is_str, "version": is_str, "endpoints": lambda v: isinstance(v, list) and v,
+       "modalities": lambda v: isinstance(v, list) and v, "options": lambda v: isinstance(v, list) and v,
+       "limits": lambda v: isinstance(v, list) and v, "grid": lambda v: isinstance(v, dict),
+       "modes": lambda v: isinstance(v, dict), "fusion": is_str_list}
+bad = shape(d, top)
+case(not bad, "GET /v1 is an object with name, version, endpoints[], modalities[], options[], "
+     "limits[], grid{}, modes{}, fusion[]", "missing or mistyped: %s" % bad)
+if bad:
+    sys.exit(0)
+case(d["name"] == "synesthd" and (not version or d["version"] == version),
+     "GET /v1 names synesthd and the version /healthz and the banner give",
+     "name %r version %r, banner %r" % (d["name"], d["version"], version))
+
+# --- endpoints -------------------------------------------------------------
+ep_members = {"method": lambda v: is_str(v) and all(m in ("GET", "HEAD", "POST") for m in v.split(", ")),
+              "path": lambda v: is_str(v) and v.startswith("/"), "description": is_str,
+              "accepts": is_str_list}
+eps = {}
+for e in d["endpoints"]:
+    bad = shape(e, ep_members)
+    name = "GET /v1 endpoint %s has method (GET, HEAD, POST), path, description and accepts[]" % (
+        e.get("path") if isinstance(e, dict) else short(e))
+    case(not bad, name, "missing or mistyped: %s in %s" % (bad, short(e)))
+    if not bad:
+        eps[e["path"]] = e
+mime_all = [t for m in d["modalities"] if isinstance(m, dict) for t in m.get("mime_types") or []]
+for path, method in (("/", "GET"), ("/healthz", "GET"), ("/metrics", "GET"), ("/v1", "GET"),
+                     ("/v1/generate/image", "POST"), ("/v1/generate/audio", "POST"),
+                     ("/v1/generate/text", "POST"), ("/v1/embed", "POST"), ("/v1/similarity", "POST")):
+    e = eps.get(path)
+    if not e:
+        case(False, "GET /v1 lists endpoint %s %s" % (method, path), "not among %s" % sorted(eps))
+        continue
+    methods = e["method"].split(", ")
+    if method == "GET":
+        case(methods == ["GET", "HEAD"] and e["accepts"] == [],
+             "GET /v1 lists endpoint GET, HEAD %s, taking no body" % path, short(e))
+    else:
+        need = ["multipart/form-data", "application/json", "application/octet-stream"] + mime_all
+        miss = [t for t in need if t not in e["accepts"]]
+        case(methods == ["POST"] and not miss,
+             "GET /v1 lists endpoint POST %s accepting every modality's MIME type, multipart, "
+             "JSON and octet-stream" % path, "method %r, missing %s" % (e["method"], miss))
+
+# --- modalities --------------------------------------------------------------
+fmt_ok = lambda v: isinstance(v, list) and v and all(
+    isinstance(f, dict) and is_str(f.get("format")) and
+    (f.get("mime") is None or (is_str(f.get("mime")) and MIME.match(f["mime"].split(";")[0])))
+    for f in v)
+mod_members = {"name": lambda v: is_str(v) and re.match(r"^[a-z][a-z0-9_]*$", v),
+               "mime_types": lambda v: is_str_list(v) and v and all(MIME.match(t) for t in v),
+               "output_formats": fmt_ok}
+mods = {}
+for m in d["modalities"]:
+    bad = shape(m, mod_members)
+    case(not bad, "GET /v1 modality %s has name, mime_types[] and output_formats[{format, mime}]" % (
+        m.get("name") if isinstance(m, dict) else short(m)), "missing or mistyped: %s in %s" % (bad, short(m)))
+    if not bad:
+        mods[m["name"]] = m
+case(len(mods) == len(d["modalities"]), "GET /v1 modality names are unique",
+     "%d entries, %d names" % (len(d["modalities"]), len(mods)))
+want = {"image": ("image/png", {"png": "image/png"}),
+        "audio": ("audio/wav", {"wav": "audio/wav", "flac": "audio/flac", "ogg": "audio/ogg"}),
+        "text": ("text/plain", {})}
+for name, (mime, formats) in want.items():
+    m = mods.get(name)
+    if not m:
+        case(False, "GET /v1 lists modality %s" % name, "modalities: %s" % sorted(mods))
+        continue
+    have = {f["format"]: f.get("mime") for f in m["output_formats"]}
+    wrong = {k: have.get(k) for k, v in formats.items() if have.get(k) != v}
+    case(mime in m["mime_types"] and not wrong,
+         "GET /v1 lists modality %s with MIME %s%s" % (
+             name, mime, "".join(", %s as %s" % kv for kv in formats.items())),
+         "mime_types %s, formats %s" % (m["mime_types"], have))
+
+# --- options ---------------------------------------------------------------
+def within(o, v):
+    return o["min"] <= v <= o["max"]
+
+def opt_problem(o):
+    bad = shape(o, {"name": is_str, "type": lambda v: v in ("int", "number", "enum", "bool", "string"),
+                    "default": lambda v: isinstance(v, str), "help": is_str})
+    if bad:
+        return "missing or mistyped: %s" % bad
+    t, dv = o["type"], o["default"]
+    if t in ("int", "number"):
+        if not (is_num(o.get("min")) and is_num(o.get("max")) and o["min"] <= o["max"]):
+            return "no numeric min <= max"
+        if t == "int" and not all(isinstance(o[k], int) for k in ("min", "max")):
+            return "int option with a non-integer range"
+        if dv != "auto":
+            try:
+                v = float(dv)
+            except ValueError:
+                return "default %r is not a number" % dv
+            if not within(o, v):
+                return "default %r outside %r..%r" % (dv, o["min"], o["max"])
+    elif t == "enum":
+        if not (is_str_list(o.get("choices")) and o["choices"]):
+            return "enum without choices[]"
+        if dv not in o["choices"]:
+            return "default %r not among %s" % (dv, o["choices"])
+    elif t == "bool" and dv not in ("0", "1", "true", "false"):
+        return "bool default %r" % dv
+    return None
+
+opts = {}
+for o in d["options"]:
+    why = opt_problem(o)
+    label = o.get("name") if isinstance(o, dict) else short(o)
+    if isinstance(o, dict) and o.get("type") in ("int", "number"):
+        what = "a numeric default (or auto) within min/max"
+    elif isinstance(o, dict) and o.get("type") == "enum":
+        what = "choices[] holding its default"
+    else:
+        what = "a default"
+    case(why is None, "GET /v1 option %s has type, help and %s" % (label, what), "%s in %s" % (why, short(o)))
+    if why is None:
+        opts[o["name"]] = o
 numeric = {"seed": None, "duration": 5, "sample_rate": 22050, "fmin": 100, "fmax": 8000,
            "width": None, "height": None, "db_range": 50}
-for opt in ("mode", "seed", "duration", "sample_rate", "fmin", "fmax", "scale", "width",
-            "height", "colormap", "format", "stereo", "synthesis", "db_range"):
-    es = [e for e in entries(opt) if "default" in e]
-    if not es:
-        case(False, "GET /v1 option %s has a default" % opt, "no entry with 'default'")
-        continue
-    e = es[0]
-    if opt in numeric:
-        miss = [k for k in ("min", "max") if k not in e]
-        if miss:
-            case(False, "GET /v1 option %s has default/min/max" % opt, "missing " + ",".join(miss))
-            continue
-        want = numeric[opt]
-        if want is not None:
-            try:
-                good = abs(float(e["default"]) - want) < 1e-9
-            except (TypeError, ValueError):
-                good = False
-            case(good, "GET /v1 option %s default is %g" % (opt, want), "default %r" % (e["default"],))
-            continue
-        case(True, "GET /v1 option %s has default/min/max" % opt)
+for name in ("mode", "seed", "duration", "sample_rate", "fmin", "fmax", "scale", "width",
+             "height", "colormap", "format", "stereo", "synthesis", "db_range", "lang", "voice"):
+    o = opts.get(name)
+    if not o:
+        case(False, "GET /v1 lists option %s" % name, "options: %s" % sorted(opts))
+    elif numeric.get(name) is not None:
+        case(float(o["default"]) == numeric[name], "GET /v1 option %s default is %g" % (name, numeric[name]),
+             "default %r" % o["default"])
+    elif name in numeric:
+        case(o["type"] in ("int", "number"), "GET /v1 option %s is numeric with a range" % name, short(o))
     else:
-        case(True, "GET /v1 option %s has a default (%r)" % (opt, e["default"]))
+        case(o["type"] in ("enum", "bool"), "GET /v1 option %s is an enum or a bool" % name, short(o))
+if "format" in opts and opts["format"]["type"] == "enum":
+    miss = [f for f in ("auto", "png", "wav", "wav-float", "flac", "ogg")
+            if f not in opts["format"]["choices"]]
+    case(not miss, "GET /v1 option format offers auto, png, wav, wav-float, flac and ogg",
+         "missing %s" % miss)
+for name in mods:
+    o = opts.get("weight_" + name)
+    case(bool(o) and o["type"] == "number" and o["min"] >= 0,
+         "GET /v1 has a numeric option weight_%s for modality %s" % (name, name), short(o))
 
-lims = [v for k, v in walk(d) if k == "limits"]
-if not lims:
-    case(False, "GET /v1 lists limits", "no 'limits' key")
-else:
-    L = lims[0]
-    items = list(L.values()) if isinstance(L, dict) else list(L)
-    def field(e, part):
-        for k, v in e.items():
-            if part in k.lower() and isinstance(v, str):
-                return v
-        return None
-    bad = [json.dumps(e)[:80] for e in items if not isinstance(e, dict)
-           or not (field(e, "flag") or "").startswith("--")
-           or not (field(e, "env") or "").startswith("SYNESTHD_")]
-    case(len(items) >= 14 and not bad, "GET /v1 lists every limit (%d) with --flag and SYNESTHD_ env" % len(items),
-         "%d entries (syn_limits has 14); without flag/env: %s" % (len(items), bad[:3]))
-    flags = {field(e, "flag") for e in items if isinstance(e, dict)}
-    for f in ("--max-body", "--max-jobs", "--max-pixels"):
-        case(f in flags, "GET /v1 limits include " + f, "flags: %s" % sorted(x for x in flags if x))
+# --- limits ----------------------------------------------------------------
+def lim_problem(e):
+    bad = shape(e, {"name": lambda v: is_str(v) and re.match(r"^[a-z][a-z0-9-]*$", v),
+                    "flag": is_str, "env": is_str, "value": is_num})
+    if bad:
+        return "missing or mistyped: %s" % bad
+    reason = e.get("help", e.get("reason"))
+    if not is_str(reason):
+        return "no reason (help)"
+    if e["flag"] != "--" + e["name"]:
+        return "flag %r for name %r" % (e["flag"], e["name"])
+    if e["env"] != "SYNESTHD_" + e["name"].upper().replace("-", "_"):
+        return "env %r for name %r" % (e["env"], e["name"])
+    if e["value"] < 0:
+        return "negative value"
+    return None
 
-grids = [v for k, v in walk(d) if isinstance(k, str) and "grid" in k.lower()]
-gt = json.dumps(grids)
-case(bool(grids) and "128" in gt and "512" in gt, "GET /v1 states the grid sizes (128 bands, 512 rows)",
-     "grid entries: %s" % gt[:200])
+lims = {}
+for e in d["limits"]:
+    why = lim_problem(e)
+    case(why is None, "GET /v1 limit %s has flag --NAME, env SYNESTHD_NAME, a numeric value and a reason"
+         % (e.get("name") if isinstance(e, dict) else short(e)), "%s in %s" % (why, short(e)))
+    if why is None:
+        lims[e["name"]] = e
+case(len(lims) >= 14, "GET /v1 lists every limit (%d; syn_limits has 14 or more)" % len(lims),
+     "names: %s" % sorted(lims))
+for name in ("max-body", "max-jobs", "max-pixels", "max-memory", "max-connections", "header-timeout"):
+    case(name in lims, "GET /v1 limits include --" + name, "names: %s" % sorted(lims))
+if "max-body" in lims:
+    case(isinstance(lims["max-body"]["value"], int) and lims["max-body"]["value"] > 0,
+         "GET /v1 limit max-body is a whole number of bytes", short(lims["max-body"]))
+
+# --- grid, modes, fusion ---------------------------------------------------
+g = d["grid"]
+case(g.get("image_to_audio_rows") == 128 and g.get("audio_to_image_rows") == 512 and
+     isinstance(g.get("audio_to_image_cols"), int),
+     "GET /v1 states the grid sizes (128 bands, 512 rows)", short(g))
+mo = d["modes"]
+case(all(is_str(k) and is_str(v) for k, v in mo.items()) and mo.get("image->audio") == "spectral"
+     and mo.get("audio->image") == "spectral" and mo.get("text->image") == "semantic",
+     "GET /v1 modes map source->target to a mode (spectral for pictures and sounds, semantic for text)",
+     short(mo))
+case(len(d["fusion"]) >= 1, "GET /v1 states the fusion rules as sentences", short(d["fusion"]))
 EOF
     tap_from "$TMPD/v1.tap"
 fi

@@ -59,7 +59,8 @@ int main(int argc, char **argv)
     syn_opts o;
     syn_opts_default(&o);
     o.mode = SYN_MODE_SPECTRAL;
-    syn_decode_ctx ctx = {.opts = &o, .limits = &lim, .target = NULL, .want_grid = 1, .want_sem = 0};
+    syn_decode_ctx ctx = {
+        .opts = &o, .limits = &lim, .target = NULL, .want_grid = 1, .want_sem = 0};
     for (int f = 2; f < argc; f++) {
         FILE *fp = fopen(argv[f], "rb");
         if (!fp) return 1;
@@ -100,8 +101,7 @@ int main(int argc, char **argv)
         qsort(sb, ns, sizeof *sb, cmp);
         double mi = in[ni / 2], ms = sb[ns / 2];
         const char *name = strrchr(argv[f], '/') ? strrchr(argv[f], '/') + 1 : argv[f];
-        printf("%s\t%ld\t%.3f\t%.3f\t%.3f\t%d\n", name, n, mi / 1e3, ms / 1e3, (ms - mi) / 1e3,
-               ns);
+        printf("%s\t%ld\t%.3f\t%.3f\t%.3f\t%d\n", name, n, mi / 1e3, ms / 1e3, (ms - mi) / 1e3, ns);
         free(in);
         free(sb);
         free(p);

@@ -373,11 +373,11 @@ static void vorbis_id(uint8_t h[30])
 /* ID header, then (when comment is given) a comment and a setup page. */
 static size_t vorbis_stream(uint8_t *p, const uint8_t id[30], const uint8_t *comment, size_t clen)
 {
-    static const uint8_t setup[] = "\x05vorbis-not-really-a-codebook";
+    static const uint8_t setup_hdr[] = "\x05vorbis-not-really-a-codebook";
     size_t n = ogg_page1(p, comment ? 0x02 : 0x06, 0, id, 30);
     if (!comment) return n;
     n += ogg_page1(p + n, 0x00, 1, comment, clen);
-    n += ogg_page1(p + n, 0x04, 2, setup, sizeof setup - 1);
+    n += ogg_page1(p + n, 0x04, 2, setup_hdr, sizeof setup_hdr - 1);
     return n;
 }
 

@@ -27,8 +27,8 @@ static void numbers_are_plain_decimals_read_whole(void **state)
     syn_err e;
     syn_opts_default(&o);
     static const char *const bad[] = {
-        "0x10", "0X1p3", " 1", "1 ", "\t1", "1\n", "inf", "-inf", "infinity", "nan", "NAN(1)",
-        "", "1e", "1e+", ".", "-", "+1", "1.2.3", "1,5", "1_000", "５",
+        "0x10", "0X1p3", " 1",  "1 ", "\t1", "1\n", "inf",   "-inf", "infinity", "nan", "NAN(1)",
+        "",     "1e",    "1e+", ".",  "-",   "+1",  "1.2.3", "1,5",  "1_000",    "５",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         memset(&e, 0, sizeof e);
@@ -41,8 +41,8 @@ static void numbers_are_plain_decimals_read_whole(void **state)
     static const struct {
         const char *v;
         double want;
-    } good[] = {{"3", 3}, {"0.5", 0.5}, {".5", 0.5}, {"2.", 2}, {"5e-1", 0.5},
-                {"1E1", 10}, {"1e+1", 10}, {"0012.50", 12.5}};
+    } good[] = {{"3", 3},      {"0.5", 0.5}, {".5", 0.5},  {"2.", 2},
+                {"5e-1", 0.5}, {"1E1", 10},  {"1e+1", 10}, {"0012.50", 12.5}};
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         assert_int_equal(set(&o, "duration", good[i].v, &e), 0);
         assert_true(fabs(o.duration - good[i].want) < 1e-12);
@@ -82,7 +82,7 @@ static void a_nul_byte_in_a_value_is_refused_for_every_type(void **state)
         const char *name, *v;
         size_t n;
     } cases[] = {
-        {"duration", "3\0abc", 5}, {"mode", "spectral\0x", 10}, {"stereo", "1\0", 2},
+        {"duration", "3\0abc", 5},  {"mode", "spectral\0x", 10}, {"stereo", "1\0", 2},
         {"format", "auto\0png", 8}, {"seed", "7\0", 2},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

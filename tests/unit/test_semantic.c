@@ -251,7 +251,7 @@ static void sharper_shapes_raise_sharpness(void **state)
 static void more_shapes_raise_density(void **state)
 {
     (void)state;
-    int counts[6] = {1, 2, 4, 8, 16, 32};
+    const int counts[6] = {1, 2, 4, 8, 16, 32};
     double y[6];
     for (int i = 0; i < 6; i++) {
         float *p = canvas(SIDE, SIDE, 0.1f, 0.1f, 0.15f);
@@ -321,7 +321,8 @@ static void louder_tones_raise_energy(void **state)
 static void faster_clicks_raise_energy_and_density(void **state)
 {
     (void)state;
-    double rates[6] = {1, 2, 3, 5, 8, 12}, ye[6], yd[6];
+    const double rates[6] = {1, 2, 3, 5, 8, 12};
+    double ye[6], yd[6];
     for (int i = 0; i < 6; i++) {
         size_t n = 2 * SR;
         float *p = calloc(n, sizeof(float));
@@ -346,7 +347,7 @@ static float *triad(int root_midi, int minor, size_t *n)
     *n = SR; /* 1 s */
     float *p = calloc(*n, sizeof(float));
     assert_non_null(p);
-    int iv[3] = {0, minor ? 3 : 4, 7};
+    const int iv[3] = {0, minor ? 3 : 4, 7};
     for (int k = 0; k < 3; k++) {
         double hz = 440 * pow(2, (root_midi + iv[k] - 69) / 12.0);
         for (size_t i = 0; i < *n; i++)
