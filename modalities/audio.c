@@ -255,7 +255,6 @@ typedef struct ogg_vorbis_state {
     size_t len;  /* bytes of the packet being assembled         */
     uint8_t head[OGG_VORBIS_KEEP];
     /* comment header walk: the fields are read as the bytes arrive */
-    size_t cpos;   /* next comment-header offset that starts a field */
     uint64_t clen; /* the field length being read                    */
     uint32_t left; /* user comments still to come                    */
     int cstate;    /* 0 vendor length, 1 vendor, 2 count, 3 length, 4 string, 5 framing, 6 done */
@@ -775,7 +774,7 @@ static int aud_render(syn_latent *in, const syn_opts *o, const syn_limits *lim, 
         m->source = SYN_SRC_AUDIO;
         m->seed = o ? o->seed : 0;
         if (mode == SYN_MODE_SPEECH) {
-            syn_description desc;
+            syn_description desc = {0}; /* cppcheck cannot see syn_latent_describe only writes it */
             const char *text = in->text;
             if (!text || !text[0]) {
                 if (!in->has_sem)

@@ -142,7 +142,7 @@ const char *syn_optdef_choice(const syn_optdef *d, int i)
 /* Keep an already checked value in its row's field. */
 static void store(syn_opts *o, const syn_optdef *d, const char *value, double x, int idx)
 {
-    char *f = (char *)o + d->offset;
+    void *f = (char *)o + d->offset; /* the row says what the field is */
     switch (d->store) {
     case SYN_OS_INT:
         *(int *)f = (int)x;

@@ -133,8 +133,8 @@ static ssize_t recv_msg(int sock, void *m, size_t cap, int *fd)
         char buf[CMSG_SPACE(sizeof(int))];
         struct cmsghdr align;
     } u;
-    struct msghdr h = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
-                       .msg_controllen = sizeof u.buf};
+    struct msghdr h = {
+        .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof u.buf};
     *fd = -1;
     ssize_t r;
     do
@@ -185,8 +185,9 @@ void *syn_iso_output(syn_iso_res *r, size_t bytes, syn_err *e)
         syn_fail(e, SYN_E_NOMEM, NULL, "cannot size shared memory to %zu bytes", bytes);
         return NULL;
     }
-    void *nb = r->buf_ ? mremap(r->buf_, r->cap_, bytes, MREMAP_MAYMOVE)
-                       : mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->fd_, 0);
+    void *nb =
+        r->buf_ ? mremap(r->buf_, r->cap_, bytes, MREMAP_MAYMOVE)
+                : mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, r->fd_, 0);
     if (nb == MAP_FAILED) {
         syn_fail(e, SYN_E_NOMEM, NULL, "cannot map %zu bytes of shared memory", bytes);
         return NULL;
@@ -204,7 +205,7 @@ int syn_iso_budget(syn_iso_res *r, size_t bytes, double cpu_sec, const char *wha
     snprintf(m.what, sizeof m.what, "%s", what ? what : "decoding");
     snprintf(m.lower, sizeof m.lower, "%s", lower ? lower : "");
     if (send_msg(r->chan_, &m, sizeof m, -1) != (ssize_t)sizeof m) _exit(0); /* server gone */
-    msg_budget_reply rep;
+    msg_budget_reply rep = {0};
     int fd;
     if (recv_msg(r->chan_, &rep, sizeof rep, &fd) != (ssize_t)sizeof rep ||
         rep.type != MSG_BUDGET_REPLY)
@@ -561,13 +562,12 @@ static int died(const syn_modality *m, int status, syn_err *e)
         return syn_fail(e, SYN_E_DECODER, hint, "the %s decoder crashed on this input (%s)",
                         m->name, sigabbrev_np(sig) ? sigabbrev_np(sig) : "signal");
     }
-    return syn_fail(e, SYN_E_DECODER, hint,
-                    "the %s decoder stopped on this input (exit status %d)", m->name,
-                    WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+    return syn_fail(e, SYN_E_DECODER, hint, "the %s decoder stopped on this input (exit status %d)",
+                    m->name, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 }
 
-static int run_in_worker(const syn_modality *m, const uint8_t *p, size_t n,
-                         const syn_iso_req *rq, syn_iso_res *res, syn_err *e)
+static int run_in_worker(const syn_modality *m, const uint8_t *p, size_t n, const syn_iso_req *rq,
+                         syn_iso_res *res, syn_err *e)
 {
     int idx = modality_index(m);
     if (idx < 0) return syn_fail(e, SYN_E_INTERNAL, NULL, "decode of an unregistered modality");
@@ -693,28 +693,63 @@ int syn_isolate(const syn_modality *m, const uint8_t *p, size_t n, const syn_iso
  * (rt_sigprocmask, tgkill, getpid, gettid).  prlimit64 only on itself,
  * to move the soft CPU bound per decode. */
 static const int allowed_syscalls[] = {
-    SCMP_SYS(read),           SCMP_SYS(write),        SCMP_SYS(close),
-    SCMP_SYS(recvmsg),        SCMP_SYS(sendmsg),      SCMP_SYS(mmap),
-    SCMP_SYS(munmap),         SCMP_SYS(mremap),       SCMP_SYS(mprotect),
-    SCMP_SYS(madvise),        SCMP_SYS(brk),          SCMP_SYS(memfd_create),
-    SCMP_SYS(ftruncate),      SCMP_SYS(fstat),        SCMP_SYS(newfstatat),
-    SCMP_SYS(lseek),          SCMP_SYS(futex),        SCMP_SYS(clock_gettime),
-    SCMP_SYS(getrusage),      SCMP_SYS(exit),         SCMP_SYS(exit_group),
-    SCMP_SYS(rt_sigreturn),   SCMP_SYS(rt_sigprocmask), SCMP_SYS(tgkill),
-    SCMP_SYS(getpid),         SCMP_SYS(gettid),       SCMP_SYS(getrandom),
+    SCMP_SYS(read),
+    SCMP_SYS(write),
+    SCMP_SYS(close),
+    SCMP_SYS(recvmsg),
+    SCMP_SYS(sendmsg),
+    SCMP_SYS(mmap),
+    SCMP_SYS(munmap),
+    SCMP_SYS(mremap),
+    SCMP_SYS(mprotect),
+    SCMP_SYS(madvise),
+    SCMP_SYS(brk),
+    SCMP_SYS(memfd_create),
+    SCMP_SYS(ftruncate),
+    SCMP_SYS(fstat),
+    SCMP_SYS(newfstatat),
+    SCMP_SYS(lseek),
+    SCMP_SYS(futex),
+    SCMP_SYS(clock_gettime),
+    SCMP_SYS(getrusage),
+    SCMP_SYS(exit),
+    SCMP_SYS(exit_group),
+    SCMP_SYS(rt_sigreturn),
+    SCMP_SYS(rt_sigprocmask),
+    SCMP_SYS(tgkill),
+    SCMP_SYS(getpid),
+    SCMP_SYS(gettid),
+    SCMP_SYS(getrandom),
     SCMP_SYS(sched_yield),
 #if defined(__SANITIZE_ADDRESS__)
     /* ASan/LSan: reports, symbolisation and the leak check at exit (a
      * tracer thread that stops the world).  Sanitizer builds only. */
-    SCMP_SYS(openat),         SCMP_SYS(open),         SCMP_SYS(readlink),
-    SCMP_SYS(readlinkat),     SCMP_SYS(sigaltstack),  SCMP_SYS(prctl),
-    SCMP_SYS(clone),          SCMP_SYS(clone3),       SCMP_SYS(ptrace),
-    SCMP_SYS(wait4),          SCMP_SYS(rt_sigaction), SCMP_SYS(getppid),
-    SCMP_SYS(sched_getaffinity), SCMP_SYS(pipe2),     SCMP_SYS(dup2),
-    SCMP_SYS(execve),         SCMP_SYS(mincore),      SCMP_SYS(set_robust_list),
-    SCMP_SYS(rseq),           SCMP_SYS(getdents64),   SCMP_SYS(kill),
-    SCMP_SYS(pread64),        SCMP_SYS(uname),        SCMP_SYS(nanosleep),
-    SCMP_SYS(clock_nanosleep), SCMP_SYS(setrlimit),
+    SCMP_SYS(openat),
+    SCMP_SYS(open),
+    SCMP_SYS(readlink),
+    SCMP_SYS(readlinkat),
+    SCMP_SYS(sigaltstack),
+    SCMP_SYS(prctl),
+    SCMP_SYS(clone),
+    SCMP_SYS(clone3),
+    SCMP_SYS(ptrace),
+    SCMP_SYS(wait4),
+    SCMP_SYS(rt_sigaction),
+    SCMP_SYS(getppid),
+    SCMP_SYS(sched_getaffinity),
+    SCMP_SYS(pipe2),
+    SCMP_SYS(dup2),
+    SCMP_SYS(execve),
+    SCMP_SYS(mincore),
+    SCMP_SYS(set_robust_list),
+    SCMP_SYS(rseq),
+    SCMP_SYS(getdents64),
+    SCMP_SYS(kill),
+    SCMP_SYS(pread64),
+    SCMP_SYS(uname),
+    SCMP_SYS(nanosleep),
+    SCMP_SYS(clock_nanosleep),
+    SCMP_SYS(setrlimit),
 #endif
 };
 
@@ -827,7 +862,7 @@ int syn_sandbox_worker_main(int argc, char **argv)
     while (mods[nmods])
         nmods++;
     for (;;) {
-        msg_job job;
+        msg_job job = {0};
         int in;
         ssize_t r = recv_msg(sock, &job, sizeof job, &in);
 #if defined(__SANITIZE_ADDRESS__)

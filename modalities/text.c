@@ -926,7 +926,7 @@ static int txt_encode(syn_latent *in, const syn_opts *o, const syn_limits *lim, 
     const syn_format *f = syn_format_find(&syn_text_modality, o ? o->format : NULL);
     if (!f)
         return syn_fail(e, SYN_E_BADREQ, "use format=txt", "text has no format '%.15s'", o->format);
-    syn_description d;
+    syn_description d = {0}; /* cppcheck cannot see syn_latent_describe only writes it */
     if (syn_latent_describe(in, o, &d, e) < 0) return -1;
     if (!(out->data = malloc(d.len + 1)))
         return syn_fail(e, SYN_E_NOMEM, NULL, "out of memory for the description");

@@ -157,7 +157,7 @@ static int understand_out(const cli_inputs *in, const char *kind, const syn_opts
     if (syn_understand(in->part, in->n, o, lim, &lat, e) < 0) return -1;
     char *doc = NULL;
     if (!strcmp(kind, "txt")) {
-        syn_description d;
+        syn_description d = {0}; /* cppcheck cannot see syn_latent_describe only writes it */
         if (syn_latent_describe(&lat, o, &d, e) < 0) {
             syn_latent_free(&lat);
             return -1;

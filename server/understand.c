@@ -104,7 +104,7 @@ void srv_describe_text_handler(srv_request *rq, srv_reply *rp, const char *arg)
         return;
     }
     srv_inputs_free(&in);
-    syn_description d;
+    syn_description d = {0}; /* cppcheck cannot see syn_latent_describe only writes it */
     syn_semantics neutral;
     if (!lat.has_sem) syn_sem_neutral(&neutral);
     if (syn_latent_describe(&lat, &o, &d, &e) < 0) {

@@ -50,7 +50,7 @@ static void build(uint8_t *out, const key *k, int nk, double strength)
             d[2] = k[j].b + f * (k[j + 1].b - k[j].b);
         }
         double l = WR * d[0] + WG * d[1] + WB * d[2];
-        double c[3] = {d[0] - l, d[1] - l, d[2] - l}; /* zero-luma chroma */
+        const double c[3] = {d[0] - l, d[1] - l, d[2] - l}; /* zero-luma chroma */
         double room = 1e9;
         for (int ch = 0; ch < 3; ch++) {
             if (c[ch] > 1e-9)

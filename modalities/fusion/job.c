@@ -58,23 +58,23 @@ int syn_job_check(syn_err *e)
     return 0;
 }
 
-int syn_job_reserve(size_t bytes, double cpu_sec, const char *what, const char *lower,
-                    syn_err *e)
+int syn_job_reserve(size_t bytes, double cpu_sec, const char *what, const char *lower, syn_err *e)
 {
     syn_job *j = cur_;
     if (!j) return 0;
     if (j->stopped) return stop(j, e);
     if (j->mem_limit && (bytes > j->mem_limit || j->mem_reserved > j->mem_limit - bytes)) {
         char hint[256];
-        snprintf(hint, sizeof hint, "%s, or raise --max-request-memory", lower ? lower : "ask for less");
+        snprintf(hint, sizeof hint, "%s, or raise --max-request-memory",
+                 lower ? lower : "ask for less");
         return syn_fail(e, SYN_E_LIMIT, hint,
-                        "%s needs about %.0f MB; the request's memory budget is %.0f MB",
-                        what, (double)(j->mem_reserved + bytes) / 1e6,
-                        (double)j->mem_limit / 1e6);
+                        "%s needs about %.0f MB; the request's memory budget is %.0f MB", what,
+                        (double)(j->mem_reserved + bytes) / 1e6, (double)j->mem_limit / 1e6);
     }
     if (j->cpu_limit > 0 && j->cpu_reserved + cpu_sec > j->cpu_limit) {
         char hint[256];
-        snprintf(hint, sizeof hint, "%s, or raise --max-request-cpu", lower ? lower : "ask for less");
+        snprintf(hint, sizeof hint, "%s, or raise --max-request-cpu",
+                 lower ? lower : "ask for less");
         return syn_fail(e, SYN_E_LIMIT, hint,
                         "%s needs about %.1f core-seconds; the request's CPU budget is %.1f", what,
                         j->cpu_reserved + cpu_sec, j->cpu_limit);

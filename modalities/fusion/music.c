@@ -169,15 +169,15 @@ static int degree_semis(const int sc[7], int d)
 /* --- the plan: every musical choice from the axes ------------------------- */
 
 typedef struct plan {
-    double beat, bar;      /* seconds                                        */
-    const int *sc;         /* the scale: major or natural minor              */
-    int tonic;             /* MIDI note of the melody's tonic                */
-    int sub;               /* notes per beat                                 */
-    float rest_p;          /* chance that an off-beat note rests             */
-    float harsh;           /* timbre: triangle (0) .. sawtooth (1)           */
-    float spread;          /* the melody's stereo spread                     */
-    float En, W;           /* energy and warmth, read by the parts           */
-    adsr lead, pad, bass;  /* envelopes                                      */
+    double beat, bar;     /* seconds                                        */
+    const int *sc;        /* the scale: major or natural minor              */
+    int tonic;            /* MIDI note of the melody's tonic                */
+    int sub;              /* notes per beat                                 */
+    float rest_p;         /* chance that an off-beat note rests             */
+    float harsh;          /* timbre: triangle (0) .. sawtooth (1)           */
+    float spread;         /* the melody's stereo spread                     */
+    float En, W;          /* energy and warmth, read by the parts           */
+    adsr lead, pad, bass; /* envelopes                                      */
 } plan;
 
 static void plan_from_axes(const syn_semantics *s, plan *p)

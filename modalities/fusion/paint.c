@@ -196,12 +196,12 @@ static void make_outline(shape *sh, float k, uint64_t *st)
 /* --- the palette: colours and light from the axes ------------------------- */
 
 typedef struct palette {
-    float H0;       /* the palette's hue, a turn                    */
-    float Lbg;      /* OKLab L of the ground                        */
-    float slope;    /* light from above (+) or below (-)            */
-    float Cbg, Csh; /* chroma of the ground and of the shapes       */
-    float contrast; /* lightness step of the shapes off the ground  */
-    float y0;       /* where the mass sits, 0 = top                 */
+    float H0;           /* the palette's hue, a turn                    */
+    float Lbg;          /* OKLab L of the ground                        */
+    float slope;        /* light from above (+) or below (-)            */
+    float Cbg, Csh;     /* chroma of the ground and of the shapes       */
+    float contrast;     /* lightness step of the shapes off the ground  */
+    float y0;           /* where the mass sits, 0 = top                 */
     float B, En, Sh, V; /* the axes the layers read                 */
 } palette;
 

@@ -142,31 +142,31 @@ static double median(double *v, size_t n) /* sorts v */
 
 /* Scratch, one buffer per purpose, all freed by scratch_free. */
 typedef struct sem_scratch {
-    float *mono;    /* frames: the mono mix                                */
-    float *env;     /* nblocks: RMS of each 2 ms block, for attack times    */
-    float *cur;     /* a.nb: pass 1, this frame's power spectrum            */
-    float *prev;    /* a.nb: pass 1, the previous frame's (for the flux)    */
-    float *pw2;     /* b.nb: pass 2, one frame's power spectrum             */
-    double *flux;   /* a.nframes: spectral flux of each frame               */
-    double *fpk;    /* a.nframes: dominant frequency of each frame (0: none) */
-    double *fen;    /* a.nframes: energy of each frame                      */
-    double *att;    /* a.nframes: attack time after each onset, ms          */
-    size_t *onset;  /* a.nframes: frames where an onset was found           */
-    double *ltas;   /* b.nb: long-term average spectrum (summed power)      */
+    float *mono;   /* frames: the mono mix                                */
+    float *env;    /* nblocks: RMS of each 2 ms block, for attack times    */
+    float *cur;    /* a.nb: pass 1, this frame's power spectrum            */
+    float *prev;   /* a.nb: pass 1, the previous frame's (for the flux)    */
+    float *pw2;    /* b.nb: pass 2, one frame's power spectrum             */
+    double *flux;  /* a.nframes: spectral flux of each frame               */
+    double *fpk;   /* a.nframes: dominant frequency of each frame (0: none) */
+    double *fen;   /* a.nframes: energy of each frame                      */
+    double *att;   /* a.nframes: attack time after each onset, ms          */
+    size_t *onset; /* a.nframes: frames where an onset was found           */
+    double *ltas;  /* b.nb: long-term average spectrum (summed power)      */
 } sem_scratch;
 
 /* Everything the axes are computed from. */
 typedef struct sem_feat {
     double sr, dur;
-    double rms, rms_db;          /* of the mono mix                          */
-    double centroid, flat;       /* energy-weighted over the frames          */
+    double rms, rms_db;             /* of the mono mix                          */
+    double centroid, flat;          /* energy-weighted over the frames          */
     double e_lowmid, e_high, e_all; /* 150-800 Hz, >= 2.5 kHz, 50 Hz-8 kHz  */
-    double reg;                  /* median dominant frequency, Hz (0: none)  */
-    size_t nons;                 /* onsets                                   */
-    double rate;                 /* onsets per second                        */
-    double attack_ms;            /* median attack, ms (-1: no onset)         */
-    double chroma[12], poly;     /* pitch-class weights, mean strong classes */
-    double rough;                /* roughness of the long-term partials      */
+    double reg;                     /* median dominant frequency, Hz (0: none)  */
+    size_t nons;                    /* onsets                                   */
+    double rate;                    /* onsets per second                        */
+    double attack_ms;               /* median attack, ms (-1: no onset)         */
+    double chroma[12], poly;        /* pitch-class weights, mean strong classes */
+    double rough;                   /* roughness of the long-term partials      */
 } sem_feat;
 
 static void scratch_free(sem_scratch *sc)

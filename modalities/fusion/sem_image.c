@@ -99,8 +99,8 @@ static int count_regions(int *lab, int w, int h, int min_px, int *stack)
         while (top) {
             int p = stack[--top], x = p % w, y = p / w;
             size++;
-            int nb[4] = {x > 0 ? p - 1 : -1, x < w - 1 ? p + 1 : -1, y > 0 ? p - w : -1,
-                         y < h - 1 ? p + w : -1};
+            const int nb[4] = {x > 0 ? p - 1 : -1, x < w - 1 ? p + 1 : -1, y > 0 ? p - w : -1,
+                               y < h - 1 ? p + w : -1};
             for (int k = 0; k < 4; k++)
                 if (nb[k] >= 0 && lab[nb[k]] == want) {
                     lab[nb[k]] = -1;
@@ -143,15 +143,15 @@ typedef struct sem_scratch {
 
 /* Everything the axes are computed from. */
 typedef struct sem_feat {
-    double sumL, sumC;       /* sums of luma and chroma                        */
+    double sumL, sumC; /* sums of luma and chroma                        */
     double meanL, meanC, stdL;
-    double yc;               /* luma's vertical centre of mass, 0 = top        */
-    double warm;             /* chroma-weighted cos of the hue to orange       */
+    double yc;                 /* luma's vertical centre of mass, 0 = top        */
+    double warm;               /* chroma-weighted cos of the hue to orange       */
     double hist[SEM_HUE_BINS]; /* chroma-weighted hue histogram              */
-    double ang;              /* angularity (RMS gradient incoherence)          */
-    size_t edges;            /* edge pixels                                    */
-    double edge_frac;        /* their share                                    */
-    int regions;             /* coarse regions of equal lightness level        */
+    double ang;                /* angularity (RMS gradient incoherence)          */
+    size_t edges;              /* edge pixels                                    */
+    double edge_frac;          /* their share                                    */
+    int regions;               /* coarse regions of equal lightness level        */
 } sem_feat;
 
 static void scratch_free(sem_scratch *sc)
@@ -338,10 +338,10 @@ static void axis_valence(syn_semantics *s, const sem_feat *ft)
  * cluttered one. */
 static void axis_density(syn_semantics *s, const sem_feat *ft)
 {
-    double dens = 0.5 * fmin(1, ft->edge_frac / 0.25) +
-                  0.5 * fmin(1, log1p(ft->regions - 1.0) / log(40));
-    syn_sem_set(s, SYN_AX_DENSITY, (float)dens, 1.0f, "%d regions, edge pixels %.1f%%",
-                ft->regions, 100 * ft->edge_frac);
+    double dens =
+        0.5 * fmin(1, ft->edge_frac / 0.25) + 0.5 * fmin(1, log1p(ft->regions - 1.0) / log(40));
+    syn_sem_set(s, SYN_AX_DENSITY, (float)dens, 1.0f, "%d regions, edge pixels %.1f%%", ft->regions,
+                100 * ft->edge_frac);
 }
 
 /* hue: the peak of the chroma-weighted histogram (smoothed over

@@ -208,8 +208,8 @@ static int analyse_plane(const float *pcm, size_t frames, int channels, int ch, 
         /* frames hanging over either end see only part of their window:
          * scale by the part inside, so a steady sound keeps its level up to
          * the edges instead of fading into a dark first and last column */
-        double inside = syn_frame_window(f, pcm, frames, channels, channels == 1 ? 0 : ch, fm, hop,
-                                         buf);
+        double inside =
+            syn_frame_window(f, pcm, frames, channels, channels == 1 ? 0 : ch, fm, hop, buf);
         float fnorm = inside > 1e-3 * n ? (float)(2.0 / inside) : norm;
         fftwf_execute_dft_r2c(f->r2c, buf, X);
         for (int k = 0; k < nb; k++)
@@ -637,16 +637,17 @@ int syn_spectral_synthesise(const syn_grid *g, syn_map *m, float **pcm, size_t *
      * and iteration where partials and noise run one inverse FFT. */
     double bins = (double)s.nframes * s.nb;
     double need = 4.0 * s.frames * (nch + 2) + (kind == SYN_SYNTH_GRIFFINLIM ? 20.0 * bins : 0);
-    double ffts = (double)s.nframes * nch * (kind == SYN_SYNTH_GRIFFINLIM ? 2 * GL_ITERATIONS + 1 : 1);
+    double ffts =
+        (double)s.nframes * nch * (kind == SYN_SYNTH_GRIFFINLIM ? 2 * GL_ITERATIONS + 1 : 1);
     /* partials and noise also fill every bin of every frame: ~13 ns each
      * (60 s of 44.1 kHz: 0.11 s measured, 0.04 s of it FFTs) */
     double cpu = syn_cost_fft(ffts, s.n) + (kind == SYN_SYNTH_GRIFFINLIM ? 0 : 13e-9 * bins * nch);
     if (need > (double)SIZE_MAX / 2 ||
         syn_job_reserve((size_t)need, cpu, "synthesising the sound",
                         "lower duration or sample_rate, or use synthesis=sine", e) < 0)
-        return need > (double)SIZE_MAX / 2 ? syn_fail(e, SYN_E_LIMIT, "lower duration",
-                                                      "the sound asked for is too long")
-                                           : -1;
+        return need > (double)SIZE_MAX / 2
+                   ? syn_fail(e, SYN_E_LIMIT, "lower duration", "the sound asked for is too long")
+                   : -1;
     const float *planes[2] = {nch == 2 ? g->left : g->v, g->right};
     float *out = malloc(sizeof(float) * s.frames * nch);
     float *y = calloc(s.frames, sizeof(float));
