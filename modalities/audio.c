@@ -613,88 +613,120 @@ done:
     return rc;
 }
 
-static int aud_decode(const uint8_t *p, size_t n, const syn_decode_ctx *ctx, syn_latent *out,
-                      syn_err *e)
+/* The libraries, in the sandbox: *iso holds frames x outch float samples at
+ * rate, which the caller gives back with syn_iso_release.  0, or -1 with *e
+ * (iso released). */
+static int aud_decode_sandboxed(const uint8_t *p, size_t n, const syn_limits *lim, syn_iso_res *iso,
+                                size_t *frames, int *outch, int *rate, syn_err *e)
 {
-    const char *hint = "send WAV, FLAC, Ogg Vorbis or MP3";
-    memset(out, 0, sizeof *out);
-    if (!ctx || !ctx->opts || !ctx->limits)
-        return syn_fail(e, SYN_E_INTERNAL, NULL, "audio decode called without options");
-    const syn_opts *opts = ctx->opts;
-    const syn_limits *lim = ctx->limits;
-    if (!p || n == 0) return syn_fail(e, SYN_E_EMPTY, hint, "the sound is empty");
-    /* cheap pre-checks of our own, before any library sees the bytes */
-    if (wav_check_data(p, n, e) < 0 || ogg_check_pages(p, n, e) < 0) return -1;
-
     syn_iso_req rq = {.max_channels = lim->max_channels,
                       .min_rate = lim->min_sample_rate,
                       .max_rate = lim->max_sample_rate,
                       .max_sec = lim->max_audio_in_sec};
-    syn_iso_res iso;
-    if (syn_isolate(&syn_audio_modality, p, n, &rq, &iso, e) < 0) {
-        syn_iso_release(&iso);
+    if (syn_isolate(&syn_audio_modality, p, n, &rq, iso, e) < 0) {
+        syn_iso_release(iso);
         return -1;
     }
-    size_t frames = (size_t)iso.num[AUD_NUM_FRAMES];
-    int outch = (int)iso.num[AUD_NUM_OUTCH], rate = (int)iso.num[AUD_NUM_RATE];
-    int channels = (int)iso.num[AUD_NUM_CHANNELS];
-    const float *pcm = iso.data;
-    if (!pcm || frames == 0 || outch < 1 || outch > 2 || rate < 1 ||
-        iso.len != frames * (size_t)outch * sizeof(float)) {
-        syn_iso_release(&iso);
-        return syn_fail(e, SYN_E_DECODER, hint, "the audio decoder returned no samples");
+    *frames = (size_t)iso->num[AUD_NUM_FRAMES];
+    *outch = (int)iso->num[AUD_NUM_OUTCH];
+    *rate = (int)iso->num[AUD_NUM_RATE];
+    if (!iso->data || *frames == 0 || *outch < 1 || *outch > 2 || *rate < 1 ||
+        iso->len != *frames * (size_t)*outch * sizeof(float)) {
+        syn_iso_release(iso);
+        return syn_fail(e, SYN_E_DECODER, "send WAV, FLAC, Ogg Vorbis or MP3",
+                        "the audio decoder returned no samples");
     }
+    return 0;
+}
 
-    syn_map map;
+/* The map: ours from the file's comment (text), else the defaults for a
+ * sound at rate; then the options.  Returns has_map. */
+static int aud_map(const char *text, int rate, const syn_opts *opts, syn_map *map)
+{
     int has_map = 0;
-    if (iso.text[0] && syn_map_parse(&map, iso.text) == 0)
+    if (text[0] && syn_map_parse(map, text) == 0)
         has_map = 1;
     else
-        syn_map_default(&map, rate);
+        syn_map_default(map, rate);
 
     /* Options first, then the file's real rate for the analysis: the
      * samples are at the file's rate whatever the map or options say. */
-    syn_map_apply_opts(&map, opts);
-    if (map.sample_rate != rate) {
-        map.sample_rate = rate;
-        map.n_fft = 0; /* syn_map_fix re-derives the frame for this rate */
+    syn_map_apply_opts(map, opts);
+    if (map->sample_rate != rate) {
+        map->sample_rate = rate;
+        map->n_fft = 0; /* syn_map_fix re-derives the frame for this rate */
     }
-    syn_map_fix(&map);
-    int rc = -1;
-    if (ctx->want_sem) {
-        /* the features' mono mix (a float a frame; sem_audio.c) and their
-         * per-analysis-frame tables (a few doubles per 11 ms hop); two
-         * passes of 46 ms frames, hopped by a quarter */
-        if (syn_job_reserve(frames * sizeof(float) + frames / 64 * 4 * sizeof(double),
-                            syn_cost_fft(4.0 * frames / (0.046 * rate), (int)(0.046 * rate) * 2),
-                            "measuring the sound", "send a shorter sound", e) < 0)
-            goto done;
-        if (syn_sem_from_pcm(pcm, frames, outch, rate, &out->sem, e) < 0) goto done;
-        out->sem.hash = syn_hash_bytes(p, n);
-        out->has_sem = 1;
-    }
-    if (ctx->want_sem && !ctx->want_grid) { /* semantics only: no spectrogram */
-        map.duration = (double)frames / rate;
-        syn_map_apply_opts(&map, opts);
-        out->map = map;
-        out->has_map = has_map;
-        rc = 0;
-        goto done;
-    }
+    syn_map_fix(map);
+    return has_map;
+}
+
+/* The semantic axes of the samples into out->sem.  0, or -1 with *e. */
+static int aud_semantics(const float *pcm, size_t frames, int outch, int rate, const uint8_t *p,
+                         size_t n, syn_latent *out, syn_err *e)
+{
+    /* the features' mono mix (a float a frame; sem_audio.c) and their
+     * per-analysis-frame tables (a few doubles per 11 ms hop); two
+     * passes of 46 ms frames, hopped by a quarter */
+    if (syn_job_reserve(frames * sizeof(float) + frames / 64 * 4 * sizeof(double),
+                        syn_cost_fft(4.0 * frames / (0.046 * rate), (int)(0.046 * rate) * 2),
+                        "measuring the sound", "send a shorter sound", e) < 0)
+        return -1;
+    if (syn_sem_from_pcm(pcm, frames, outch, rate, &out->sem, e) < 0) return -1;
+    out->sem.hash = syn_hash_bytes(p, n);
+    out->has_sem = 1;
+    return 0;
+}
+
+/* The spectrogram of the samples into out->grid, in stereo when asked or
+ * when the map says so of a two-channel file.  0, or -1 with *e. */
+static int aud_spectrogram(const syn_decode_ctx *ctx, const float *pcm, size_t frames, int outch,
+                           int channels, syn_map *map, int has_map, syn_latent *out, syn_err *e)
+{
+    const syn_opts *opts = ctx->opts;
     int stereo =
-        syn_opt_given(opts, SYN_OPT_STEREO) ? opts->stereo != 0 : map.stereo && channels == 2;
-    map.stereo = stereo;
+        syn_opt_given(opts, SYN_OPT_STEREO) ? opts->stereo != 0 : map->stereo && channels == 2;
+    map->stereo = stereo;
     int rows = 0, cols = 0;
-    syn_picture_size(opts, lim, &map, &rows, &cols);
+    syn_picture_size(opts, ctx->limits, map, &rows, &cols);
     if (syn_job_reserve((size_t)rows * (size_t)cols * sizeof(float) * (stereo ? 3 : 1),
-                        syn_cost_fft((double)cols * (stereo ? 2 : 1), map.n_fft),
+                        syn_cost_fft((double)cols * (stereo ? 2 : 1), map->n_fft),
                         "drawing the spectrogram", "lower width or height", e) < 0)
-        goto done;
+        return -1;
     out->grid.rows = rows;
     out->grid.cols = cols;
-    if (syn_spectral_analyse(pcm, frames, outch, &map, has_map, stereo, rows, cols, &out->grid, e) <
+    if (syn_spectral_analyse(pcm, frames, outch, map, has_map, stereo, rows, cols, &out->grid, e) <
         0) {
         syn_grid_free(&out->grid);
+        return -1;
+    }
+    return 0;
+}
+
+static int aud_decode(const uint8_t *p, size_t n, const syn_decode_ctx *ctx, syn_latent *out,
+                      syn_err *e)
+{
+    memset(out, 0, sizeof *out);
+    if (!ctx || !ctx->opts || !ctx->limits)
+        return syn_fail(e, SYN_E_INTERNAL, NULL, "audio decode called without options");
+    const syn_opts *opts = ctx->opts;
+    if (!p || n == 0)
+        return syn_fail(e, SYN_E_EMPTY, "send WAV, FLAC, Ogg Vorbis or MP3", "the sound is empty");
+    /* cheap pre-checks of our own, before any library sees the bytes */
+    if (wav_check_data(p, n, e) < 0 || ogg_check_pages(p, n, e) < 0) return -1;
+
+    syn_iso_res iso;
+    size_t frames = 0;
+    int outch = 0, rate = 0;
+    if (aud_decode_sandboxed(p, n, ctx->limits, &iso, &frames, &outch, &rate, e) < 0) return -1;
+    const float *pcm = iso.data;
+    syn_map map;
+    int has_map = aud_map(iso.text, rate, opts, &map);
+    int rc = -1;
+    if (ctx->want_sem && aud_semantics(pcm, frames, outch, rate, p, n, out, e) < 0) goto done;
+    if (ctx->want_sem && !ctx->want_grid) { /* semantics only: no spectrogram */
+        map.duration = (double)frames / rate;
+    } else if (aud_spectrogram(ctx, pcm, frames, outch, (int)iso.num[AUD_NUM_CHANNELS], &map,
+                               has_map, out, e) < 0) {
         goto done;
     }
     /* Output-side options (sample_rate, duration) now override what the
@@ -822,57 +854,45 @@ static int aud_render(syn_latent *in, const syn_opts *o, const syn_limits *lim, 
     return 0;
 }
 
-static int aud_encode(syn_latent *in, const syn_opts *o, const syn_limits *lim, syn_blob *out,
-                      syn_err *e)
+/* The output's limits, checked before encoding: its length, its bytes, and
+ * what FLAC can store.  0, or -1 with *e. */
+static int aud_check_output(const syn_map *m, size_t frames, int ch, int sf_format,
+                            const syn_limits *lim, syn_err *e)
 {
-    memset(out, 0, sizeof *out);
-    const syn_format *f = syn_format_find(&syn_audio_modality, o ? o->format : NULL);
-    if (!f)
-        return syn_fail(e, SYN_E_BADREQ, "use format=wav, wav-float, flac or ogg",
-                        "unknown audio format '%.15s'", o->format);
-    const int sf_format = aud_sf_formats[f - aud_formats];
-    syn_map map;
-    syn_map *m = &map;
-    float *pcm = NULL;
-    size_t frames = 0;
-    int ch = 0;
-    if (aud_render(in, o, lim, m, &pcm, &frames, &ch, e) < 0) return -1;
     /* One frame of slack for rounding duration * rate. */
-    if ((double)frames > lim->max_audio_out_sec * m->sample_rate + 1.0) {
-        free(pcm);
+    if ((double)frames > lim->max_audio_out_sec * m->sample_rate + 1.0)
         return syn_fail(e, SYN_E_LIMIT, "ask for a shorter duration",
                         "the sound would last %.1f s; the limit is %.1f s",
                         (double)frames / m->sample_rate, lim->max_audio_out_sec);
-    }
 
     /* The encoded file: at most 4 bytes a sample (float WAV). */
     if (syn_job_reserve(frames * (size_t)ch * 4, 0, "writing the sound",
-                        "lower duration or sample_rate", e) < 0) {
-        free(pcm);
+                        "lower duration or sample_rate", e) < 0)
         return -1;
-    }
 
     /* A FLAC frame header stores a rate above 65535 Hz only in tens of Hz
      * (libsndfile then fails inside libFLAC's encoder set-up): say so
      * before encoding, as the request's problem, not an internal error. */
     if ((sf_format & SF_FORMAT_TYPEMASK) == SF_FORMAT_FLAC && m->sample_rate > 65535 &&
-        m->sample_rate % 10 != 0) {
-        free(pcm);
+        m->sample_rate % 10 != 0)
         return syn_fail(e, SYN_E_BADREQ,
                         "use a sample_rate up to 65535 Hz or a multiple of 10, or format=wav",
                         "FLAC cannot store a sample rate of %d Hz", m->sample_rate);
-    }
+    return 0;
+}
 
-    char line[sizeof out->map];
-    syn_map_format(m, line, sizeof line);
-
-    aud_mem mem = {NULL, 0, 0, 0, 0};
+/* libsndfile writes the samples, with the map line as the comment, into
+ * *mem (malloc'd; free mem->p).  Frees pcm as soon as it is written.
+ * 0, or -1 with *e and nothing to free. */
+static int aud_write_file(const syn_map *m, const syn_format *f, int sf_format, float *pcm,
+                          size_t frames, int ch, const char *line, aud_mem *mem, syn_err *e)
+{
     SF_VIRTUAL_IO vio = {aud_filelen, aud_seek, aud_read, aud_write, aud_tell};
     SF_INFO info = {.samplerate = m->sample_rate, .channels = ch, .format = sf_format};
-    SNDFILE *sf = sf_open_virtual(&vio, SFM_WRITE, &info, &mem);
+    SNDFILE *sf = sf_open_virtual(&vio, SFM_WRITE, &info, mem);
     if (!sf) {
         free(pcm);
-        free(mem.p);
+        free(mem->p);
         return syn_fail(e, SYN_E_INTERNAL, NULL, "libsndfile cannot write %s: %s", f->name,
                         sf_strerror(NULL));
     }
@@ -886,19 +906,45 @@ static int aud_encode(syn_latent *in, const syn_opts *o, const syn_limits *lim, 
     char why[128];
     snprintf(why, sizeof why, "%s", sf_strerror(sf));
     int closed = sf_close(sf);
-    if (mem.oom) {
-        free(mem.p);
+    if (mem->oom) {
+        free(mem->p);
         return syn_fail(e, SYN_E_NOMEM, NULL, "out of memory writing the %s file", f->name);
     }
     if (bad || wrote != (sf_count_t)frames || closed != 0) {
-        free(mem.p);
+        free(mem->p);
         return syn_fail(e, SYN_E_INTERNAL, NULL, "libsndfile failed writing %s: %s", f->name, why);
     }
     if ((sf_format & SF_FORMAT_TYPEMASK) == SF_FORMAT_OGG &&
-        ogg_set_serial(mem.p, mem.len, m->seed ^ 0x53594e45u /* "SYNE" */, e) < 0) {
-        free(mem.p);
+        ogg_set_serial(mem->p, mem->len, m->seed ^ 0x53594e45u /* "SYNE" */, e) < 0) {
+        free(mem->p);
         return -1;
     }
+    return 0;
+}
+
+static int aud_encode(syn_latent *in, const syn_opts *o, const syn_limits *lim, syn_blob *out,
+                      syn_err *e)
+{
+    memset(out, 0, sizeof *out);
+    const syn_format *f = syn_format_find(&syn_audio_modality, o ? o->format : NULL);
+    if (!f)
+        return syn_fail(e, SYN_E_BADREQ, "use format=wav, wav-float, flac or ogg",
+                        "unknown audio format '%.15s'", o->format);
+    const int sf_format = aud_sf_formats[f - aud_formats];
+    syn_map map;
+    float *pcm = NULL;
+    size_t frames = 0;
+    int ch = 0;
+    if (aud_render(in, o, lim, &map, &pcm, &frames, &ch, e) < 0) return -1;
+    if (aud_check_output(&map, frames, ch, sf_format, lim, e) < 0) {
+        free(pcm);
+        return -1;
+    }
+
+    char line[sizeof out->map];
+    syn_map_format(&map, line, sizeof line);
+    aud_mem mem = {NULL, 0, 0, 0, 0};
+    if (aud_write_file(&map, f, sf_format, pcm, frames, ch, line, &mem, e) < 0) return -1;
     out->data = mem.p;
     out->len = mem.len;
     out->mime = f->mime;

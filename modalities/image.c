@@ -517,18 +517,10 @@ static int img_isolated(const uint8_t *p, size_t n, const syn_iso_req *rq, syn_i
 
 /* --- decode --------------------------------------------------------------- */
 
-static int img_decode(const uint8_t *p, size_t n, const syn_decode_ctx *ctx, syn_latent *out,
-                      syn_err *e)
+/* The input's kind from its magic, or IMG_NONE with *e. */
+static enum img_kind img_detect_kind(const uint8_t *p, size_t n, syn_err *e)
 {
     const char *hint = "send a PNG, JPEG or BMP image";
-    memset(out, 0, sizeof *out);
-    if (!ctx || !ctx->opts || !ctx->limits)
-        return syn_fail(e, SYN_E_INTERNAL, NULL, "image decode called without options");
-    const syn_limits *lim = ctx->limits;
-    if (!p || n == 0) return syn_fail(e, SYN_E_EMPTY, hint, "the image is empty");
-    if (n > INT_MAX) /* stb_image takes an int length */
-        return syn_fail(e, SYN_E_TOOLARGE, NULL, "the image is over 2 GiB");
-
     enum img_kind kind = img_kind_of(p, n);
     if (kind == IMG_NONE) {
         /* A PNG signature with one or two bytes changed is a PNG damaged in
@@ -541,18 +533,25 @@ static int img_decode(const uint8_t *p, size_t n, const syn_decode_ctx *ctx, syn
     if (kind == IMG_NONE) {
         const char *other = img_other_format(p, n);
         if (other)
-            return syn_fail(e, SYN_E_UNSUPPORTED, hint, "%s images are not supported", other);
-        return syn_fail(e, SYN_E_INVALID, hint, "not a PNG, JPEG or BMP image (no known magic)");
+            syn_fail(e, SYN_E_UNSUPPORTED, hint, "%s images are not supported", other);
+        else
+            syn_fail(e, SYN_E_INVALID, hint, "not a PNG, JPEG or BMP image (no known magic)");
     }
+    return kind;
+}
 
-    /* Cheap pre-checks of our own, with good messages, before any library
-     * sees the bytes; a PNG's size is checked here from IHDR. */
+/* Cheap pre-checks of our own, with good messages, before any library
+ * sees the bytes; a PNG's size is checked here from IHDR.  0, or -1 with *e. */
+static int img_precheck(enum img_kind kind, const uint8_t *p, size_t n, const syn_limits *lim,
+                        syn_err *e)
+{
     if (kind == IMG_PNG) {
         uint32_t pw = 0, ph = 0;
         if (png_walk(p, n, &pw, &ph, e) < 0) return -1;
         long w = (long)pw, h = (long)ph;
         if (w <= 0 || h <= 0)
-            return syn_fail(e, SYN_E_INVALID, hint, "image has a zero width or height");
+            return syn_fail(e, SYN_E_INVALID, "send a PNG, JPEG or BMP image",
+                            "image has a zero width or height");
         if (w > lim->max_side || h > lim->max_side || w * h > lim->max_pixels)
             return syn_fail(e, SYN_E_LIMIT, "send a smaller image",
                             "image is %ldx%ld; the limits are %d per side and %ld pixels", w, h,
@@ -560,101 +559,146 @@ static int img_decode(const uint8_t *p, size_t n, const syn_decode_ctx *ctx, syn
     } else if (kind == IMG_JPEG && jpeg_check_tables(p, n, e) < 0) {
         return -1;
     }
+    return 0;
+}
 
-    /* The libraries, in the sandbox. */
+/* The libraries, in the sandbox: *iso holds iw x ih RGBA8 pixels, which the
+ * caller gives back with syn_iso_release.  0, or -1 with *e (iso released). */
+static int img_decode_sandboxed(enum img_kind kind, const uint8_t *p, size_t n,
+                                const syn_limits *lim, syn_iso_res *iso, int *iw, int *ih,
+                                syn_err *e)
+{
     syn_iso_req rq = {.op = kind, .max_side = lim->max_side, .max_pixels = lim->max_pixels};
-    syn_iso_res iso;
-    if (syn_isolate(&syn_image_modality, p, n, &rq, &iso, e) < 0) {
-        syn_iso_release(&iso);
+    if (syn_isolate(&syn_image_modality, p, n, &rq, iso, e) < 0) {
+        syn_iso_release(iso);
         return -1;
     }
-    int iw = (int)iso.num[IMG_NUM_W], ih = (int)iso.num[IMG_NUM_H];
-    const uint8_t *rgba = iso.data;
-    if (iw <= 0 || ih <= 0 || !rgba || iso.len != (size_t)iw * (size_t)ih * 4) {
-        syn_iso_release(&iso);
-        return syn_fail(e, SYN_E_DECODER, hint, "the image decoder returned no pixels");
+    *iw = (int)iso->num[IMG_NUM_W];
+    *ih = (int)iso->num[IMG_NUM_H];
+    if (*iw <= 0 || *ih <= 0 || !iso->data || iso->len != (size_t)*iw * (size_t)*ih * 4) {
+        syn_iso_release(iso);
+        return syn_fail(e, SYN_E_DECODER, "send a PNG, JPEG or BMP image",
+                        "the image decoder returned no pixels");
     }
+    return 0;
+}
 
-    /* The map: ours from a PNG we made, else the defaults for a picture. */
-    syn_map map;
+/* The map: ours from a PNG we made (text), else the defaults for a picture;
+ * then the grid's size and the options.  Returns has_map. */
+static int img_map(const syn_decode_ctx *ctx, const char *text, int iw, int ih, syn_map *map,
+                   int *rows, int *cols)
+{
     int has_map = 0;
-    if (iso.text[0] && syn_map_parse(&map, iso.text) == 0) has_map = 1;
+    if (text[0] && syn_map_parse(map, text) == 0) has_map = 1;
     if (!has_map) {
-        syn_map_default(&map, ctx->opts->sample_rate);
-        map.source = SYN_SRC_IMAGE;
+        syn_map_default(map, ctx->opts->sample_rate);
+        map->source = SYN_SRC_IMAGE;
     }
+    img_grid_size(ctx, map, has_map, iw, ih, rows, cols);
+    map->rows = *rows;
+    map->cols = *cols;
+    syn_map_apply_opts(map, ctx->opts);
+    return has_map;
+}
 
-    int rows = 0, cols = 0;
-    img_grid_size(ctx, &map, has_map, iw, ih, &rows, &cols);
-    map.rows = rows;
-    map.cols = cols;
-    syn_map_apply_opts(&map, ctx->opts);
-    int stereo = map.stereo != 0;
-
-    int rc = -1;
-    float *luma = NULL, *red = NULL, *green = NULL;
-    size_t np = (size_t)iw * (size_t)ih;
-    int want_planes = !(ctx->want_sem && !ctx->want_grid);
-    /* Our own work on the pixels: the features' shrunk copy, the planes at
-     * the picture's size and the grid, ~10 ns a pixel. */
+/* Our own work on the pixels: the features' shrunk copy, the planes at
+ * the picture's size and the grid, ~10 ns a pixel. */
+static int img_reserve(size_t np, int rows, int cols, int stereo, int want_planes, syn_err *e)
+{
     size_t need = (size_t)3 * SEM_SHRINK_SIDE * SEM_SHRINK_SIDE * sizeof(float);
     if (want_planes)
         need += np * sizeof(float) * (stereo ? 3 : 1) +
                 (size_t)rows * (size_t)cols * sizeof(float) * (stereo ? 3 : 1);
-    if (syn_job_reserve(need, np * 10e-9, "reading the picture", "send a picture with fewer pixels",
-                        e) < 0)
-        goto done;
+    return syn_job_reserve(need, np * 10e-9, "reading the picture",
+                           "send a picture with fewer pixels", e);
+}
 
-    if (ctx->want_sem) {
-        if (img_semantics(rgba, iw, ih, &out->sem, e) < 0) goto done;
-        out->sem.hash = syn_hash_bytes(p, n);
-        out->has_sem = 1;
-    }
-    if (!want_planes) { /* semantics only: no grid to make */
-        out->map = map;
-        out->has_map = has_map;
-        rc = 0;
-        goto done;
-    }
-
-    /* Planes at the picture's size: luma, and red/green for stereo. */
-    luma = malloc(sizeof(float) * np);
-    red = stereo ? malloc(sizeof(float) * np) : NULL;
-    green = stereo ? malloc(sizeof(float) * np) : NULL;
-    if (!luma || (stereo && (!red || !green))) {
-        syn_fail(e, SYN_E_NOMEM, NULL, "out of memory for the image planes");
-        goto done;
-    }
+/* Planes at the picture's size: luma, and red/green when red is not NULL. */
+static void img_planes(const uint8_t *rgba, size_t np, float *luma, float *red, float *green)
+{
     for (size_t i = 0; i < np; i++) {
         const uint8_t *px = rgba + 4 * i;
         float a = px[3] / 255.0f; /* over black: transparent is silent */
         float r = px[0] * a, g = px[1] * a, b = px[2] * a;
         float v = syn_luma709(r, g, b);
         luma[i] = v > 1.0f ? 1.0f : v;
-        if (stereo) {
+        if (red) {
             red[i] = r / 255.0f;
             green[i] = g / 255.0f;
         }
     }
-    syn_iso_release(&iso); /* the pixels are in the planes now */
-    rgba = NULL;
+}
 
-    if (syn_grid_alloc(&out->grid, rows, cols, stereo) < 0) {
+/* The pixels in *iso (released here once they are in the planes) into a
+ * rows x cols grid.  0, or -1 with *e; a partial grid is the caller's to free. */
+static int img_grid(syn_iso_res *iso, int iw, int ih, int rows, int cols, int stereo,
+                    syn_grid *grid, syn_err *e)
+{
+    int rc = -1;
+    size_t np = (size_t)iw * (size_t)ih;
+    float *luma = malloc(sizeof(float) * np);
+    float *red = stereo ? malloc(sizeof(float) * np) : NULL;
+    float *green = stereo ? malloc(sizeof(float) * np) : NULL;
+    if (!luma || (stereo && (!red || !green))) {
+        syn_fail(e, SYN_E_NOMEM, NULL, "out of memory for the image planes");
+        goto done;
+    }
+    img_planes(iso->data, np, luma, red, green);
+    syn_iso_release(iso); /* the pixels are in the planes now */
+
+    if (syn_grid_alloc(grid, rows, cols, stereo) < 0) {
         syn_fail(e, SYN_E_NOMEM, NULL, "out of memory for a %dx%d grid", rows, cols);
         goto done;
     }
-    img_fit(luma, iw, ih, out->grid.v, cols, rows);
+    img_fit(luma, iw, ih, grid->v, cols, rows);
     if (stereo) {
-        img_fit(red, iw, ih, out->grid.left, cols, rows);
-        img_fit(green, iw, ih, out->grid.right, cols, rows);
+        img_fit(red, iw, ih, grid->left, cols, rows);
+        img_fit(green, iw, ih, grid->right, cols, rows);
     }
-    out->map = map;
-    out->has_map = has_map;
     rc = 0;
 done:
     free(luma);
     free(red);
     free(green);
+    return rc;
+}
+
+static int img_decode(const uint8_t *p, size_t n, const syn_decode_ctx *ctx, syn_latent *out,
+                      syn_err *e)
+{
+    memset(out, 0, sizeof *out);
+    if (!ctx || !ctx->opts || !ctx->limits)
+        return syn_fail(e, SYN_E_INTERNAL, NULL, "image decode called without options");
+    const syn_limits *lim = ctx->limits;
+    if (!p || n == 0)
+        return syn_fail(e, SYN_E_EMPTY, "send a PNG, JPEG or BMP image", "the image is empty");
+    if (n > INT_MAX) /* stb_image takes an int length */
+        return syn_fail(e, SYN_E_TOOLARGE, NULL, "the image is over 2 GiB");
+    enum img_kind kind = img_detect_kind(p, n, e);
+    if (kind == IMG_NONE || img_precheck(kind, p, n, lim, e) < 0) return -1;
+
+    syn_iso_res iso;
+    int iw = 0, ih = 0;
+    if (img_decode_sandboxed(kind, p, n, lim, &iso, &iw, &ih, e) < 0) return -1;
+    syn_map map;
+    int rows = 0, cols = 0;
+    int has_map = img_map(ctx, iso.text, iw, ih, &map, &rows, &cols);
+    int stereo = map.stereo != 0;
+
+    int rc = -1;
+    int want_planes = !(ctx->want_sem && !ctx->want_grid);
+    if (img_reserve((size_t)iw * (size_t)ih, rows, cols, stereo, want_planes, e) < 0) goto done;
+    if (ctx->want_sem) {
+        if (img_semantics(iso.data, iw, ih, &out->sem, e) < 0) goto done;
+        out->sem.hash = syn_hash_bytes(p, n);
+        out->has_sem = 1;
+    }
+    /* semantics only: no grid to make */
+    if (want_planes && img_grid(&iso, iw, ih, rows, cols, stereo, &out->grid, e) < 0) goto done;
+    out->map = map;
+    out->has_map = has_map;
+    rc = 0;
+done:
     syn_iso_release(&iso);
     if (rc < 0) syn_latent_free(out);
     return rc;
