@@ -187,95 +187,128 @@ static int understand_out(const cli_inputs *in, const char *kind, const syn_opts
     return rc;
 }
 
-int srv_cli_convert(int argc, char **argv, srv_config *cfg)
-{
-    const char *inputs[SRV_MAX_INPUTS], *output = NULL, *format = NULL;
+/* What the command line names, gathered by parse_args. */
+typedef struct cli_args {
+    const char *inputs[SRV_MAX_INPUTS], *output, *format;
     const char *texts[SRV_MAX_INPUTS];
-    int ninputs = 0, ntexts = 0;
+    int ninputs, ntexts;
     syn_opts o;
-    syn_err e = {0};
-    syn_opts_default(&o);
-    if (srv_config_init(cfg, &e) < 0) return report(&e), 2;
+} cli_args;
+
+/* One argument at argv[*i] (and its value, which moves *i on); 0 to go on,
+ * or the exit status. */
+static int parse_arg(int pass, int argc, char **argv, int *i, srv_config *cfg, cli_args *a,
+                     syn_err *e)
+{
+    const char *arg = argv[*i];
+    if (strcmp(arg, "-o") == 0 || strcmp(arg, "--output") == 0) {
+        if (++*i >= argc) return usage("-o needs a file name");
+        a->output = argv[*i];
+        return 0;
+    }
+    if (strncmp(arg, "--", 2) != 0 || arg[2] == 0) {
+        if (pass == 0) {
+            if (a->ninputs + a->ntexts >= SRV_MAX_INPUTS) return usage("too many inputs");
+            a->inputs[a->ninputs++] = arg;
+        }
+        return 0;
+    }
+    char name[64];
+    const char *value = srv_flag_value(argc, argv, i, name, sizeof name);
+    if (!value) {
+        fprintf(stderr, "synesthd: --%s needs a value\n", name);
+        return 2;
+    }
+    if (strcmp(name, "text") == 0) { /* a text part, not an option */
+        if (pass == 0) {
+            if (a->ninputs + a->ntexts >= SRV_MAX_INPUTS) return usage("too many inputs");
+            a->texts[a->ntexts++] = value;
+        }
+        return 0;
+    }
+    if (pass == 0) {
+        int r = srv_config_set(cfg, name, value, e);
+        if (r < 0) return report(e), 2;
+        return 0;
+    }
+    if (srv_config_set(cfg, name, value, e) == 1) return 0;
+    if (strcmp(name, "format") == 0) {
+        a->format = value;
+        if (!strcasecmp(value, "txt") || !strcasecmp(value, "json"))
+            return 0; /* answered here, not by a modality's encoder */
+    }
+    if (syn_opts_set(&a->o, name, value, &cfg->limits, e) < 0) return report(e);
+    return 0;
+}
+
+/* 0 when the command line is complete, or the exit status. */
+static int parse_args(int argc, char **argv, srv_config *cfg, cli_args *a, syn_err *e)
+{
     /* Options are range-checked against the limits: read every limit flag
      * first, then the options. */
     for (int pass = 0; pass < 2; pass++) {
         for (int i = 1; i < argc; i++) {
-            const char *a = argv[i];
-            if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
-                if (++i >= argc) return usage("-o needs a file name");
-                output = argv[i];
-                continue;
-            }
-            if (strncmp(a, "--", 2) != 0 || a[2] == 0) {
-                if (pass == 0) {
-                    if (ninputs + ntexts >= SRV_MAX_INPUTS) return usage("too many inputs");
-                    inputs[ninputs++] = a;
-                }
-                continue;
-            }
-            char name[64];
-            const char *value = srv_flag_value(argc, argv, &i, name, sizeof name);
-            if (!value) {
-                fprintf(stderr, "synesthd: --%s needs a value\n", name);
-                return 2;
-            }
-            if (strcmp(name, "text") == 0) { /* a text part, not an option */
-                if (pass == 0) {
-                    if (ninputs + ntexts >= SRV_MAX_INPUTS) return usage("too many inputs");
-                    texts[ntexts++] = value;
-                }
-                continue;
-            }
-            if (pass == 0) {
-                int r = srv_config_set(cfg, name, value, &e);
-                if (r < 0) return report(&e), 2;
-                continue;
-            }
-            if (srv_config_set(cfg, name, value, &e) == 1) continue;
-            if (strcmp(name, "format") == 0) {
-                format = value;
-                if (!strcasecmp(value, "txt") || !strcasecmp(value, "json"))
-                    continue; /* answered here, not by a modality's encoder */
-            }
-            if (syn_opts_set(&o, name, value, &cfg->limits, &e) < 0) return report(&e);
+            int st = parse_arg(pass, argc, argv, &i, cfg, a, e);
+            if (st) return st;
         }
-        if (pass == 0 && srv_config_finish(cfg, &e) < 0) return report(&e), 2;
+        if (pass == 0 && srv_config_finish(cfg, e) < 0) return report(e), 2;
     }
-    if (!ninputs && !ntexts) return usage("missing INPUT (or --text STRING)");
-    if (!output) return usage("missing -o OUTPUT");
+    if (!a->ninputs && !a->ntexts) return usage("missing INPUT (or --text STRING)");
+    if (!a->output) return usage("missing -o OUTPUT");
+    return 0;
+}
 
-    const char *slash = strrchr(output, '/');
-    const char *dot = strrchr(slash ? slash : output, '.');
+/* The output's kind (--format, else the extension) and, unless it is .txt or
+ * .json, the modality that encodes it; 0 to go on, or the exit status. */
+static int pick_target(cli_args *a, const srv_config *cfg, const char **kind, int *understand_only,
+                       const syn_modality **target, syn_err *e)
+{
+    const char *slash = strrchr(a->output, '/');
+    const char *dot = strrchr(slash ? slash : a->output, '.');
     const char *ext = dot ? dot + 1 : "";
-    const char *kind = format ? format : ext;
-    int understand_only = !strcasecmp(kind, "txt") || !strcasecmp(kind, "json");
-    const syn_modality *target = understand_only ? NULL
-                                 : *ext          ? syn_modality_for_format(ext)
-                                                 : NULL;
-    if (!target && !understand_only && format) target = syn_modality_for_format(format);
-    if (!target && !understand_only) {
-        syn_fail(&e, SYN_E_BADREQ,
+    *kind = a->format ? a->format : ext;
+    *understand_only = !strcasecmp(*kind, "txt") || !strcasecmp(*kind, "json");
+    *target = *understand_only ? NULL : *ext ? syn_modality_for_format(ext) : NULL;
+    if (!*target && !*understand_only && a->format) *target = syn_modality_for_format(a->format);
+    if (!*target && !*understand_only) {
+        syn_fail(e, SYN_E_BADREQ,
                  "name the output .png, .wav, .flac, .ogg, .txt or .json, or give --format",
-                 "cannot tell the target from '%.200s'", output);
-        return report(&e);
+                 "cannot tell the target from '%.200s'", a->output);
+        return report(e);
     }
-    if (target && !format && syn_opts_set(&o, "format", ext, &cfg->limits, &e) < 0)
-        return report(&e);
+    if (*target && !a->format && syn_opts_set(&a->o, "format", ext, &cfg->limits, e) < 0)
+        return report(e);
+    return 0;
+}
+
+int srv_cli_convert(int argc, char **argv, srv_config *cfg)
+{
+    cli_args a = {0};
+    syn_err e = {0};
+    syn_opts_default(&a.o);
+    if (srv_config_init(cfg, &e) < 0) return report(&e), 2;
+    int st = parse_args(argc, argv, cfg, &a, &e);
+    if (st) return st;
+    const char *kind;
+    int understand_only;
+    const syn_modality *target;
+    st = pick_target(&a, cfg, &kind, &understand_only, &target, &e);
+    if (st) return st;
 
     cli_inputs in = {0};
     int rc = 0;
-    for (int i = 0; i < ninputs && rc == 0; i++)
-        rc = add_file(&in, inputs[i], cfg->limits.max_body_bytes, &e);
-    for (int i = 0; i < ntexts && rc == 0; i++)
-        rc = add_text(&in, texts[i], &e);
+    for (int i = 0; i < a.ninputs && rc == 0; i++)
+        rc = add_file(&in, a.inputs[i], cfg->limits.max_body_bytes, &e);
+    for (int i = 0; i < a.ntexts && rc == 0; i++)
+        rc = add_text(&in, a.texts[i], &e);
     if (rc == 0 && understand_only) {
         char k[8];
         snprintf(k, sizeof k, "%s", !strcasecmp(kind, "txt") ? "txt" : "json");
-        rc = understand_out(&in, k, &o, &cfg->limits, output, &e);
+        rc = understand_out(&in, k, &a.o, &cfg->limits, a.output, &e);
     } else if (rc == 0) {
         syn_blob blob = {0};
-        rc = syn_convert_parts(in.part, in.n, target, &o, &cfg->limits, &blob, &e);
-        if (rc == 0) rc = write_all(output, blob.data, blob.len, &e);
+        rc = syn_convert_parts(in.part, in.n, target, &a.o, &cfg->limits, &blob, &e);
+        if (rc == 0) rc = write_all(a.output, blob.data, blob.len, &e);
         syn_blob_free(&blob);
     }
     cli_inputs_free(&in);

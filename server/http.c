@@ -443,35 +443,62 @@ static enum MHD_Result scan_framing(void *cls, enum MHD_ValueKind kind, const ch
     return MHD_YES;
 }
 
-static enum MHD_Result first_call(conn_req *q, struct MHD_Connection *c, const char *method)
+/* What first_call learns from the headers, handed from one check to the next. */
+typedef struct first_hdrs {
+    framing fr;
+    const char *te; /* Transfer-Encoding, exactly "chunked" once checked */
+    unsigned bit;   /* the method's SRV_* bit */
+    int chunked;
+    unsigned long long len; /* Content-Length, 0 when absent */
+} first_hdrs;
+
+/* Each check below returns 1 when it has answered, with the result in *res,
+ * and 0 when the request goes on to the next check. */
+
+/* --- framing: what 0.9.75 lets through ----------------------------------- */
+static int check_framing(conn_req *q, struct MHD_Connection *c, first_hdrs *h, enum MHD_Result *res)
 {
     const syn_limits *l = &cfg_->limits;
-    /* --- framing: what 0.9.75 lets through ------------------------------- */
-    framing fr = {0};
-    MHD_get_connection_values(c, MHD_HEADER_KIND, scan_framing, &fr);
-    const char *te =
-        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
-    if (fr.cl_differ || fr.cl_bad)
-        return reject_close(q, 400, "bad_request", "send one Content-Length of decimal digits",
-                            fr.cl_differ ? "the request has conflicting Content-Length headers"
-                                         : "the Content-Length header is not a number");
-    if (te && (fr.nte > 1 || strcasecmp(te, "chunked") != 0))
-        return reject_close(q, 501, "not_implemented",
+    framing *fr = &h->fr;
+    MHD_get_connection_values(c, MHD_HEADER_KIND, scan_framing, fr);
+    h->te = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    if (fr->cl_differ || fr->cl_bad) {
+        *res = reject_close(q, 400, "bad_request", "send one Content-Length of decimal digits",
+                            fr->cl_differ ? "the request has conflicting Content-Length headers"
+                                          : "the Content-Length header is not a number");
+        return 1;
+    }
+    if (h->te && (fr->nte > 1 || strcasecmp(h->te, "chunked") != 0)) {
+        *res = reject_close(q, 501, "not_implemented",
                             "send the body with a Content-Length, or as plain chunked",
                             "only Transfer-Encoding: chunked is supported");
-    if (te && fr.ncl)
-        return reject_close(q, 400, "bad_request",
+        return 1;
+    }
+    if (h->te && fr->ncl) {
+        *res = reject_close(q, 400, "bad_request",
                             "send either Content-Length or Transfer-Encoding: chunked, not both",
                             "the request has both Content-Length and Transfer-Encoding");
+        return 1;
+    }
     if (q->too_many_args) {
         char hint[96];
         snprintf(hint, sizeof hint, "send at most %d query arguments (--max-query-args)",
                  l->max_query_args);
-        return reject(q, 400, "bad_request", hint, "the query string has too many arguments");
+        *res = reject(q, 400, "bad_request", hint, "the query string has too many arguments");
+        return 1;
     }
-    /* --- route ----------------------------------------------------------- */
+    return 0;
+}
+
+/* --- route, key, method --------------------------------------------------- */
+static int check_route(conn_req *q, struct MHD_Connection *c, const char *method, first_hdrs *h,
+                       enum MHD_Result *res)
+{
     const srv_route *r = srv_route_find(q->rq.path, cfg_);
-    if (!r) return reject(q, 404, "not_found", "GET /v1 lists the endpoints", "no such endpoint");
+    if (!r) {
+        *res = reject(q, 404, "not_found", "GET /v1 lists the endpoints", "no such endpoint");
+        return 1;
+    }
     q->rq.route = r;
     q->route_idx = (int)(r - srv_routes);
     if (cfg_->api_key[0] && strncmp(q->rq.path, "/v1", 3) == 0 &&
@@ -480,89 +507,142 @@ static enum MHD_Result first_call(conn_req *q, struct MHD_Connection *c, const c
                         "send the header 'Authorization: Bearer KEY' with the server's key",
                         "this server needs an API key for /v1");
         srv_reply_header(&q->rp, "WWW-Authenticate", "Bearer realm=\"synesthd\"");
-        return queue_reply(q);
+        *res = queue_reply(q);
+        return 1;
     }
-    unsigned bit = srv_method_bit(method);
-    if (!(r->methods & bit)) {
+    h->bit = srv_method_bit(method);
+    if (!(r->methods & h->bit)) {
         char allow[64];
         srv_route_allow(r, allow, sizeof allow);
         srv_reply_error(&q->rp, 405, "method_not_allowed", "see the Allow header",
                         "%s is not allowed here; use %s", q->rq.method, allow);
         srv_reply_header(&q->rp, MHD_HTTP_HEADER_ALLOW, "%s", allow);
-        return queue_reply(q);
+        *res = queue_reply(q);
+        return 1;
     }
-    const char *cl = fr.cl;
-    const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-    const char *inm =
-        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
-    int chunked = te != NULL;                                 /* exactly "chunked", checked above */
-    unsigned long long len = cl ? strtoull(cl, NULL, 10) : 0; /* digits, checked above */
-    q->cap = srv_route_max_body(r, l);
-    if (bit == SRV_POST && !cl && !chunked)
-        return reject(q, 411, "length_required", "send a Content-Length header or a chunked body",
+    return 0;
+}
+
+/* --- body length against the route's cap ---------------------------------- */
+static int check_length(conn_req *q, first_hdrs *h, enum MHD_Result *res)
+{
+    const char *cl = h->fr.cl;
+    h->chunked = h->te != NULL;               /* exactly "chunked", checked above */
+    h->len = cl ? strtoull(cl, NULL, 10) : 0; /* digits, checked above */
+    q->cap = srv_route_max_body(q->rq.route, &cfg_->limits);
+    if (h->bit == SRV_POST && !cl && !h->chunked) {
+        *res = reject(q, 411, "length_required", "send a Content-Length header or a chunked body",
                       "the request has no Content-Length");
-    if (len > q->cap || (chunked && q->cap == 0)) {
+        return 1;
+    }
+    if (h->len > q->cap || (h->chunked && q->cap == 0)) {
         char hint[128];
         if (q->cap)
             snprintf(hint, sizeof hint, "send at most %zu bytes (--max-body)", q->cap);
         else
             snprintf(hint, sizeof hint, "this endpoint takes no body");
-        return reject(q, 413, "payload_too_large", hint, "the request body is too large");
+        *res = reject(q, 413, "payload_too_large", hint, "the request body is too large");
+        return 1;
     }
-    if (bit == SRV_POST && r->types) {
-        const char *eff = ct && *ct ? ct : "application/octet-stream";
-        if (!srv_route_accepts(r, eff)) {
-            char types[512], hint[640];
-            srv_route_types_text(r, types, sizeof types);
-            snprintf(hint, sizeof hint, "%ssend one of: %s",
-                     strncasecmp(eff, "application/x-www-form-urlencoded", 33) == 0
-                         ? "curl --data-binary sends x-www-form-urlencoded: add "
-                           "-H 'Content-Type: image/png' (or the file's type), or use -F; "
-                         : "",
-                     types);
-            srv_reply_error(&q->rp, 415, "unsupported_media_type", hint,
-                            "Content-Type '%.80s' is not accepted here", eff);
-            return queue_reply(q);
-        }
-        if (strncasecmp(eff, "multipart/form-data", 19) == 0) {
-            q->rq.multipart = 1;
-            q->pp = MHD_create_post_processor(c, POST_BUFFER, on_post, q);
-            if (!q->pp)
-                return reject(q, 400, "bad_request",
-                              "let the client build the multipart body (curl -F image=@file)",
-                              "multipart/form-data needs a boundary parameter");
+    return 0;
+}
+
+/* --- Content-Type against the route's types; multipart set-up -------------- */
+static int check_type(conn_req *q, struct MHD_Connection *c, const char *ct, first_hdrs *h,
+                      enum MHD_Result *res)
+{
+    const srv_route *r = q->rq.route;
+    if (h->bit != SRV_POST || !r->types) return 0;
+    const char *eff = ct && *ct ? ct : "application/octet-stream";
+    if (!srv_route_accepts(r, eff)) {
+        char types[512], hint[640];
+        srv_route_types_text(r, types, sizeof types);
+        snprintf(hint, sizeof hint, "%ssend one of: %s",
+                 strncasecmp(eff, "application/x-www-form-urlencoded", 33) == 0
+                     ? "curl --data-binary sends x-www-form-urlencoded: add "
+                       "-H 'Content-Type: image/png' (or the file's type), or use -F; "
+                     : "",
+                 types);
+        srv_reply_error(&q->rp, 415, "unsupported_media_type", hint,
+                        "Content-Type '%.80s' is not accepted here", eff);
+        *res = queue_reply(q);
+        return 1;
+    }
+    if (strncasecmp(eff, "multipart/form-data", 19) == 0) {
+        q->rq.multipart = 1;
+        q->pp = MHD_create_post_processor(c, POST_BUFFER, on_post, q);
+        if (!q->pp) {
+            *res = reject(q, 400, "bad_request",
+                          "let the client build the multipart body (curl -F image=@file)",
+                          "multipart/form-data needs a boundary parameter");
+            return 1;
         }
     }
-    if ((ct && !(q->rq.ctype = strdup(ct))) || (inm && !(q->rq.if_none_match = strdup(inm))))
-        return MHD_NO;
+    return 0;
+}
+
+/* --- the headers and query arguments the handlers read --------------------- */
+static int keep_request(conn_req *q, struct MHD_Connection *c, const char *ct, enum MHD_Result *res)
+{
+    const char *inm =
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+    if ((ct && !(q->rq.ctype = strdup(ct))) || (inm && !(q->rq.if_none_match = strdup(inm)))) {
+        *res = MHD_NO;
+        return 1;
+    }
     if (MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, q) < 0 ||
-        (q->failed && q->rp.status))
-        return q->failed ? queue_reply(q) : MHD_NO;
-    /* --- admission, before any body byte is read ------------------------- */
-    if (bit == SRV_POST) {
+        (q->failed && q->rp.status)) {
+        *res = q->failed ? queue_reply(q) : MHD_NO;
+        return 1;
+    }
+    return 0;
+}
+
+/* --- admission, before any body byte is read ------------------------------ */
+static int admit(conn_req *q, const first_hdrs *h, enum MHD_Result *res)
+{
+    const syn_limits *l = &cfg_->limits;
+    if (h->bit == SRV_POST) {
         /* the body is held whole: its bytes, or the cap when chunked */
-        size_t want = chunked ? q->cap : (size_t)len;
+        size_t want = h->chunked ? q->cap : (size_t)h->len;
         if (srv_admit_reserve(want) < 0) {
             srv_metrics_job_rejected();
-            return reject_busy(q, "the server's memory budget is in use (%d requests open)",
+            *res = reject_busy(q, "the server's memory budget is in use (%d requests open)",
                                atomic_load(&active_));
+            return 1;
         }
         q->reserved = want;
     }
-    if (r->flags & SRV_R_JOB) {
+    if (q->rq.route->flags & SRV_R_JOB) {
         /* the slot is taken now and held until completion: a request that
          * cannot run is refused before it uploads its body */
         if (atomic_fetch_add(&jobs_, 1) >= l->max_jobs) {
             atomic_fetch_sub(&jobs_, 1);
             srv_metrics_job_rejected();
-            return reject_busy(q, "all %d conversion slots are busy", l->max_jobs);
+            *res = reject_busy(q, "all %d conversion slots are busy", l->max_jobs);
+            return 1;
         }
         q->has_slot = 1;
     }
-    if (len && !q->pp) { /* the whole body is coming: one allocation */
-        q->rq.body = malloc((size_t)len);
+    return 0;
+}
+
+/* The first call: every early rejection happens here, before the body is
+ * read (STYLE.md §7); a success is only ever queued on a later call. */
+static enum MHD_Result first_call(conn_req *q, struct MHD_Connection *c, const char *method)
+{
+    enum MHD_Result res;
+    first_hdrs h = {0};
+    if (check_framing(q, c, &h, &res) || check_route(q, c, method, &h, &res) ||
+        check_length(q, &h, &res))
+        return res;
+    const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    if (check_type(q, c, ct, &h, &res) || keep_request(q, c, ct, &res) || admit(q, &h, &res))
+        return res;
+    if (h.len && !q->pp) { /* the whole body is coming: one allocation */
+        q->rq.body = malloc((size_t)h.len);
         if (!q->rq.body) return reject(q, 500, "internal", "retry later", "out of memory");
-        q->rq.body_cap = (size_t)len;
+        q->rq.body_cap = (size_t)h.len;
     }
     return MHD_YES; /* successes are queued on a later call (keep-alive trap) */
 }

@@ -113,56 +113,66 @@ static const char *route_label(size_t r)
     return r < srv_route_count() ? srv_routes[r].label : "none";
 }
 
-void srv_metrics_handler(srv_request *rq, srv_reply *rp, const char *arg)
+/* The route slot of row i of nroutes: the routes in table order, then the
+ * "none" slot (requests that matched no route), kept last in M. */
+static size_t row_slot(size_t i, size_t nroutes)
 {
-    (void)rq;
-    (void)arg;
-    srv_strbuf b;
-    if (srv_strbuf_init(&b, 8192) < 0) { /* 8 KiB: the usual size of the whole text */
-        srv_reply_error(rp, 500, "internal", "", "out of memory");
-        return;
-    }
-    size_t nroutes = srv_route_count() + 1; /* + "none" in the last slot */
-    srv_strbuf_printf(&b, "# HELP synesthd_requests_total HTTP requests by route and status.\n"
-                          "# TYPE synesthd_requests_total counter\n");
+    return i + 1 == nroutes ? MAX_ROUTES - 1 : i;
+}
+
+/* synesthd_requests_total: one series per route and status seen. */
+static void put_requests(srv_strbuf *b, size_t nroutes)
+{
+    srv_strbuf_printf(b, "# HELP synesthd_requests_total HTTP requests by route and status.\n"
+                         "# TYPE synesthd_requests_total counter\n");
     for (size_t i = 0; i < nroutes; i++) {
-        size_t r = i + 1 == nroutes ? MAX_ROUTES - 1 : i;
+        size_t r = row_slot(i, nroutes);
         for (size_t s = 0; s < NSTATUS; s++) {
             unsigned long long v = get(&M.requests[r][s]);
             if (!v) continue;
             if (s < NSTATUS - 1)
-                srv_strbuf_printf(&b, "synesthd_requests_total{route=\"%s\",status=\"%d\"} %llu\n",
+                srv_strbuf_printf(b, "synesthd_requests_total{route=\"%s\",status=\"%d\"} %llu\n",
                                   route_label(r), statuses[s], v);
             else
-                srv_strbuf_printf(&b,
+                srv_strbuf_printf(b,
                                   "synesthd_requests_total{route=\"%s\",status=\"other\"} %llu\n",
                                   route_label(r), v);
         }
     }
-    srv_strbuf_printf(&b, "# HELP synesthd_request_duration_seconds Time from a request's headers "
-                          "to the end of its answer.\n"
-                          "# TYPE synesthd_request_duration_seconds histogram\n");
+}
+
+/* synesthd_request_duration_seconds: a histogram per route. */
+static void put_durations(srv_strbuf *b, size_t nroutes)
+{
+    srv_strbuf_printf(b, "# HELP synesthd_request_duration_seconds Time from a request's headers "
+                         "to the end of its answer.\n"
+                         "# TYPE synesthd_request_duration_seconds histogram\n");
     for (size_t i = 0; i < nroutes; i++) {
-        size_t r = i + 1 == nroutes ? MAX_ROUTES - 1 : i;
+        size_t r = row_slot(i, nroutes);
         unsigned long long cum = 0;
         for (size_t k = 0; k <= NBUCKET; k++) {
             cum += get(&M.hist[r][k]);
             if (k < NBUCKET)
                 srv_strbuf_printf(
-                    &b, "synesthd_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
+                    b, "synesthd_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
                     route_label(r), buckets[k], cum);
             else
                 srv_strbuf_printf(
-                    &b, "synesthd_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
+                    b, "synesthd_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
                     route_label(r), cum);
         }
-        srv_strbuf_printf(&b, "synesthd_request_duration_seconds_sum{route=\"%s\"} %.6f\n",
+        srv_strbuf_printf(b, "synesthd_request_duration_seconds_sum{route=\"%s\"} %.6f\n",
                           route_label(r), get(&M.sum_us[r]) / 1e6);
-        srv_strbuf_printf(&b, "synesthd_request_duration_seconds_count{route=\"%s\"} %llu\n",
+        srv_strbuf_printf(b, "synesthd_request_duration_seconds_count{route=\"%s\"} %llu\n",
                           route_label(r), cum);
     }
+}
+
+/* Bytes, jobs, memory and the start time: one value each. */
+static void put_totals(srv_strbuf *b)
+{
     srv_strbuf_printf(
-        &b,
+        b,
         "# HELP synesthd_bytes_in_total Request body bytes received.\n"
         "# TYPE synesthd_bytes_in_total counter\nsynesthd_bytes_in_total %llu\n"
         "# HELP synesthd_bytes_out_total Response body bytes sent.\n"
@@ -188,19 +198,29 @@ void srv_metrics_handler(srv_request *rq, srv_reply *rp, const char *arg)
         "synesthd_process_start_time_seconds %.3f\n",
         get(&M.bytes_in), get(&M.bytes_out), srv_http_jobs_in_flight(), get(&M.rejected),
         get(&M.cancelled), srv_admit_in_flight(), srv_admit_peak(), srv_admit_max(), start_unix);
+}
+
+/* synesthd_connections_reaped_total, by reason. */
+static void put_reaped(srv_strbuf *b)
+{
     static const char *const reasons[SRV_REAP_COUNT] = {"header_timeout", "slow_body",
                                                         "half_closed", "pressure"};
     srv_strbuf_printf(
-        &b, "# HELP synesthd_connections_reaped_total Connections shut down for a slow header "
-            "or body, a half-close, or under connection pressure.\n"
-            "# TYPE synesthd_connections_reaped_total counter\n");
+        b, "# HELP synesthd_connections_reaped_total Connections shut down for a slow header "
+           "or body, a half-close, or under connection pressure.\n"
+           "# TYPE synesthd_connections_reaped_total counter\n");
     for (int i = 0; i < SRV_REAP_COUNT; i++)
-        srv_strbuf_printf(&b, "synesthd_connections_reaped_total{reason=\"%s\"} %llu\n", reasons[i],
+        srv_strbuf_printf(b, "synesthd_connections_reaped_total{reason=\"%s\"} %llu\n", reasons[i],
                           get(&M.reaped[i]));
+}
+
+/* The sandboxed decoders' workers, decodes and failures. */
+static void put_decoders(srv_strbuf *b)
+{
     syn_sandbox_stats ss;
     syn_sandbox_get_stats(&ss);
     srv_strbuf_printf(
-        &b,
+        b,
         "# HELP synesthd_decoder_workers Sandboxed decoder processes alive now.\n"
         "# TYPE synesthd_decoder_workers gauge\nsynesthd_decoder_workers %d\n"
         "# HELP synesthd_decodes_total Decodes run in sandboxed workers.\n"
@@ -223,6 +243,23 @@ void srv_metrics_handler(srv_request *rq, srv_reply *rp, const char *arg)
         "# TYPE synesthd_memory_refused_total counter\nsynesthd_memory_refused_total %lu\n",
         ss.workers, ss.decodes, ss.crashed, ss.timeouts, ss.oom, ss.cancelled, ss.spawned,
         ss.recycled, srv_admit_refused());
+}
+
+void srv_metrics_handler(srv_request *rq, srv_reply *rp, const char *arg)
+{
+    (void)rq;
+    (void)arg;
+    srv_strbuf b;
+    if (srv_strbuf_init(&b, 8192) < 0) { /* 8 KiB: the usual size of the whole text */
+        srv_reply_error(rp, 500, "internal", "", "out of memory");
+        return;
+    }
+    size_t nroutes = srv_route_count() + 1; /* + "none" in the last slot */
+    put_requests(&b, nroutes);
+    put_durations(&b, nroutes);
+    put_totals(&b);
+    put_reaped(&b);
+    put_decoders(&b);
     size_t len;
     char *text = srv_strbuf_take(&b, &len);
     if (!text) {

@@ -261,6 +261,102 @@ static void join(sb *b, const cue *c, int n, int zh)
     }
 }
 
+/* The axes that carry evidence, split into firm and weak ones. */
+typedef struct cues {
+    cue firm[SYN_AX_COUNT], weak[SYN_AX_COUNT];
+    int nf, nw;
+} cues;
+
+/* insertion sort, most salient first; stable: ties keep axis order */
+static void sort_by_salience(cue *c, int n)
+{
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && c[j].salience > c[j - 1].salience; j--) {
+            cue t = c[j];
+            c[j] = c[j - 1], c[j - 1] = t;
+        }
+}
+
+static void gather_cues(const syn_semantics *s, cues *cs)
+{
+    /* the axes that carry evidence, most salient first: evidence times
+     * (a floor plus the distance from neutral), so a strong lean outranks a
+     * well-attested middle value */
+    cs->nf = cs->nw = 0;
+    for (int a = 0; a < SYN_AX_HUE; a++) {
+        if (!(s->w[a] > 0)) continue;
+        cue c = {a, s->v[a], s->w[a], s->w[a] * (0.25f + 2 * fabsf(s->v[a] - 0.5f))};
+        if (c.w >= FIRM) {
+            cs->firm[cs->nf++] = c;
+            continue;
+        }
+        /* a weak cue is worded softer, in proportion to its evidence, and
+         * left out when that leaves nothing but the middle grade */
+        c.v = 0.5f + (c.v - 0.5f) * c.w / FIRM;
+        if (grade(c.v) != GRADES / 2) cs->weak[cs->nw++] = c;
+    }
+    sort_by_salience(cs->firm, cs->nf);
+    sort_by_salience(cs->weak, cs->nw);
+}
+
+/* 1: the strongest impressions, with an opening chosen by the hash; when
+ * only weak cues exist they are said here, and not again. */
+static void say_opening(sb *b, const syn_semantics *s, cues *cs, int zh)
+{
+    static const char *const open_en[] = {"It feels ", "Overall it is ", "It comes across as ",
+                                          "The impression is "};
+    static const char *const open_zh[] = {"整体感觉", "总体上显得", "给人的印象是", "整体上"};
+    unsigned pick = (unsigned)(s->hash % 4);
+    if (cs->nf > 0) {
+        sb_add(b, "%s", zh ? open_zh[pick] : open_en[pick]);
+        int k = cs->nf < 3 ? cs->nf : 3;
+        join(b, cs->firm, k, zh);
+        sb_add(b, "%s", zh ? "。" : ".");
+    } else if (cs->nw > 0) {
+        sb_add(b, "%s", zh ? "隐约显得" : "It may be ");
+        join(b, cs->weak, cs->nw < 3 ? cs->nw : 3, zh);
+        sb_add(b, "%s", zh ? "。" : ".");
+        cs->nw = 0;
+    } else {
+        sb_add(b, "%s",
+               zh ? "没有明显的明暗、冷暖、能量或情绪线索。"
+                  : "It gives no clear cue about brightness, warmth, energy or mood.");
+    }
+}
+
+/* 2-4: the rest of the firm axes, the colour, the hedged axes, while
+ * sentences stay under room; returns the new count of sentences. */
+static int say_details(sb *b, const syn_semantics *s, const cues *cs, int zh, int sentences,
+                       int room)
+{
+    float hw = s->w[SYN_AX_HUE];
+    /* 2: the rest of the firm axes */
+    if (cs->nf > 3 && sentences < room) {
+        sb_add(b, "%s", zh ? "同时也" : " It is also ");
+        join(b, cs->firm + 3, cs->nf - 3 < 3 ? cs->nf - 3 : 3, zh);
+        sb_add(b, "%s", zh ? "。" : ".");
+        sentences++;
+    }
+    /* 3: the colour */
+    if (hw > 0 && sentences < room) {
+        int h = hue_index(s->v[SYN_AX_HUE]);
+        if (zh)
+            sb_add(b, hw >= FIRM ? "主色调偏%s色。" : "隐约带一点%s色。", hues[h].zh);
+        else
+            sb_add(b, hw >= FIRM ? " The dominant colour is %s." : " There is a hint of %s.",
+                   hues[h].en);
+        sentences++;
+    }
+    /* 4: hedged axes */
+    if (cs->nw > 0 && sentences < room) {
+        sb_add(b, "%s", zh ? "也可能" : " It may also be ");
+        join(b, cs->weak, cs->nw < 3 ? cs->nw : 3, zh);
+        sb_add(b, "%s", zh ? "。" : ".");
+        sentences++;
+    }
+    return sentences;
+}
+
 int syn_describe(const syn_semantics *s, const struct syn_grid *g, const char *lang, char *buf,
                  size_t n)
 {
@@ -269,85 +365,16 @@ int syn_describe(const syn_semantics *s, const struct syn_grid *g, const char *l
     int zh = lang && !strcmp(lang, "zh");
     sb b = {buf, n, 0, 0};
 
-    /* the axes that carry evidence, most salient first: evidence times
-     * (a floor plus the distance from neutral), so a strong lean outranks a
-     * well-attested middle value */
-    cue firm[SYN_AX_COUNT], weak[SYN_AX_COUNT];
-    int nf = 0, nw = 0;
-    for (int a = 0; a < SYN_AX_HUE; a++) {
-        if (!(s->w[a] > 0)) continue;
-        cue c = {a, s->v[a], s->w[a], s->w[a] * (0.25f + 2 * fabsf(s->v[a] - 0.5f))};
-        if (c.w >= FIRM) {
-            firm[nf++] = c;
-            continue;
-        }
-        /* a weak cue is worded softer, in proportion to its evidence, and
-         * left out when that leaves nothing but the middle grade */
-        c.v = 0.5f + (c.v - 0.5f) * c.w / FIRM;
-        if (grade(c.v) != GRADES / 2) weak[nw++] = c;
-    }
-    for (int i = 1; i < nf; i++) /* insertion sort, stable: ties keep axis order */
-        for (int j = i; j > 0 && firm[j].salience > firm[j - 1].salience; j--) {
-            cue t = firm[j];
-            firm[j] = firm[j - 1], firm[j - 1] = t;
-        }
-    for (int i = 1; i < nw; i++)
-        for (int j = i; j > 0 && weak[j].salience > weak[j - 1].salience; j--) {
-            cue t = weak[j];
-            weak[j] = weak[j - 1], weak[j - 1] = t;
-        }
-    float hw = s->w[SYN_AX_HUE];
+    cues cs;
+    gather_cues(s, &cs);
     shape sh;
     grid_shape(g, &sh);
     int sentences = 0;
 
-    /* 1: the strongest impressions, with an opening chosen by the hash */
-    static const char *const open_en[] = {"It feels ", "Overall it is ", "It comes across as ",
-                                          "The impression is "};
-    static const char *const open_zh[] = {"整体感觉", "总体上显得", "给人的印象是", "整体上"};
-    unsigned pick = (unsigned)(s->hash % 4);
-    if (nf > 0) {
-        sb_add(&b, "%s", zh ? open_zh[pick] : open_en[pick]);
-        int k = nf < 3 ? nf : 3;
-        join(&b, firm, k, zh);
-        sb_add(&b, "%s", zh ? "。" : ".");
-    } else if (nw > 0) {
-        sb_add(&b, "%s", zh ? "隐约显得" : "It may be ");
-        join(&b, weak, nw < 3 ? nw : 3, zh);
-        sb_add(&b, "%s", zh ? "。" : ".");
-        nw = 0;
-    } else {
-        sb_add(&b, "%s",
-               zh ? "没有明显的明暗、冷暖、能量或情绪线索。"
-                  : "It gives no clear cue about brightness, warmth, energy or mood.");
-    }
+    say_opening(&b, s, &cs, zh);
     sentences++;
     int room = sh.has ? 3 : 4; /* leave the last sentence for the grid */
-
-    /* 2: the rest of the firm axes */
-    if (nf > 3 && sentences < room) {
-        sb_add(&b, "%s", zh ? "同时也" : " It is also ");
-        join(&b, firm + 3, nf - 3 < 3 ? nf - 3 : 3, zh);
-        sb_add(&b, "%s", zh ? "。" : ".");
-        sentences++;
-    }
-    /* 3: the colour */
-    if (hw > 0 && sentences < room) {
-        int h = hue_index(s->v[SYN_AX_HUE]);
-        if (zh)
-            sb_add(&b, hw >= FIRM ? "主色调偏%s色。" : "隐约带一点%s色。", hues[h].zh);
-        else
-            sb_add(&b, hw >= FIRM ? " The dominant colour is %s." : " There is a hint of %s.",
-                   hues[h].en);
-        sentences++;
-    }
-    /* 4: hedged axes */
-    if (nw > 0 && sentences < room) {
-        sb_add(&b, "%s", zh ? "也可能" : " It may also be ");
-        join(&b, weak, nw < 3 ? nw : 3, zh);
-        sb_add(&b, "%s", zh ? "。" : ".");
-        sentences++;
-    }
+    sentences = say_details(&b, s, &cs, zh, sentences, room);
     /* the grid's structure */
     if (sh.has) {
         if (!zh) sb_add(&b, " ");

@@ -554,6 +554,13 @@ static void axis_hue(syn_semantics *s, const sem_feat *ft)
                 pc_names[pc]);
 }
 
+/* The axes in the order syn_semantics lists them; each function above is one
+ * axis and carries its grounding. */
+static void (*const axes[])(syn_semantics *, const sem_feat *) = {
+    axis_brightness, axis_elevation, axis_energy,  axis_sharpness,
+    axis_warmth,     axis_valence,   axis_density, axis_hue,
+};
+
 int syn_sem_from_pcm(const float *pcm, size_t frames, int channels, int sample_rate,
                      syn_semantics *s, syn_err *e)
 {
@@ -564,13 +571,7 @@ int syn_sem_from_pcm(const float *pcm, size_t frames, int channels, int sample_r
                         sample_rate);
     sem_feat ft;
     if (measure(pcm, frames, channels, sample_rate, &ft, e) < 0) return -1;
-    axis_brightness(s, &ft);
-    axis_elevation(s, &ft);
-    axis_energy(s, &ft);
-    axis_sharpness(s, &ft);
-    axis_warmth(s, &ft);
-    axis_valence(s, &ft);
-    axis_density(s, &ft);
-    axis_hue(s, &ft);
+    for (size_t i = 0; i < sizeof axes / sizeof axes[0]; i++)
+        axes[i](s, &ft);
     return 0;
 }

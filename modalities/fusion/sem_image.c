@@ -374,6 +374,13 @@ static void axis_hue(syn_semantics *s, const sem_feat *ft)
                 hue_names[(int)lround(hue * 12) % 12], ft->meanC);
 }
 
+/* The axes in the order syn_semantics lists them; each function above is one
+ * axis and carries its grounding. */
+static void (*const axes[])(syn_semantics *, const sem_feat *) = {
+    axis_brightness, axis_elevation, axis_energy,  axis_sharpness,
+    axis_warmth,     axis_valence,   axis_density, axis_hue,
+};
+
 void syn_sem_from_rgb(const float *rgb, int w, int h, syn_semantics *s)
 {
     syn_sem_neutral(s);
@@ -396,13 +403,7 @@ void syn_sem_from_rgb(const float *rgb, int w, int h, syn_semantics *s)
     angularity(&sc, &ft);
     ft.regions = clutter_regions(px, &sc);
 
-    axis_brightness(s, &ft);
-    axis_elevation(s, &ft);
-    axis_energy(s, &ft);
-    axis_sharpness(s, &ft);
-    axis_warmth(s, &ft);
-    axis_valence(s, &ft);
-    axis_density(s, &ft);
-    axis_hue(s, &ft);
+    for (size_t i = 0; i < sizeof axes / sizeof axes[0]; i++)
+        axes[i](s, &ft);
     scratch_free(&sc);
 }
