@@ -520,7 +520,6 @@ static int img_isolated(const uint8_t *p, size_t n, const syn_iso_req *rq, syn_i
 /* The input's kind from its magic, or IMG_NONE with *e. */
 static enum img_kind img_detect_kind(const uint8_t *p, size_t n, syn_err *e)
 {
-    const char *hint = "send a PNG, JPEG or BMP image";
     enum img_kind kind = img_kind_of(p, n);
     if (kind == IMG_NONE) {
         /* A PNG signature with one or two bytes changed is a PNG damaged in
@@ -531,6 +530,7 @@ static enum img_kind img_detect_kind(const uint8_t *p, size_t n, syn_err *e)
         if (n >= 8 && diff <= 2) kind = IMG_PNG;
     }
     if (kind == IMG_NONE) {
+        const char *hint = "send a PNG, JPEG or BMP image";
         const char *other = img_other_format(p, n);
         if (other)
             syn_fail(e, SYN_E_UNSUPPORTED, hint, "%s images are not supported", other);
