@@ -158,7 +158,8 @@ if ! (cd "$COPY" && make -j2 all >"$TMPD/build.log" 2>&1); then
 fi
 check "the copy with tone builds without a warning" "$(grep -m3 warning "$TMPD/build.log")" \
     sh -c "! grep -q 'warning' '$TMPD/build.log'"
-SYNESTHD_BIN=$COPY/build/synesthd
+# make passes SAN down: a sanitizer build of the copy lands in build/san
+if [ "${SAN:-0}" = 1 ]; then SYNESTHD_BIN=$COPY/build/san/synesthd; else SYNESTHD_BIN=$COPY/build/synesthd; fi
 start_server || exit 1
 
 jcheck() { # jcheck EXPR FILE [args]: exit 0 when the python expression over d holds
