@@ -4,6 +4,7 @@
 #   make test    build and run every test suite (SAN=1: with ASan+UBSan)
 #   make bench   speed figures against peers measured in the same run
 #   make eval    quality figures: round-trip SSIM, known signals, ladders, retrieval
+#   make calibrate  re-measure the generators' tables (modalities/fusion/calibration.def)
 #   make fuzz    the decoders' mutation fuzzer (use SAN=1), bounded in count and time
 #   make libfuzz coverage-guided libFuzzer runs of every harness (FUZZ_SECONDS each)
 #   make lint    cppcheck and clang-format over every C file in git (make test runs it)
@@ -81,7 +82,7 @@ UNIT_BIN   := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 BIN := $(BUILD)/synesthd
 
-.PHONY: all run test unit bench eval fuzz libfuzz libfuzz-bins deps deps-test deps-fuzz deps-npm \
+.PHONY: all run test unit bench eval calibrate fuzz libfuzz libfuzz-bins deps deps-test deps-fuzz deps-npm \
         deps-bench deps-lint clean fmt lint pkgconf-check
 all: $(BIN)
 
@@ -117,6 +118,18 @@ $(BUILD)/static_assets.c: $(BUILD)/tools/embed $(STATIC)
 	$(BUILD)/tools/embed $@ $(STATIC)
 $(BUILD)/static_assets.o: $(BUILD)/static_assets.c
 	$(CC) $(CFLAGS) -c $< -o $@
+
+# The generators' calibration tables (modalities/fusion/calibrate.c): swept,
+# read back by the encoders, and written as the checked-in calibration.def.
+# The unit tests fail when the file no longer matches the code.
+$(BUILD)/tools/calibrate: tools/calibrate.c $(wildcard include/syn/*.h) $(BUILD)/libsyn.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) $< $(BUILD)/libsyn.a -o $@ $(LDLIBS)
+calibrate: deps
+	$(MAKE) $(BUILD)/tools/calibrate
+	$(BUILD)/tools/calibrate modalities/fusion/calibration.def.new
+	mv modalities/fusion/calibration.def.new modalities/fusion/calibration.def
+	$(MAKE) all
 
 $(BIN): $(SERVER_OBJ) $(BUILD)/libsyn.a
 	$(CC) $(LDFLAGS) $^ -o $@ $(LDLIBS)

@@ -791,7 +791,7 @@ static int ogg_set_serial(uint8_t *p, size_t n, uint32_t serial, syn_err *e)
  * (semantic) or speech.  *m is the map line's map for the output.
  * *pcm is malloc'd.  0, or -1 with *e. */
 static int aud_render(syn_latent *in, const syn_opts *o, const syn_limits *lim, syn_map *m,
-                      float **pcm, size_t *frames, int *ch, syn_err *e)
+                      float **pcm, size_t *frames, int *ch, syn_report *rep, syn_err *e)
 {
     syn_mode mode = o ? o->mode : SYN_MODE_SPECTRAL;
     if (mode == SYN_MODE_SEMANTIC || mode == SYN_MODE_SPEECH) {
@@ -826,14 +826,16 @@ static int aud_render(syn_latent *in, const syn_opts *o, const syn_limits *lim, 
                 return syn_fail(e, SYN_E_LIMIT, "ask for a shorter duration",
                                 "a %.1f s sound is outside the %.1f s output limit", dur,
                                 lim->max_audio_out_sec);
-            /* two channels, two voice buses and a note buffer of 8 s;
-             * ~0.2 us of oscillators and envelopes a frame */
+            /* closed loop: up to SYN_LOOP_ROUNDS pieces, two kept at a
+             * time (the best and the next), each with two voice buses, a
+             * note buffer of 8 s and the read-back's scratch; ~0.6 us of
+             * oscillators, envelopes and analysis a frame and round */
             double nf = dur * sr;
-            if (syn_job_reserve((size_t)(nf * 16 + 8.0 * sr * 4), nf * 0.2e-6,
+            if (syn_job_reserve((size_t)(nf * 40 + 8.0 * sr * 4), nf * 0.6e-6 * SYN_LOOP_ROUNDS,
                                 "composing the music", "lower duration or sample_rate", e) < 0)
                 return -1;
-            if (syn_music(&in->sem, (o ? o->seed : 0) ^ in->sem.hash, sr, dur, pcm, frames, ch, e) <
-                0)
+            if (syn_music_closed(&in->sem, (o ? o->seed : 0) ^ in->sem.hash, sr, dur, pcm, frames,
+                                 ch, rep, e) < 0)
                 return -1;
         }
         m->duration = (double)*frames / sr;
@@ -935,7 +937,8 @@ static int aud_encode(syn_latent *in, const syn_opts *o, const syn_limits *lim, 
     float *pcm = NULL;
     size_t frames = 0;
     int ch = 0;
-    if (aud_render(in, o, lim, &map, &pcm, &frames, &ch, e) < 0) return -1;
+    if (aud_render(in, o, lim, &map, &pcm, &frames, &ch, &out->report, e) < 0) return -1;
+    out->has_report = out->report.rounds > 0;
     if (aud_check_output(&map, frames, ch, sf_format, lim, e) < 0) {
         free(pcm);
         return -1;

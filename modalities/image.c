@@ -856,15 +856,18 @@ static int img_encode_painting(syn_latent *in, const syn_opts *o, const syn_limi
     if (lim && lim->max_out_side > 0 && (w > lim->max_out_side || h > lim->max_out_side))
         return syn_fail(e, SYN_E_LIMIT, "ask for a smaller picture",
                         "painting %dx%d is over the %d pixel side limit", w, h, lim->max_out_side);
-    /* float RGB, then the PNG of it: 15 bytes a pixel; ~0.2 us a pixel */
-    size_t px = (size_t)w * (size_t)h;
-    if (syn_job_reserve(px * 15, px * 0.2e-6, "painting", "lower width or height", e) < 0)
+    /* float RGB, then the PNG of it: 15 bytes a pixel; ~0.2 us a pixel
+     * painted and read back; the closed loop's rounds on at most a
+     * SYN_LOOP_SIDE canvas besides (syn_paint_closed) */
+    size_t px = (size_t)w * (size_t)h, lp = (size_t)SYN_LOOP_SIDE * SYN_LOOP_SIDE;
+    if (syn_job_reserve(px * 15 + lp * 12, (px + lp * SYN_LOOP_ROUNDS) * 0.3e-6, "painting",
+                        "lower width or height", e) < 0)
         return -1;
     syn_grid g = {.rows = h, .cols = w};
     g.rgb = malloc(sizeof(float) * 3 * (size_t)w * (size_t)h);
     if (!g.rgb) return syn_fail(e, SYN_E_NOMEM, NULL, "out of memory for a %dx%d painting", w, h);
     uint32_t seed = (o ? o->seed : 0) ^ in->sem.hash;
-    if (syn_paint(&in->sem, seed, w, h, g.rgb, e) < 0) {
+    if (syn_paint_closed(&in->sem, seed, w, h, g.rgb, &out->report, e) < 0) {
         free(g.rgb);
         return -1;
     }
@@ -877,8 +880,11 @@ static int img_encode_painting(syn_latent *in, const syn_opts *o, const syn_limi
     if (o) syn_map_apply_opts(&m, o);
     char line[sizeof out->map];
     syn_map_format(&m, line, sizeof line);
+    syn_report rep = out->report; /* img_write fills the rest of *out */
     int rc = img_write(&g, NULL, line, out, e);
     free(g.rgb);
+    out->report = rep;
+    out->has_report = rc == 0;
     return rc;
 }
 

@@ -61,6 +61,33 @@ static void map_headers(srv_reply *rp, const char *map)
     }
 }
 
+/* The closed loop's report (syn/semantic.h): X-Synesthd-Asked and
+ * X-Synesthd-Made list "axis=value" for every axis the inputs speak to
+ * (asked weight > 0), in the latent's order, the made values read back
+ * from the output's own signal; X-Synesthd-Fidelity is 1 - the
+ * asked-weighted mean error; X-Synesthd-Rounds how often it was made. */
+static void report_headers(srv_reply *rp, const syn_report *r)
+{
+    char asked[512], made[512];
+    size_t ka = 0, km = 0;
+    asked[0] = made[0] = 0;
+    for (int a = 0; a < SYN_AX_COUNT; a++) {
+        if (r->asked.w[a] <= 0) continue;
+        const char *sep = ka ? ", " : "";
+        int n = snprintf(asked + ka, sizeof asked - ka, "%s%s=%.2f", sep, syn_axis_name(a),
+                         r->asked.v[a]);
+        int m = snprintf(made + km, sizeof made - km, "%s%s=%.2f", sep, syn_axis_name(a),
+                         r->made.v[a]);
+        if (n < 0 || m < 0 || (size_t)n >= sizeof asked - ka || (size_t)m >= sizeof made - km)
+            break;
+        ka += (size_t)n, km += (size_t)m;
+    }
+    srv_reply_header(rp, "X-Synesthd-Asked", "%s", asked);
+    srv_reply_header(rp, "X-Synesthd-Made", "%s", made);
+    srv_reply_header(rp, "X-Synesthd-Fidelity", "%.3f", r->fidelity);
+    srv_reply_header(rp, "X-Synesthd-Rounds", "%d", r->rounds);
+}
+
 void srv_generate_handler(srv_request *rq, srv_reply *rp, const char *target)
 {
     const syn_limits *lim = &rq->cfg->limits;
@@ -98,4 +125,5 @@ void srv_generate_handler(srv_request *rq, srv_reply *rp, const char *target)
     rp->free_cls = keep;
     srv_reply_header(rp, "Content-Disposition", "inline; filename=\"synesthd.%s\"", keep->ext);
     if (keep->map[0]) map_headers(rp, keep->map);
+    if (keep->has_report) report_headers(rp, &keep->report);
 }

@@ -112,6 +112,56 @@ int syn_paint(const syn_semantics *s, uint32_t seed, int w, int h, float *rgb, s
 int syn_music(const syn_semantics *s, uint32_t seed, int sample_rate, double duration, float **pcm,
               size_t *frames, int *channels, syn_err *e);
 
+/* --- fusion/loop.c: closed-loop generation (analysis by synthesis) ------- */
+/* What a semantic output was asked for and what its own encoder reads back
+ * from it.  asked: the latent's axes; made: the output's axes, measured on
+ * the signal the caller writes (no metadata); fidelity: 1 - the mean error
+ * over the asked axes, weighted by the asked evidence (1 when nothing was
+ * asked); rounds: how many times the output was made. */
+typedef struct syn_report {
+    syn_semantics asked, made;
+    double fidelity;
+    int rounds;
+} syn_report;
+
+/* |t - m| on a linear axis; 2 x the shorter way round the wheel for hue
+ * (opposite hues are 1 apart), the distance syn_sem_similarity uses. */
+double syn_axis_error(syn_axis a, float t, float m);
+/* 1 - sum w_a err_a / sum w_a over the axes of *asked with weight > 0. */
+double syn_fidelity(const syn_semantics *asked, const syn_semantics *made);
+
+/* The painter in a closed loop: paints, reads the painting back with
+ * syn_sem_from_rgb, moves the drive of each asked axis by what it missed,
+ * and paints again: at most SYN_LOOP_ROUNDS rounds at the loop's size (the
+ * longer side at most SYN_LOOP_SIDE), then the best drive at w x h into
+ * rgb, read back for *rep.  Deterministic; allocates scratch only.
+ * 0, or -1 with *e. */
+#define SYN_LOOP_ROUNDS 3
+#define SYN_LOOP_SIDE 256
+int syn_paint_closed(const syn_semantics *asked, uint32_t seed, int w, int h, float *rgb,
+                     syn_report *rep, syn_err *e);
+/* The composer in a closed loop: as syn_paint_closed, every round a whole
+ * syn_music at the asked rate and duration; the best round's PCM is kept. */
+int syn_music_closed(const syn_semantics *asked, uint32_t seed, int sample_rate, double duration,
+                     float **pcm, size_t *frames, int *channels, syn_report *rep, syn_err *e);
+
+/* Calibration (fusion/calibrate.c): each generator's response, read back
+ * by its output's encoder, to a drive of k / (SYN_CAL_POINTS - 1) on one
+ * axis, averaged over SYN_CAL_CONTEXTS fixed settings of the others and
+ * made monotone.  The tables that ship are modalities/fusion/calibration.def,
+ * written by `make calibrate`; syn_calibrate measures them afresh. */
+#define SYN_CAL_POINTS 11
+#define SYN_CAL_CONTEXTS 4
+typedef enum syn_generator { SYN_GEN_PAINT = 0, SYN_GEN_MUSIC, SYN_GEN_COUNT } syn_generator;
+typedef struct syn_cal {
+    float m[SYN_AX_COUNT][SYN_CAL_POINTS]; /* read back at each drive; hue: unused */
+} syn_cal;
+const syn_cal *syn_cal_table(syn_generator g); /* the shipped tables */
+const char *syn_generator_name(syn_generator g); /* "paint", "music" */
+int syn_calibrate(syn_generator g, syn_cal *out, syn_err *e);
+/* The drive that the table says reads back as t (hue: t itself). */
+float syn_cal_inverse(const syn_cal *c, syn_axis a, float t);
+
 /* --- fusion/describe.c: text out ---------------------------------------- */
 /* A description of the latent in "en" or "zh", from the axes and the
  * grid's structure ("most of the energy sits in the low register and rises

@@ -139,6 +139,22 @@ static void hat(mix *m, double t0, float gain, float pan, uint64_t *st)
     }
 }
 
+/* Breath: seeded white noise under a note, following a swell-and-decay
+ * envelope over its hold (the grit of a bowed or blown, harsh tone). */
+static void grit(mix *m, double t0, double hold, float gain, float pan, uint64_t *st)
+{
+    size_t start = (size_t)llround(t0 * m->sr), len = (size_t)(hold * m->sr);
+    if (start >= m->frames || len == 0) return;
+    if (len > m->frames - start) len = m->frames - start;
+    float gl = cosf((pan + 1) * (float)M_PI / 4), gr = sinf((pan + 1) * (float)M_PI / 4);
+    for (size_t i = 0; i < len; i++) {
+        float t = (float)i / (float)len, env = fminf(1, t * 20) * (1 - 0.6f * t);
+        float v = (float)(urand(st) * 2 - 1) * gain * env;
+        m->l[start + i] += v * gl;
+        m->r[start + i] += v * gr;
+    }
+}
+
 /* A soft kick: a sine falling from 110 to 45 Hz over 120 ms. */
 static void kick(mix *m, double t0, float gain)
 {
@@ -168,14 +184,40 @@ static int degree_semis(const int sc[7], int d)
 
 /* --- the plan: every musical choice from the axes ------------------------- */
 
+/* Chord roots (scale degrees), one chord every half bar, by valence: from
+ * the plain minor cadence (i iv v i) through progressions that lean on the
+ * relative major's chords, to the plain major one (I IV V I).  Between
+ * the poles the key is heard less surely as one mode: valence in steps. */
+#define MUS_PROGS 6
+static const struct {
+    int major, deg[4];
+} progs[MUS_PROGS] = {
+    {0, {0, 3, 4, 0}}, /* i iv v i     */
+    {0, {0, 5, 3, 4}}, /* i VI iv v    */
+    {0, {0, 2, 5, 6}}, /* i III VI VII */
+    {1, {0, 5, 1, 4}}, /* I vi ii V    */
+    {1, {0, 3, 5, 4}}, /* I IV vi V    */
+    {1, {0, 3, 4, 0}}, /* I IV V I     */
+};
+
 typedef struct plan {
     double beat, bar;     /* seconds                                        */
     const int *sc;        /* the scale: major or natural minor              */
+    int prog;             /* the progression (progs[])                      */
     int tonic;            /* MIDI note of the melody's tonic                */
-    int sub;              /* notes per beat                                 */
+    int sub;              /* melody notes per beat                          */
+    int voices;           /* pad chord tones: 3 (triad) .. 5 (ninth chord)  */
     float rest_p;         /* chance that an off-beat note rests             */
-    float harsh;          /* timbre: triangle (0) .. sawtooth (1)           */
+    float harsh;          /* lead timbre: triangle (0) .. sawtooth (1)      */
     float spread;         /* the melody's stereo spread                     */
+    float g_lead, g_shim; /* melody and its sparkle two octaves up          */
+    float g_ice;          /* a bell three octaves up                        */
+    float g_pad, g_bass;  /* the chords in the low-mid, the bass below      */
+    float g_noise;        /* hats and snare                                 */
+    float g_grit;         /* breath noise under each melody note            */
+    float tilt;           /* gain of the highs over the lows (800 Hz split) */
+    float detune;         /* cents of the lead's second oscillator          */
+    float rms_db;         /* the mix's loudness, dBFS RMS                   */
     float En, W;          /* energy and warmth, read by the parts           */
     adsr lead, pad, bass; /* envelopes                                      */
 } plan;
@@ -185,70 +227,89 @@ static void plan_from_axes(const syn_semantics *s, plan *p)
     const float B = s->v[SYN_AX_BRIGHTNESS], Ev = s->v[SYN_AX_ELEVATION], En = s->v[SYN_AX_ENERGY],
                 Sh = s->v[SYN_AX_SHARPNESS], W = s->v[SYN_AX_WARMTH], V = s->v[SYN_AX_VALENCE],
                 D = s->v[SYN_AX_DENSITY];
-    /* energy: tempo 60..180 BPM */
+    /* energy: tempo 60..180 BPM and loudness, -40..-12 dBFS RMS (calm is soft) */
     double bpm = 60 + 120 * En;
     p->beat = 60 / bpm, p->bar = 4 * p->beat;
-    /* valence: the mode */
-    int major = V >= 0.5f;
-    p->sc = major ? scale_major : scale_minor;
+    p->rms_db = -40 + 28 * En;
+    /* valence: the progression and its mode */
+    p->prog = (int)(clampf(V, 0, 1) * (MUS_PROGS - 0.001f));
+    p->sc = progs[p->prog].major ? scale_major : scale_minor;
     /* hue: the key, the inverse of pitch class -> hue */
     int k = (int)lroundf(s->v[SYN_AX_HUE] * 12) % 12;
     int tonic_pc = (5 * k) % 12; /* 5 is its own inverse mod 12 */
-    /* brightness, elevation: melody centre E3 (52) .. G#5 (80); the tonic
-     * nearest below it. */
-    int centre = 52 + (int)lroundf(28 * (0.6f * B + 0.4f * Ev));
+    /* elevation: the melody's register, C2 (36) .. C7 (96), the inverse of
+     * the register the ear (and the encoder) hears; the tonic nearest below */
+    int centre = 36 + (int)lroundf(56 * Ev);
     p->tonic = centre - ((centre - tonic_pc) % 12 + 12) % 12;
-    /* density: notes per beat, fewer rests */
+    /* density: notes per beat, chord tones, fewer rests */
     p->sub = 1 + (int)(D * 3.99f);
-    p->rest_p = 0.45f - 0.3f * D;
-    /* sharpness, warmth (and brightness): the timbre and the attacks */
-    p->harsh = clampf(0.1f + 0.6f * Sh + 0.2f * B - 0.3f * (W - 0.5f), 0, 1);
+    p->voices = 3 + (int)(D * 2.99f);
+    p->rest_p = 0.35f - 0.3f * D;
+    /* brightness: a sparkle two octaves over the melody, a brighter lead,
+     * less bass; warmth: the chords in the low-mid, a rounder lead */
+    p->g_lead = 0.5f;
+    p->g_shim = 0.32f * B * B;
+    p->g_ice = 0.3f * (1 - W) * (1 - W); /* cold: a glassy bell three octaves up */
+    p->g_pad = 0.3f * W * W;
+    p->g_bass = (0.05f + 0.3f * (1 - W)) * (1 - 0.7f * B);
+    /* sharpness: sawtooth, noise, a detuned second oscillator (beating),
+     * short attacks */
+    p->harsh = clampf(0.05f + 0.7f * Sh + 0.25f * B + 0.4f * (0.5f - W), 0, 1);
+    p->g_noise = 0.03f + 0.5f * Sh * Sh;
+    p->g_grit = 1.6f * Sh * Sh * Sh;
+    /* brightness: the tilt of the whole mix, -16 dB (muffled) .. +16 dB
+     * (crisp) for everything over 800 Hz; a cold sound is thin and bright
+     * too, a warm one mellow */
+    p->tilt = 0.1f * powf(100.0f, clampf(B + 0.4f * (0.5f - W), 0, 1));
+    p->detune = 28 * Sh;
     p->spread = 0.3f + 0.45f * En;
-    p->lead = (adsr){0.003f + 0.07f * (1 - Sh), 0.12f, 0.55f, 0.06f + 0.25f * (1 - Sh)};
+    p->lead = (adsr){0.002f + 0.12f * (1 - Sh) * (1 - Sh), 0.12f, 0.7f, 0.05f + 0.2f * (1 - Sh)};
     p->pad = (adsr){0.35f, 0.3f, 0.8f, 0.5f};
     p->bass = (adsr){0.008f, 0.2f, 0.6f, 0.12f};
     p->En = En, p->W = W;
 }
 
-/* --- one bar: pad, bass, percussion, melody ------------------------------- */
+/* --- half a bar: pad, bass, percussion, melody ---------------------------- */
 
-/* chord roots as scale degrees: I IV V I, or i iv v i.  (i VI III VII
- * spends half its time on chords of the relative major, and a slow 8 s
- * piece is only two bars long: it read back as major.) */
-static const int prog[4] = {0, 3, 4, 0};
-
-/* pad: the chord an octave under the melody, spread wide, detuned; bass:
- * the root two octaves down, on beats or half notes. */
-static void play_chords(mix *m, const plan *p, double tb, const int chord[3])
+/* pad: the chord in the low-mid (its tones stacked in thirds from the root
+ * near C4), spread wide; bass: the root under 150 Hz. */
+static void play_chords(mix *m, const plan *p, double tb, double len, const int *chord)
 {
-    for (int c = 0; c < 3; c++)
-        note(m, tb, p->bar * 0.95, p->tonic - 12 + degree_semis(p->sc, chord[c]), 0.05f * p->harsh,
-             p->pad, 0.10f + 0.14f * p->W, c == 1 ? 0 : (c ? 0.7f : -0.7f), (c - 1) * 4.0f);
-    int bass_step = p->En > 0.5f ? 1 : 2;
-    for (int q = 0; q < 4; q += bass_step) {
-        double bm = p->tonic - 24 + degree_semis(p->sc, chord[0]);
-        while (bm < 33) /* A1: lower is felt more than heard */
-            bm += 12;
-        note(m, tb + q * p->beat, p->beat * bass_step * 0.85, bm, 0.15f * p->harsh, p->bass, 0.32f,
+    int base = p->tonic;
+    while (base > 60)
+        base -= 12;
+    while (base < 48)
+        base += 12;
+    for (int c = 0; c < p->voices; c++)
+        note(m, tb, len * 0.95, base + degree_semis(p->sc, chord[c]), 0.05f * p->harsh, p->pad,
+             p->g_pad, c % 2 ? 0.7f : -0.7f, (float)(c - 1) * 4.0f);
+    double bm = p->tonic + degree_semis(p->sc, chord[0]);
+    while (bm > 40) /* E2: under the low-mid band */
+        bm -= 12;
+    while (bm < 28)
+        bm += 12;
+    int steps = p->En > 0.5f ? 2 : 1;
+    for (int q = 0; q < steps; q++)
+        note(m, tb + q * len / steps, len / steps * 0.85, bm, 0.15f * p->harsh, p->bass, p->g_bass,
              0, 0);
-    }
 }
 
-/* percussion: energy brings a kick and hats */
+/* percussion: a kick with energy; hats at the melody's pulse and a snare
+ * on the off-beats with sharpness */
 static void play_drums(mix *m, const plan *p, double tb, uint64_t *st)
 {
     float En = p->En;
-    for (int q = 0; q < 4; q++) {
-        if (En > 0.55f && (q == 0 || q == 2)) kick(m, tb + q * p->beat, 0.5f * (En - 0.4f));
-        if (En > 0.35f)
-            for (int u = 0; u < p->sub; u++)
-                hat(m, tb + (q + (double)u / p->sub) * p->beat,
-                    (En - 0.3f) * (u == 0 ? 0.35f : 0.22f), (float)(urand(st) - 0.5), st);
+    for (int q = 0; q < 2; q++) {
+        if (En > 0.55f && q == 0) kick(m, tb, 0.5f * (En - 0.4f));
+        for (int u = 0; u < p->sub; u++)
+            hat(m, tb + (q + (double)u / p->sub) * p->beat,
+                p->g_noise * (u == 0 ? 0.6f : 0.4f), (float)(urand(st) - 0.5), st);
+        if (q == 1) hat(m, tb + q * p->beat, p->g_noise * 1.2f, 0, st);
     }
 }
 
 /* The chord tone nearest scale degree deg, in any of five octaves. */
-static int nearest_chord_tone(const int chord[3], int deg)
+static int nearest_chord_tone(const int *chord, int deg)
 {
     int best = deg, bd = 99;
     for (int c = 0; c < 3; c++)
@@ -259,37 +320,51 @@ static int nearest_chord_tone(const int chord[3], int deg)
     return best;
 }
 
-/* melody: a seeded walk on the scale, chord tones on the beats; *deg is
- * the melody's scale degree above the tonic, carried from bar to bar. */
-static void play_melody(mix *m, const plan *p, double tb, const int chord[3], int *deg,
-                        uint64_t *st)
+/* melody: a seeded walk on the scale, chord tones on the beats, legato so
+ * that it carries the register; a sparkle doubles it two octaves up and a
+ * detuned twin roughens it.  *deg is the melody's scale degree above the
+ * tonic, carried from chord to chord. */
+static void play_melody(mix *m, const plan *p, double tb, const int *chord, int *deg, uint64_t *st)
 {
     int sub = p->sub;
-    for (int q = 0; q < 4 * sub; q++) {
-        double t = tb + q * p->beat / sub;
+    double step_t = p->beat / sub;
+    for (int q = 0; q < 2 * sub; q++) {
+        double t = tb + q * step_t;
         int on_beat = q % sub == 0;
         if (!on_beat && urand(st) < p->rest_p) continue;
-        if (on_beat && q && urand(st) < p->rest_p * 0.5) continue;
         double u = urand(st);
         int step = u < 0.3 ? -1 : u < 0.6 ? 1 : u < 0.72 ? -2 : u < 0.84 ? 2 : 0;
-        if (*deg > 5) step = -abs(step);
-        if (*deg < -3) step = abs(step);
+        if (*deg > 4) step = -abs(step);
+        if (*deg < -2) step = abs(step);
         *deg += step;
         if (on_beat) *deg = nearest_chord_tone(chord, *deg);
-        float vel = on_beat ? 0.9f : (float)(0.55 + 0.2 * urand(st));
-        note(m, t, p->beat / sub * 0.85, p->tonic + degree_semis(p->sc, *deg), p->harsh, p->lead,
-             0.42f * vel, (float)(urand(st) * 2 - 1) * p->spread, 0);
+        float vel = on_beat ? 0.9f : (float)(0.6 + 0.2 * urand(st));
+        double mid = p->tonic + degree_semis(p->sc, *deg);
+        float pan = (float)(urand(st) * 2 - 1) * p->spread;
+        int hold_steps = 1;
+        while (q + hold_steps < 2 * sub && hold_steps < 2 && urand(st) < p->rest_p)
+            hold_steps++;
+        double hold = step_t * hold_steps * 0.95;
+        note(m, t, hold, mid, p->harsh, p->lead, p->g_lead * vel, pan, 0);
+        if (p->detune > 1)
+            note(m, t, hold, mid, p->harsh, p->lead, 0.6f * p->g_lead * vel, -pan, p->detune);
+        if (p->g_grit > 0.002f) grit(m, t, hold, p->g_grit * p->g_lead * vel, pan, st);
+        if (p->g_shim > 0.002f)
+            note(m, t, hold, mid + 24, 0.2f * p->harsh, p->lead, p->g_shim * vel, pan, 0);
+        if (p->g_ice > 0.002f && on_beat)
+            note(m, t, hold, mid + 36, 0, (adsr){0.002f, 0.3f, 0.2f, 0.3f}, p->g_ice * vel, -pan,
+                 0);
     }
 }
 
-/* --- the mix: echo, drive, fades, peak ------------------------------------ */
+/* --- the mix: echo, drive, fades, loudness --------------------------------- */
 
 /* Ping-pong echo at a dotted eighth, warmth makes it wetter; done in
  * place, so each echo feeds the next (feedback = wet^2 per round). */
 static void echo(mix *m, const plan *p)
 {
     size_t dly = (size_t)(0.75 * p->beat * m->sr), n = m->frames;
-    float wet = 0.15f + 0.2f * p->W;
+    float wet = 0.1f + 0.2f * p->W;
     if (dly > 0 && dly < n)
         for (size_t i = dly; i < n; i++) {
             m->l[i] += wet * m->r[i - dly];
@@ -297,16 +372,25 @@ static void echo(mix *m, const plan *p)
         }
 }
 
-/* Drive (energy compresses: louder for the same peak), fades, peak:
- * the mix into out[2 * frames], interleaved. */
-static void master(const mix *m, const plan *p, float *out)
+/* Drive (energy compresses), fades, then the level: the plan's loudness
+ * in RMS, held under the -1 dBFS peak.  The mix into out[2 * frames],
+ * interleaved. */
+static void master(mix *m, const plan *p, float *out)
 {
     size_t n = m->frames;
+    /* the tilt: a one-pole split at 800 Hz, the highs scaled by p->tilt */
+    float a = 1 - expf(-2 * (float)M_PI * 800 / m->sr), lpl = 0, lpr = 0;
+    for (size_t i = 0; i < n; i++) {
+        lpl += a * (m->l[i] - lpl), lpr += a * (m->r[i] - lpr);
+        m->l[i] = lpl + p->tilt * (m->l[i] - lpl);
+        m->r[i] = lpr + p->tilt * (m->r[i] - lpr);
+    }
     float peak = 0;
     for (size_t i = 0; i < n; i++)
         peak = fmaxf(peak, fmaxf(fabsf(m->l[i]), fabsf(m->r[i])));
     float g = 1 + 2.5f * p->En, norm = peak > 0 ? 1 / peak : 0, tg = tanhf(g);
     size_t fade_in = (size_t)(0.005 * m->sr), fade_out = (size_t)(0.3 * m->sr);
+    double sumsq = 0;
     float peak2 = 0;
     for (size_t i = 0; i < n; i++) {
         float f = 1;
@@ -315,10 +399,15 @@ static void master(const mix *m, const plan *p, float *out)
         out[2 * i] = tanhf(g * m->l[i] * norm) / tg * f;
         out[2 * i + 1] = tanhf(g * m->r[i] * norm) / tg * f;
         peak2 = fmaxf(peak2, fmaxf(fabsf(out[2 * i]), fabsf(out[2 * i + 1])));
+        float mono = 0.5f * (out[2 * i] + out[2 * i + 1]);
+        sumsq += (double)mono * mono;
     }
-    if (peak2 > 0)
-        for (size_t i = 0; i < 2 * n; i++)
-            out[i] *= MUS_PEAK / peak2;
+    double rms = sqrt(sumsq / (double)n);
+    if (!(rms > 0) || !(peak2 > 0)) return;
+    double gain = pow(10, p->rms_db / 20) / rms;
+    if (gain * peak2 > MUS_PEAK) gain = MUS_PEAK / peak2;
+    for (size_t i = 0; i < 2 * n; i++)
+        out[i] = (float)(out[i] * gain);
 }
 
 int syn_music(const syn_semantics *s, uint32_t seed, int sample_rate, double duration, float **pcm,
@@ -349,12 +438,16 @@ int syn_music(const syn_semantics *s, uint32_t seed, int sample_rate, double dur
     plan p;
     plan_from_axes(s, &p);
     int deg = 0; /* the melody's scale degree above the tonic */
-    int nbars = (int)ceil(duration / p.bar);
-    for (int b = 0; b < nbars; b++) {
-        double tb = b * p.bar;
-        int root = prog[b % 4];
-        int chord[3] = {root, root + 2, root + 4}; /* triads in the scale */
-        play_chords(&m, &p, tb, chord);
+    double half = p.bar / 2;
+    int nhalves = (int)ceil(duration / half);
+    for (int b = 0; b < nhalves; b++) {
+        double tb = b * half;
+        /* the last chord of the piece is the tonic, so every phrase closes */
+        int root = b == nhalves - 1 ? 0 : progs[p.prog].deg[b % 4];
+        int chord[5];
+        for (int c = 0; c < 5; c++)
+            chord[c] = root + 2 * c; /* stacked thirds in the scale */
+        play_chords(&m, &p, tb, half, chord);
         play_drums(&m, &p, tb, &st);
         play_melody(&m, &p, tb, chord, &deg, &st);
     }

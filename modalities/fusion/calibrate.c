@@ -1,0 +1,138 @@
+/* calibrate.c -- the generators' calibration tables: what the painter and
+ * the composer make of a drive on each axis, read back by the encoder of
+ * their output's modality.
+ *
+ * A sweep sets one axis to k / (SYN_CAL_POINTS - 1), the others to one of
+ * SYN_CAL_CONTEXTS fixed settings (so a table is the response in company,
+ * not on a neutral canvas alone), makes the output at the loop's size (a
+ * 256 px painting, 8 s of music at 22050 Hz), reads it back and averages.
+ * Pool-adjacent-violators then makes each table non-decreasing, so that
+ * its inverse is a function: the drive that reads back as t.  Hue needs
+ * no table: the painter's hue and the composer's key are the wheel itself.
+ *
+ * The shipped tables are calibration.def, written by `make calibrate`
+ * (tools/calibrate.c); the unit tests measure them afresh and fail when
+ * they no longer match the code. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "syn/semantic.h"
+#include "internal.h"
+
+static const syn_cal shipped[SYN_GEN_COUNT] = {
+#define CAL(g, a, ...) [g].m[a] = {__VA_ARGS__},
+#include "calibration.def"
+#undef CAL
+};
+
+static const char *const gen_names[SYN_GEN_COUNT] = {"paint", "music"};
+
+const syn_cal *syn_cal_table(syn_generator g)
+{
+    return (unsigned)g < SYN_GEN_COUNT ? &shipped[g] : NULL;
+}
+
+const char *syn_generator_name(syn_generator g)
+{
+    return (unsigned)g < SYN_GEN_COUNT ? gen_names[g] : "?";
+}
+
+float syn_cal_inverse(const syn_cal *c, syn_axis a, float t)
+{
+    if (a == SYN_AX_HUE || !c) return t;
+    const float *m = c->m[a];
+    const int n = SYN_CAL_POINTS;
+    if (!(m[n - 1] - m[0] > 0.02f)) return clamp01(t); /* no table, or an axis it cannot move */
+    if (t <= m[0]) return 0;
+    if (t >= m[n - 1]) return 1;
+    for (int k = 1; k < n; k++)
+        if (t <= m[k]) {
+            float span = m[k] - m[k - 1];
+            float f = span > 1e-6f ? (t - m[k - 1]) / span : 0;
+            return ((float)(k - 1) + f) / (float)(n - 1);
+        }
+    return 1;
+}
+
+/* The contexts: fixed, varied settings of every axis (splitmix64 from a
+ * constant), all with full evidence but for hue, which half of them leave
+ * unsaid (as most texts do). */
+static void context(int i, syn_semantics *s)
+{
+    uint64_t st = 0x43414c4942ull + (uint64_t)i * 0x9e3779b97f4a7c15ull; /* "CALIB" */
+    syn_sem_neutral(s);
+    for (int a = 0; a < SYN_AX_COUNT; a++)
+        syn_sem_set(s, (syn_axis)a, (float)(0.15 + 0.7 * urand(&st)),
+                    a == SYN_AX_HUE && (i & 1) ? 0.0f : 1.0f, "calibration context %d", i);
+}
+
+/* One output for a drive, read back. */
+static int respond(syn_generator g, const syn_semantics *drive, uint32_t seed, float *rgb,
+                   syn_semantics *made, syn_err *e)
+{
+    if (g == SYN_GEN_PAINT) {
+        if (syn_paint(drive, seed, SYN_LOOP_SIDE, SYN_LOOP_SIDE, rgb, e) < 0) return -1;
+        syn_sem_from_rgb(rgb, SYN_LOOP_SIDE, SYN_LOOP_SIDE, made);
+        return 0;
+    }
+    float *pcm = NULL;
+    size_t frames = 0;
+    int ch = 0;
+    if (syn_music(drive, seed, 22050, 8.0, &pcm, &frames, &ch, e) < 0) return -1;
+    int rc = syn_sem_from_pcm(pcm, frames, ch, 22050, made, e);
+    free(pcm);
+    return rc;
+}
+
+/* Pool adjacent violators: the closest non-decreasing sequence. */
+static void monotone(float *m, int n)
+{
+    double val[SYN_CAL_POINTS];
+    int cnt[SYN_CAL_POINTS], k = 0;
+    for (int i = 0; i < n; i++) {
+        val[k] = m[i], cnt[k] = 1;
+        while (k > 0 && val[k - 1] > val[k]) {
+            val[k - 1] = (val[k - 1] * cnt[k - 1] + val[k] * cnt[k]) / (cnt[k - 1] + cnt[k]);
+            cnt[k - 1] += cnt[k];
+            k--;
+        }
+        k++;
+    }
+    for (int b = 0, i = 0; b < k; b++)
+        for (int j = 0; j < cnt[b]; j++)
+            m[i++] = (float)val[b];
+}
+
+int syn_calibrate(syn_generator g, syn_cal *out, syn_err *e)
+{
+    memset(out, 0, sizeof *out);
+    if ((unsigned)g >= SYN_GEN_COUNT)
+        return syn_fail(e, SYN_E_INTERNAL, NULL, "no generator %d to calibrate", (int)g);
+    float *rgb = NULL;
+    if (g == SYN_GEN_PAINT) {
+        rgb = malloc(sizeof(float) * 3 * SYN_LOOP_SIDE * SYN_LOOP_SIDE);
+        if (!rgb) return syn_fail(e, SYN_E_NOMEM, NULL, "out of memory for calibration");
+    }
+    for (int a = 0; a < SYN_AX_COUNT; a++) {
+        if (a == SYN_AX_HUE) continue;
+        for (int k = 0; k < SYN_CAL_POINTS; k++) {
+            double acc = 0;
+            for (int c = 0; c < SYN_CAL_CONTEXTS; c++) {
+                syn_semantics drive, made;
+                context(c, &drive);
+                syn_sem_set(&drive, (syn_axis)a, (float)k / (SYN_CAL_POINTS - 1), 1.0f,
+                            "calibration sweep");
+                if (respond(g, &drive, (uint32_t)(c + 1), rgb, &made, e) < 0) {
+                    free(rgb);
+                    return -1;
+                }
+                acc += made.v[a];
+            }
+            out->m[a][k] = (float)(acc / SYN_CAL_CONTEXTS);
+        }
+        monotone(out->m[a], SYN_CAL_POINTS);
+    }
+    free(rgb);
+    return 0;
+}
