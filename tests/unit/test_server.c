@@ -614,8 +614,22 @@ static void a_conversion_reply_carries_its_map_and_one_header_per_key(void **sta
     }
     assert_true(keys >= 5);
     assert_string_equal(reply_header(&rp, "X-Synesthd-Sr"), "8000");
-    /* The map, Content-Disposition and one header per key: nothing else. */
-    assert_int_equal(rp.nhdrs, keys + 2);
+    /* Semantic music reports what it was asked and what it made: the axes
+     * the text speaks to ('calm': energy), the same axes read back. */
+    const char *asked = reply_header(&rp, "X-Synesthd-Asked");
+    const char *made = reply_header(&rp, "X-Synesthd-Made");
+    assert_non_null(asked);
+    assert_non_null(made);
+    assert_non_null(strstr(asked, "energy="));
+    assert_non_null(strstr(made, "energy="));
+    assert_int_equal(strlen(asked), strlen(made)); /* "axis=0.00" each, same axes */
+    double fid = atof(reply_header(&rp, "X-Synesthd-Fidelity"));
+    assert_true(fid > 0 && fid <= 1);
+    int rounds = atoi(reply_header(&rp, "X-Synesthd-Rounds"));
+    assert_true(rounds >= 1 && rounds <= SYN_LOOP_ROUNDS);
+    /* The map, Content-Disposition, one header per key and the report's
+     * four: nothing else. */
+    assert_int_equal(rp.nhdrs, keys + 2 + 4);
     assert_non_null(reply_header(&rp, "Content-Disposition"));
     srv_reply_clear(&rp); /* frees the blob through the reply's free_fn */
 }
