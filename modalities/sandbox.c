@@ -690,8 +690,10 @@ int syn_isolate(const syn_modality *m, const uint8_t *p, size_t n, const syn_iso
  * mprotect (glibc arenas), madvise (free); the socket: recvmsg/sendmsg;
  * planes: memfd_create, ftruncate, fstat; clocks and rusage for bounds;
  * futex for the libraries' locks; rt_sigreturn and the abort() path
- * (rt_sigprocmask, tgkill, getpid, gettid).  prlimit64 only on itself,
- * to move the soft CPU bound per decode. */
+ * (rt_sigprocmask, tgkill, getpid, gettid).  sysinfo: glibc's qsort asks
+ * it for the physical memory before sorting a large array in a buffer
+ * (libvorbis sorts its codebooks: every Ogg Vorbis file); it only reads.
+ * prlimit64 only on itself, to move the soft CPU bound per decode. */
 static const int allowed_syscalls[] = {
     SCMP_SYS(read),
     SCMP_SYS(write),
@@ -721,6 +723,7 @@ static const int allowed_syscalls[] = {
     SCMP_SYS(gettid),
     SCMP_SYS(getrandom),
     SCMP_SYS(sched_yield),
+    SCMP_SYS(sysinfo),
 #if defined(__SANITIZE_ADDRESS__)
     /* ASan/LSan: reports, symbolisation and the leak check at exit (a
      * tracer thread that stops the world).  Sanitizer builds only. */

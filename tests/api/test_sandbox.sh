@@ -109,6 +109,15 @@ if start_server --decoders 2 --max-jobs 2 --decode-timeout 2 --decoder-memory 20
     req POST "$BASE/v1/generate/image" --data-binary @"$TMPD/abort.wav" -H 'Content-Type: audio/wav'
     t "the audio decoder crashing -> 422 decoder_failed" "$([ "$STATUS" = 422 ] && grep -q 'audio decoder crashed' "$BODY" && echo 1)" "$STATUS $(head -c 300 "$BODY" | tr -d "\0")"
 
+    # --- every real format decodes inside the filter -------------------------
+    # Ogg Vorbis: libvorbis sorts its codebooks with glibc's qsort, which
+    # asks sysinfo for the memory size (a filter without it killed every
+    # Ogg file); the freedesktop theme's sounds are real Vorbis files.
+    for oga in bell complete dialog-information; do
+        req POST "$BASE/v1/embed" --data-binary @"/usr/share/sounds/freedesktop/stereo/$oga.oga" -H 'Content-Type: audio/ogg'
+        t "a real Ogg Vorbis recording ($oga.oga) decodes in the sandbox -> 200" "$([ "$STATUS" = 200 ] && grep -q '"semantics"' "$BODY" && echo 1)" "$STATUS $(head -c 300 "$BODY" | tr -d "\0")"
+    done
+
     # --- and the server goes on as before ------------------------------------
     req POST "$BASE$GEN_AUDIO" --data-binary @"$TMPD/good.png" -H 'Content-Type: image/png'
     t "a good picture after every failure -> 200 WAV" "$([ "$STATUS" = 200 ] && [ "$(head -c 4 "$BODY" | tr -d "\0")" = RIFF ] && echo 1)" "$STATUS"
