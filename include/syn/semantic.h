@@ -83,9 +83,12 @@ void syn_sem_blend(const syn_semantics *const *parts, const float *weights, int 
  * for hue), weighted by both sides' evidence. */
 double syn_sem_similarity(const syn_semantics *a, const syn_semantics *b,
                           float agreement[SYN_AX_COUNT]);
-/* Whole-latent similarity: the axes' score, averaged with the agreement of
- * the two grid summaries (1 - mean absolute difference) when both inputs
- * have a grid, so a sound made from a picture finds that picture. */
+/* Whole-latent similarity: the axes' score, and the agreement of the two
+ * grid summaries (1 - mean absolute difference) when both inputs have a
+ * grid, weighted by how alike the two layouts are (their correlation,
+ * squared, times the axes' total evidence): a sound drawn from a picture
+ * finds that picture by its layout, music made from its meaning by the
+ * axes. */
 double syn_similarity(const syn_semantics *a, const struct syn_grid *ga, const syn_semantics *b,
                       const struct syn_grid *gb, float agreement[SYN_AX_COUNT],
                       double *grid_agreement);

@@ -143,19 +143,43 @@ int syn_embed_vector(const syn_semantics *s, const syn_grid *g, float out[SYN_EM
     return SYN_EMBED_DIM;
 }
 
+/* Pearson correlation of two summaries (0 when either is flat). */
+static double summary_corr(const float *x, const float *y, int n)
+{
+    double mx = 0, my = 0, sxy = 0, sxx = 0, syy = 0;
+    for (int i = 0; i < n; i++)
+        mx += x[i] / n, my += y[i] / n;
+    for (int i = 0; i < n; i++) {
+        double dx = x[i] - mx, dy = y[i] - my;
+        sxy += dx * dy, sxx += dx * dx, syy += dy * dy;
+    }
+    return sxx > 1e-12 && syy > 1e-12 ? sxy / sqrt(sxx * syy) : 0;
+}
+
 double syn_similarity(const syn_semantics *a, const syn_grid *ga, const syn_semantics *b,
                       const syn_grid *gb, float agreement[SYN_AX_COUNT], double *grid_agreement)
 {
     double score = syn_sem_similarity(a, b, agreement);
     if (grid_agreement) *grid_agreement = -1;
     if (!ga || !gb || ga->rows < 1 || gb->rows < 1) return score;
-    float sa[SYN_SUMMARY_SIDE * SYN_SUMMARY_SIDE], sb[SYN_SUMMARY_SIDE * SYN_SUMMARY_SIDE];
+    enum { N = SYN_SUMMARY_SIDE * SYN_SUMMARY_SIDE };
+    float sa[N], sb[N];
     syn_grid_summary(ga, sa);
     syn_grid_summary(gb, sb);
     double d = 0;
-    for (int i = 0; i < SYN_SUMMARY_SIDE * SYN_SUMMARY_SIDE; i++)
+    for (int i = 0; i < N; i++)
         d += fabs((double)sa[i] - sb[i]);
-    double g = 1 - d / (SYN_SUMMARY_SIDE * SYN_SUMMARY_SIDE);
+    double g = 1 - d / N;
     if (grid_agreement) *grid_agreement = g;
-    return 0.5 * (score + g);
+    /* The grids are evidence as far as they show the same layout: a sound
+     * drawn from a picture (spectral mode) has the picture's layout in its
+     * spectrogram, r ~ 0.9, and then the grid counts as much as all the
+     * axes together; a piece of music made from the picture's meaning has
+     * an unrelated layout, r ~ 0, and the axes decide. */
+    double den = 0;
+    for (int x = 0; x < SYN_AX_COUNT; x++)
+        den += sqrt((double)a->w[x] * b->w[x]);
+    double r = summary_corr(sa, sb, N), wg = (den > 0 ? den : 1) * (r > 0 ? r * r : 0);
+    if (den + wg <= 0) return score;
+    return (score * den + g * wg) / (den + wg);
 }

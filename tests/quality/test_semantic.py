@@ -6,8 +6,8 @@ cross-modal order kept through the semantic generators.
    Both sides are embedded with the CLI (`synesthd convert X -o X.json`
    writes the /v1/embed document) and every picture is ranked against
    every sound by the product's own score, syn_similarity (semantic.h): the
-   evidence-weighted agreement of the axes, averaged with the agreement of
-   the two 8x8 grid summaries.  The score is recomputed here from the embed
+   evidence-weighted agreement of the axes, and the agreement of the two
+   8x8 grid summaries weighted by how alike their layouts are.  The score is recomputed here from the embed
    documents and checked against /v1/similarity on a few pairs, so the
    figure is the product's.  R@1 >= 0.8.
 2. Text drawn into the spectrogram: `convert --text HELLO --mode spectral
@@ -119,9 +119,15 @@ def score(a, b):
         den += w
     s = num / den if den > 0 else 0.5
     if a["grid"] and b["grid"]:
-        g = 1 - float(np.mean(np.abs(np.array(a["grid"]["summary"]) -
-                                     np.array(b["grid"]["summary"]))))
-        s = 0.5 * (s + g)
+        x = np.array(a["grid"]["summary"], dtype=float)
+        y = np.array(b["grid"]["summary"], dtype=float)
+        g = 1 - float(np.mean(np.abs(x - y)))
+        dx, dy = x - x.mean(), y - y.mean()
+        sxx, syy = float((dx * dx).sum()), float((dy * dy).sum())
+        r = float((dx * dy).sum()) / (sxx * syy) ** 0.5 if sxx > 1e-12 and syy > 1e-12 else 0.0
+        wg = (den if den > 0 else 1.0) * (r * r if r > 0 else 0.0)
+        if den + wg > 0:
+            s = (s * den + g * wg) / (den + wg)
     return s
 
 
