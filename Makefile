@@ -209,6 +209,7 @@ eval: deps-test
 	$(MAKE) all
 	SYNESTHD_BIN=$(abspath $(BIN)) /usr/bin/python3 tests/quality/test_roundtrip.py
 	SYNESTHD_BIN=$(abspath $(BIN)) /usr/bin/python3 tests/quality/test_semantic.py
+	SYNESTHD_BIN=$(abspath $(BIN)) /usr/bin/python3 tests/quality/test_crossing.py
 
 # The decoders' mutation fuzzer (tests/fuzz/README.md): 2000 iterations, seed 1,
 # at most 60 s by default; FUZZ_ARGS="-n 20000 -s 7 -t 300" for a longer run.
