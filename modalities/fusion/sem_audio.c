@@ -3,10 +3,11 @@
  * Accepts: interleaved float PCM, any channel count (mixed to mono), any
  * rate from 1 kHz, at least one frame.  Two STFTs on the shared plans
  * (internal.h): a ~46 ms frame with 75 % overlap for timing and timbre
- * (onsets, centroid, flatness, band weights, register), and a frame four
- * times longer for pitch classes (a semitone at C3 is 8 Hz wide).  Fills
- * *s (each axis with a reason holding the measured figures); s->hash is
- * left 0 for the caller.  Scratch only, freed before returning.
+ * (onsets, tempo, centroid, flatness, band weights, register), and a
+ * frame four times longer for pitch classes (a semitone at C3 is 8 Hz
+ * wide).  Fills *s (each axis with a reason holding the measured
+ * figures); s->hash is left 0 for the caller.  Scratch only, freed before
+ * returning.
  * Returns 0, or -1 with *e (bad arguments, no FFT plan, no memory).
  *
  * Layout: measure() runs the two passes into a sem_feat of measured
@@ -17,13 +18,15 @@
  * Each axis and its grounding (see syn/semantic.h):
  *   brightness  spectral centroid, log scale 100 Hz..6.4 kHz (pitch <-> lightness)
  *   elevation   median dominant frequency, 65 Hz..2 kHz     (pitch <-> elevation)
- *   energy      RMS in dBFS and onset rate                  (loudness <-> saturation)
+ *   energy      RMS in dBFS, tempo (onset autocorrelation), onset rate
+ *                                                           (loudness, tempo <-> arousal)
  *   sharpness   spectral flatness, roughness, attack time   (bouba/kiki)
  *   warmth      share of 150-800 Hz, little energy above 2.5 kHz
- *   valence     major vs minor key profile (Krumhansl & Kessler), consonance
+ *   valence     major vs minor key profiles (Krumhansl & Kessler), consonance
  *   density     onset rate and polyphony (strong pitch classes)
  *   hue         dominant pitch class by fifths on the colour wheel, C = red */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -46,10 +49,9 @@ static const double kk_major[12] = {6.35, 2.23, 3.48, 2.33, 4.38, 4.09,
 static const double kk_minor[12] = {6.33, 2.68, 3.52, 5.38, 2.60, 3.53,
                                     2.54, 4.75, 3.98, 2.69, 3.34, 3.17};
 
-/* Best Pearson correlation of chroma with the 12 rotations of a profile. */
-static double key_corr(const double c[12], const double prof[12], int *key)
+/* Pearson correlation of chroma with the profile rotated to each tonic. */
+static void key_corrs(const double c[12], const double prof[12], double r[12])
 {
-    double best = -2;
     double mc = 0, mp = 0;
     for (int i = 0; i < 12; i++)
         mc += c[i] / 12, mp += prof[i] / 12;
@@ -59,10 +61,16 @@ static double key_corr(const double c[12], const double prof[12], int *key)
             double x = c[(i + k) % 12] - mc, y = prof[i] - mp;
             sxy += x * y, sxx += x * x, syy += y * y;
         }
-        double r = sxx > 0 && syy > 0 ? sxy / sqrt(sxx * syy) : 0;
-        if (r > best) best = r, *key = k;
+        r[k] = sxx > 0 && syy > 0 ? sxy / sqrt(sxx * syy) : 0;
     }
-    return best;
+}
+
+static int argmax12(const double r[12])
+{
+    int k = 0;
+    for (int i = 1; i < 12; i++)
+        if (r[i] > r[k]) k = i;
+    return k;
 }
 
 /* Sensory roughness of a set of partials (Plomp & Levelt's curve in
@@ -148,6 +156,7 @@ typedef struct sem_scratch {
     float *prev;   /* a.nb: pass 1, the previous frame's (for the flux)    */
     float *pw2;    /* b.nb: pass 2, one frame's power spectrum             */
     double *flux;  /* a.nframes: spectral flux of each frame               */
+    double *odf;   /* a.nframes: onset strength, for the tempo             */
     double *fpk;   /* a.nframes: dominant frequency of each frame (0: none) */
     double *fen;   /* a.nframes: energy of each frame                      */
     double *att;   /* a.nframes: attack time after each onset, ms          */
@@ -164,6 +173,7 @@ typedef struct sem_feat {
     double reg;                     /* median dominant frequency, Hz (0: none)  */
     size_t nons;                    /* onsets                                   */
     double rate;                    /* onsets per second                        */
+    double bpm, pulse;              /* tempo (0: none), its periodicity 0..1    */
     double attack_ms;               /* median attack, ms (-1: no onset)         */
     double chroma[12], poly;        /* pitch-class weights, mean strong classes */
     double rough;                   /* roughness of the long-term partials      */
@@ -172,7 +182,7 @@ typedef struct sem_feat {
 static void scratch_free(sem_scratch *sc)
 {
     free(sc->mono), free(sc->env), free(sc->cur), free(sc->prev), free(sc->pw2);
-    free(sc->flux), free(sc->fpk), free(sc->fen), free(sc->att), free(sc->onset);
+    free(sc->flux), free(sc->odf), free(sc->fpk), free(sc->fen), free(sc->att), free(sc->onset);
     free(sc->ltas);
 }
 
@@ -186,13 +196,14 @@ static int scratch_alloc(sem_scratch *sc, size_t frames, size_t nblocks, const s
     sc->prev = calloc((size_t)a->nb, sizeof(float));
     sc->pw2 = malloc(sizeof(float) * (size_t)b->nb);
     sc->flux = calloc(a->nframes, sizeof(double));
+    sc->odf = malloc(sizeof(double) * a->nframes);
     sc->fpk = malloc(sizeof(double) * a->nframes);
     sc->fen = malloc(sizeof(double) * a->nframes);
     sc->att = malloc(sizeof(double) * a->nframes);
     sc->onset = malloc(sizeof(size_t) * a->nframes);
     sc->ltas = calloc((size_t)b->nb, sizeof(double));
-    if (sc->mono && sc->env && sc->cur && sc->prev && sc->pw2 && sc->flux && sc->fpk && sc->fen &&
-        sc->att && sc->onset && sc->ltas)
+    if (sc->mono && sc->env && sc->cur && sc->prev && sc->pw2 && sc->flux && sc->odf && sc->fpk &&
+        sc->fen && sc->att && sc->onset && sc->ltas)
         return 0;
     scratch_free(sc);
     return -1;
@@ -341,11 +352,111 @@ static double attack_time(const sem_scratch *sc, size_t nons, const stft *a, int
     return na ? median(sc->att, na) : -1;
 }
 
+/* --- tempo: the periodicity of the onsets -------------------------------- */
+
+#define TEMPO_MIN 60.0  /* BPM: the range the music plays (music.c) and most */
+#define TEMPO_MAX 180.0 /* tapped tempi fall in (Moelants 2002)              */
+/* Below this periodicity there is no pulse to speak of: steady noise's
+ * autocorrelation peaks at ~0.05, a single strike's at ~0; three even
+ * clicks score 0.67, the music's sparsest pieces ~0.3. */
+#define TEMPO_PULSE_MIN 0.15
+
+/* Onset strength: the flux above its moving mean over `half` frames each
+ * side (a swell or a steady hiss is no onset), less its own mean, so that
+ * its autocorrelation is near 0 at lags where nothing repeats. */
+static void onset_strength(const double *flux, size_t n, size_t half, double *odf)
+{
+    double run = 0, mean = 0;
+    size_t lo = 0, hi = 0; /* the window [lo, hi) */
+    for (size_t i = 0; i < n; i++) {
+        for (; hi < n && hi <= i + half; hi++)
+            run += flux[hi];
+        for (; lo + half < i; lo++)
+            run -= flux[lo];
+        double d = flux[i] - run / (double)(hi - lo);
+        odf[i] = d > 0 ? d : 0;
+        mean += odf[i] / n;
+    }
+    for (size_t i = 0; i < n; i++)
+        odf[i] -= mean;
+}
+
+static double autocorr(const double *x, size_t n, size_t lag)
+{
+    double r = 0;
+    for (size_t i = 0; i + lag < n; i++)
+        r += x[i] * x[i + lag];
+    return r;
+}
+
+/* A parabola through r at lag-1, lag, lag+1: its vertex's offset from
+ * lag (in [-0.5, 0.5]) into *off, its height returned. */
+static double acf_vertex(const double *x, size_t n, size_t lag, double *off)
+{
+    double l = autocorr(x, n, lag - 1), c = autocorr(x, n, lag), r = autocorr(x, n, lag + 1);
+    double den = l - 2 * c + r;
+    *off = den < 0 ? clampd(0.5 * (l - r) / den, -0.5, 0.5) : 0;
+    return c - 0.25 * (l - r) * *off;
+}
+
+/* Tempo: the beat period, clamped to 60..180 BPM, at the peak of the onset
+ * strength's autocorrelation that scores best once weighted by a
+ * log-Gaussian prior around 120 BPM, one octave wide (listeners tap near
+ * 120 BPM when a pulse allows several: van Noorden & Moelants 1999,
+ * Moelants 2002), which keeps octave errors rare.  Peaks are compared
+ * at their parabolic vertices (between frames), so a short lag's sharp
+ * peak does not win by falling on a frame.  *pulse is the peak over the
+ * value at lag 0: the autocorrelation is not divided by the overlap, so a
+ * beat heard K times scores at most (K-1)/K; near 0 for one strike or
+ * steady noise.  Returns BPM, or 0 (no pulse) when *pulse is under
+ * TEMPO_PULSE_MIN or the sound is too short for two beats. */
+static double find_tempo(const double *odf, size_t n, double fps, double *pulse)
+{
+    /* a quarter beyond each end: a peak just outside (58 BPM) is clamped
+     * to the range rather than a lesser peak inside taken for it */
+    size_t lmin = (size_t)floor(fps * 60 / (1.25 * TEMPO_MAX));
+    size_t lmax = (size_t)ceil(fps * 60 / (0.8 * TEMPO_MIN));
+    double r0 = autocorr(odf, n, 0), best = 0, bpm = 0;
+    *pulse = 0;
+    if (lmin < 2 || n < 2 * lmin + 2 || !(r0 > 0)) return 0;
+    if (lmax > n / 2) lmax = n / 2;
+    double prev = autocorr(odf, n, lmin - 1), cur = autocorr(odf, n, lmin);
+    for (size_t l = lmin; l <= lmax; l++) {
+        double next = autocorr(odf, n, l + 1);
+        if (cur > 0 && cur >= prev && cur >= next) {
+            double off, h = acf_vertex(odf, n, l, &off) / r0;
+            double b = fps * 60 / (l + off), oct = log2(b / 120);
+            double score = h * exp(-0.5 * oct * oct);
+            if (score > best) best = score, bpm = b, *pulse = clampd(h, 0, 1);
+        }
+        prev = cur, cur = next;
+    }
+    if (*pulse < TEMPO_PULSE_MIN) return 0;
+    return clampd(bpm, TEMPO_MIN, TEMPO_MAX);
+}
+
 /* --- pass 2: pitch classes and partials (frames four times longer) -------- */
 
-/* Chroma (spectral peaks from C2 to C8 folded into pitch classes), the
- * energy-weighted mean count of strong classes (polyphony), and the
- * long-term spectrum into sc->ltas. */
+/* Whether spectral peak k is the 3rd or 5th harmonic of a peak a twelfth
+ * or two octaves and a major third below, and 6 dB or more under it.
+ * Harmonics fuse into their fundamental's pitch (Terhardt 1974), but
+ * folded into pitch classes they would vote for its fifth and its major
+ * third, so a minor chord of rich tones would lean major.  A chord tone
+ * as loud as the bass two octaves under it still counts. */
+static int is_overtone(const float *pw, int k)
+{
+    for (int h = 3; h <= 5; h += 2) {
+        int j = (int)lround((double)k / h);
+        for (int q = j - 1; q <= j + 1; q++)
+            if (q >= 2 && 0.25 * pw[q] >= pw[k] && pw[q] > pw[q - 1] && pw[q] >= pw[q + 1])
+                return 1;
+    }
+    return 0;
+}
+
+/* Chroma (spectral peaks from C2 to C8 folded into pitch classes, less
+ * the overtones above), the energy-weighted mean count of strong classes
+ * over all peaks (polyphony), and the long-term spectrum into sc->ltas. */
 static void pass_chroma(stft *b, sem_scratch *sc, size_t frames, sem_feat *ft)
 {
     double hz2 = ft->sr / b->n, poly_sum = 0, poly_w = 0;
@@ -364,10 +475,11 @@ static void pass_chroma(stft *b, sem_scratch *sc, size_t frames, sem_feat *ft)
             if (!(p2[k] > p2[k - 1] && p2[k] >= p2[k + 1])) continue;
             int pc = (int)lround(12 * log2(f / 440.0) + 69) % 12;
             fc[pc] += sqrt(p2[k]);
+            if (!is_overtone(p2, k)) ft->chroma[pc] += sqrt(p2[k]);
         }
         double mx = 0;
         for (int c = 0; c < 12; c++)
-            ft->chroma[c] += fc[c], mx = fmax(mx, fc[c]);
+            mx = fmax(mx, fc[c]);
         if (mx > 0 && fe > 0) {
             int strong = 0;
             for (int c = 0; c < 12; c++)
@@ -436,6 +548,9 @@ static int measure(const float *pcm, size_t frames, int channels, int sample_rat
     ft->nons = find_onsets(sc.flux, a.nframes, a.hop, ft->sr, ft->rms, sc.onset);
     ft->rate = ft->nons / ft->dur;
     ft->attack_ms = attack_time(&sc, ft->nons, &a, block, nblocks, ft->sr);
+    double fps = ft->sr / a.hop; /* onset-strength frames per second */
+    onset_strength(sc.flux, a.nframes, (size_t)(0.25 * fps), sc.odf);
+    ft->bpm = find_tempo(sc.odf, a.nframes, fps, &ft->pulse);
 
     pass_chroma(&b, &sc, frames, ft);
     ft->rough = partial_roughness(sc.ltas, b.nb, ft->sr / n2);
@@ -475,15 +590,28 @@ static void axis_elevation(syn_semantics *s, const sem_feat *ft)
                 "dominant register %.0f Hz", ft->reg);
 }
 
-/* energy: loudness and onset rate, loudness <-> saturation.
- * -50 dBFS is a whisper, -6 dBFS a full mix; 8 onsets/s is a fast
- * sixteenth-note pulse. */
+/* energy: loudness and tempo <-> arousal; faster, louder music is matched
+ * to more saturated colours (Palmer et al. 2013, PNAS 110:8836).
+ * -50 dBFS is a whisper, -6 dBFS a full mix.  The tempo's place in
+ * 60..180 BPM counts as far as the pulse is steady (0.5 and over: fully),
+ * so a strike or a hiss leans on its loudness, with less evidence.  The
+ * onset rate (8/s: a fast sixteenth-note pulse) keeps a share: felt speed
+ * follows the surface rate as well as the beat (London 2011, Empir.
+ * Musicol. Rev. 6:43), and clicks at 12/s are busier than at 3/s though
+ * both are tapped in 60..180 BPM. */
 static void axis_energy(syn_semantics *s, const sem_feat *ft)
 {
     double loud = clampd((ft->rms_db + 50) / 44, 0, 1);
     double rate_s = fmin(1, ft->rate / 8);
-    syn_sem_set(s, SYN_AX_ENERGY, (float)(0.6 * loud + 0.4 * rate_s), 1.0f,
-                "RMS %.0f dBFS, %.1f onsets/s", ft->rms_db, ft->rate);
+    double steady = ft->bpm > 0 ? clampd((ft->pulse - TEMPO_PULSE_MIN) / 0.35, 0, 1) : 0;
+    double tempo_s = ft->bpm > 0 ? (ft->bpm - TEMPO_MIN) / (TEMPO_MAX - TEMPO_MIN) : 0;
+    double w_tempo = 0.35 * steady, w_rate = 0.3;
+    double en = (1 - w_tempo - w_rate) * loud + w_tempo * tempo_s + w_rate * rate_s;
+    char tempo[40] = "no steady pulse";
+    if (ft->bpm > 0)
+        snprintf(tempo, sizeof tempo, "tempo %.0f BPM (pulse %.2f)", ft->bpm, ft->pulse);
+    syn_sem_set(s, SYN_AX_ENERGY, (float)en, (float)(0.6 + 0.4 * steady),
+                "RMS %.0f dBFS, %s, %.1f onsets/s", ft->rms_db, tempo, ft->rate);
 }
 
 /* sharpness: flatness, roughness and attack, bouba/kiki (Ramachandran &
@@ -509,23 +637,35 @@ static void axis_warmth(syn_semantics *s, const sem_feat *ft)
                 "%.0f%% of the energy at 150-800 Hz, %.0f%% above 2.5 kHz", 100 * share, 100 * hf);
 }
 
-/* valence: major vs minor key fit (Krumhansl & Kessler 1982) and
- * consonance; the evidence is how tonal the sound is. */
+/* valence: the mode, major vs minor (Krumhansl & Kessler 1982 key
+ * profiles; major is heard as happy, minor as sad: Hevner 1935, Gagnon &
+ * Peretz 2003), and a smaller consonance term (roughness is unpleasant:
+ * Plomp & Levelt 1965).  The mode contrast d is the mean of two fit
+ * differences: the best major key against the best minor key, and the
+ * parallel keys on the best key's tonic (same tonic, either mode: the
+ * contrast that decides a chord's quality, which a major chord's
+ * relative minor blurs in the first).  A tanh of d / 0.15 keeps it
+ * continuous: d = +-0.2, a clear major or minor triad, gives a mode of
+ * 0.93 or 0.07 (valence ~0.9 or ~0.1).  It counts as far as some key fits (0.7 and over: fully; 0.4
+ * and under, a bell's or a ring tone's, not at all), so a sound with no key is not called sad.  The
+ * evidence is how tonal the sound is. */
 static void axis_valence(syn_semantics *s, const sem_feat *ft)
 {
-    int kM = 0, km = 0;
-    double csum = 0;
+    double rM[12] = {0}, rm[12] = {0}, csum = 0;
     for (int c = 0; c < 12; c++)
         csum += ft->chroma[c];
-    double rM = csum > 0 ? key_corr(ft->chroma, kk_major, &kM) : 0;
-    double rm = csum > 0 ? key_corr(ft->chroma, kk_minor, &km) : 0;
-    double mode = clampd(0.5 + 2 * (rM - rm), 0, 1);
-    double val = 0.7 * mode + 0.3 * (1 - ft->rough);
-    double tonal = clampd(fmax(rM, rm), 0, 1) * (1 - noisiness(ft));
+    if (csum > 0) key_corrs(ft->chroma, kk_major, rM), key_corrs(ft->chroma, kk_minor, rm);
+    int kM = argmax12(rM), km = argmax12(rm), major = rM[kM] >= rm[km];
+    int t = major ? kM : km; /* the best key's tonic */
+    double d = 0.5 * (rM[kM] - rm[km]) + 0.5 * (rM[t] - rm[t]);
+    double best = fmax(rM[kM], rm[km]), clear = clampd((best - 0.4) / 0.3, 0, 1);
+    double mode = 0.5 + 0.5 * tanh(d / 0.15) * clear;
+    double val = 0.85 * mode + 0.15 * (1 - ft->rough);
+    double tonal = clampd(best, 0, 1) * (1 - noisiness(ft));
     syn_sem_set(s, SYN_AX_VALENCE, (float)val, (float)(0.3 + 0.7 * tonal),
-                "%s %s (key fit %.2f major, %.2f minor), roughness %.2f",
-                rM >= rm ? pc_names[kM] : pc_names[km], rM >= rm ? "major" : "minor", rM, rm,
-                ft->rough);
+                "%s %s (key fit %.2f major, %.2f minor; %s %s %.2f), roughness %.2f", pc_names[t],
+                major ? "major" : "minor", rM[kM], rm[km], pc_names[t], major ? "minor" : "major",
+                major ? rm[t] : rM[t], ft->rough);
 }
 
 /* density: onset rate and polyphony (voices: strong pitch classes). */

@@ -548,6 +548,194 @@ static void calm_versus_wild_raises_tempo_and_rms(void **state)
     assert_true(lv[1] > lv[0] + 2);
 }
 
+/* --- judged alike: sound pairs whose order listeners agree on ---------------- */
+
+/* Scales p[n] to an RMS of db dBFS. */
+static void set_level(float *p, size_t n, double db)
+{
+    double g = pow(10, db / 20) / fmax(rms(p, n), 1e-12);
+    for (size_t i = 0; i < n; i++)
+        p[i] = (float)(p[i] * g);
+}
+
+/* The tempo in an energy reason ("... tempo 96 BPM ..."), 0 if none. */
+static double reason_bpm(const syn_semantics *s)
+{
+    const char *t = strstr(s->reason[SYN_AX_ENERGY], "tempo ");
+    double bpm = 0;
+    return t && sscanf(t, "tempo %lf BPM", &bpm) == 1 ? bpm : 0;
+}
+
+/* I IV V I in A major, or i iv v i in A minor: 2 s, four root-position
+ * triads from A3, each note a triangle wave's first partials (1, 3, 5
+ * at 1/k^2), 10 ms fades at each chord. */
+static float *progression(int minor, size_t *n)
+{
+    const int roots[4] = {57, 62, 64, 57}; /* A3 D4 E4 A3 */
+    const double len = 0.5;
+    size_t per = (size_t)(len * SR);
+    *n = 4 * per;
+    float *p = calloc(*n, sizeof(float));
+    assert_non_null(p);
+    for (int c = 0; c < 4; c++)
+        for (int v = 0; v < 3; v++) {
+            int midi = roots[c] + (v == 0 ? 0 : v == 1 ? (minor ? 3 : 4) : 7);
+            double hz = 440 * pow(2, (midi - 69) / 12.0);
+            for (size_t i = 0; i < per; i++) {
+                double t = (double)i / SR, env = fmin(1, fmin(t / 0.01, (len - t) / 0.01));
+                double x = 0;
+                for (int k = 1; k <= 5; k += 2)
+                    x += (k % 4 == 1 ? 1 : -1) * sin(2 * M_PI * k * hz * t) / (k * k);
+                p[c * per + i] += (float)(0.2 * env * x);
+            }
+        }
+    return p;
+}
+
+static void minor_progression_is_sadder_than_its_major_version(void **state)
+{
+    (void)state;
+    size_t n;
+    float *maj = progression(0, &n), *min = progression(1, &n);
+    syn_semantics a = sem_pcm(maj, n, 1), b = sem_pcm(min, n, 1);
+    print_message("  A major I IV V I: %s\n  A minor i iv v i: %s\n", a.reason[SYN_AX_VALENCE],
+                  b.reason[SYN_AX_VALENCE]);
+    assert_true(a.v[SYN_AX_VALENCE] >= b.v[SYN_AX_VALENCE] + 0.3f);
+    assert_true(a.v[SYN_AX_VALENCE] > 0.6f && b.v[SYN_AX_VALENCE] < 0.4f);
+    free(maj), free(min);
+}
+
+/* A click track: 4 s of 3 ms decaying 2.5 kHz clicks at bpm, at an RMS
+ * of db dBFS. */
+static float *clicks(double bpm, double db, size_t *n)
+{
+    *n = 4 * SR;
+    float *p = calloc(*n, sizeof(float));
+    assert_non_null(p);
+    for (double t = 0.05; t < 4; t += 60 / bpm) {
+        size_t k0 = (size_t)(t * SR);
+        for (size_t k = 0; k < (size_t)(0.03 * SR) && k0 + k < *n; k++)
+            p[k0 + k] = (float)(exp(-(double)k / (0.003 * SR)) * sin(2 * M_PI * 2500.0 * k / SR));
+    }
+    set_level(p, *n, db);
+    return p;
+}
+
+static void click_tempo_is_read_and_faster_clicks_are_more_energetic(void **state)
+{
+    (void)state;
+    const double bpm[2] = {80, 160};
+    syn_semantics s[2];
+    for (int i = 0; i < 2; i++) {
+        size_t n;
+        float *p = clicks(bpm[i], -20, &n);
+        s[i] = sem_pcm(p, n, 1);
+        print_message("  clicks at %.0f BPM: %s\n", bpm[i], s[i].reason[SYN_AX_ENERGY]);
+        assert_true(fabs(reason_bpm(&s[i]) / bpm[i] - 1) < 0.05);
+        free(p);
+    }
+    assert_true(s[1].v[SYN_AX_ENERGY] > s[0].v[SYN_AX_ENERGY] + 0.05f);
+}
+
+static void a_strike_or_steady_noise_has_no_tempo_and_less_energy_evidence(void **state)
+{
+    (void)state;
+    size_t n = 2 * SR;
+    float *bell = calloc(n, sizeof(float)), *noise = malloc(sizeof(float) * n);
+    assert_non_null(bell);
+    assert_non_null(noise);
+    uint32_t st = 12345;
+    for (size_t i = 0; i < n; i++) { /* one struck 660 Hz bell; white noise */
+        double t = (double)i / SR;
+        bell[i] =
+            (float)(exp(-t / 0.4) * (sin(2 * M_PI * 660 * t) + 0.5 * sin(2 * M_PI * 1650 * t)));
+        st = st * 1664525u + 1013904223u;
+        noise[i] = (float)((st >> 8) / 16777216.0 * 2 - 1);
+    }
+    set_level(bell, n, -20), set_level(noise, n, -20);
+    size_t nc;
+    float *pulse = clicks(120, -20, &nc);
+    syn_semantics b = sem_pcm(bell, n, 1), w = sem_pcm(noise, n, 1), c = sem_pcm(pulse, nc, 1);
+    print_message("  bell: %s (w %.2f)\n  noise: %s (w %.2f)\n  clicks: %s (w %.2f)\n",
+                  b.reason[SYN_AX_ENERGY], b.w[SYN_AX_ENERGY], w.reason[SYN_AX_ENERGY],
+                  w.w[SYN_AX_ENERGY], c.reason[SYN_AX_ENERGY], c.w[SYN_AX_ENERGY]);
+    assert_true(reason_bpm(&b) == 0 && reason_bpm(&w) == 0);
+    assert_true(b.w[SYN_AX_ENERGY] < c.w[SYN_AX_ENERGY] - 0.2f);
+    assert_true(w.w[SYN_AX_ENERGY] < c.w[SYN_AX_ENERGY] - 0.2f);
+    free(bell), free(noise), free(pulse);
+}
+
+static void white_noise_is_sharper_than_a_sine(void **state)
+{
+    (void)state;
+    size_t n;
+    float *sine = tone(440, 0.5, 1.0, &n), *noise = malloc(sizeof(float) * n);
+    assert_non_null(noise);
+    uint32_t st = 777;
+    for (size_t i = 0; i < n; i++) {
+        st = st * 1664525u + 1013904223u;
+        noise[i] = (float)((st >> 8) / 16777216.0 * 2 - 1);
+    }
+    set_level(sine, n, -15), set_level(noise, n, -15);
+    syn_semantics a = sem_pcm(sine, n, 1), b = sem_pcm(noise, n, 1);
+    print_message("  sine: %s\n  noise: %s\n", a.reason[SYN_AX_SHARPNESS],
+                  b.reason[SYN_AX_SHARPNESS]);
+    assert_true(b.v[SYN_AX_SHARPNESS] > a.v[SYN_AX_SHARPNESS] + 0.2f);
+    free(sine), free(noise);
+}
+
+static void a_220_hz_tone_sits_lower_than_an_880_hz_tone(void **state)
+{
+    (void)state;
+    size_t n;
+    float *lo = tone(220, 0.5, 1.0, &n), *hi = tone(880, 0.5, 1.0, &n);
+    syn_semantics a = sem_pcm(lo, n, 1), b = sem_pcm(hi, n, 1);
+    print_message("  220 Hz: %s\n  880 Hz: %s\n", a.reason[SYN_AX_ELEVATION],
+                  b.reason[SYN_AX_ELEVATION]);
+    assert_true(b.v[SYN_AX_ELEVATION] > a.v[SYN_AX_ELEVATION] + 0.2f);
+    free(lo), free(hi);
+}
+
+static void the_same_sound_12_db_louder_is_more_energetic(void **state)
+{
+    (void)state;
+    size_t n, m;
+    float *soft = progression(0, &n), *loud = progression(0, &m);
+    set_level(soft, n, -30), set_level(loud, m, -18);
+    syn_semantics a = sem_pcm(soft, n, 1), b = sem_pcm(loud, m, 1);
+    print_message("  -30 dBFS: %s\n  -18 dBFS: %s\n", a.reason[SYN_AX_ENERGY],
+                  b.reason[SYN_AX_ENERGY]);
+    assert_true(b.v[SYN_AX_ENERGY] > a.v[SYN_AX_ENERGY] + 0.1f);
+    free(soft), free(loud);
+}
+
+/* The closed loop the music generator is calibrated with: its tempo
+ * (60 + 120 energy BPM) and its mode (valence >= 0.5: major) read back. */
+static void music_reads_back_its_tempo_and_mode(void **state)
+{
+    (void)state;
+    const float en[3] = {0.3f, 0.5f, 0.8f}, va[2] = {0.2f, 0.8f};
+    for (int i = 0; i < 3; i++)
+        for (int j = 0; j < 2; j++) {
+            syn_semantics s;
+            syn_sem_neutral(&s);
+            syn_sem_set(&s, SYN_AX_ENERGY, en[i], 1, "test");
+            syn_sem_set(&s, SYN_AX_VALENCE, va[j], 1, "test");
+            float *pcm;
+            size_t n;
+            int ch;
+            syn_err e;
+            assert_int_equal(syn_music(&s, 5, SR, 8.0, &pcm, &n, &ch, &e), 0);
+            syn_semantics r = sem_pcm(pcm, n, ch);
+            double want = 60 + 120 * en[i];
+            print_message("  energy %.1f valence %.1f (%.0f BPM): %s | %s\n", en[i], va[j], want,
+                          r.reason[SYN_AX_ENERGY], r.reason[SYN_AX_VALENCE]);
+            assert_true(fabs(reason_bpm(&r) / want - 1) < 0.05);
+            assert_true(va[j] > 0.5f ? r.v[SYN_AX_VALENCE] > 0.7f : r.v[SYN_AX_VALENCE] < 0.3f);
+            free(pcm);
+        }
+}
+
 /* --- determinism and bounds --------------------------------------------------- */
 
 static void painting_and_music_are_deterministic(void **state)
@@ -676,6 +864,13 @@ int main(void)
         cmocka_unit_test(picture_brightness_ladder_raises_music_centroid),
         cmocka_unit_test(pitch_ladder_raises_painting_lightness_and_height),
         cmocka_unit_test(calm_versus_wild_raises_tempo_and_rms),
+        cmocka_unit_test(minor_progression_is_sadder_than_its_major_version),
+        cmocka_unit_test(click_tempo_is_read_and_faster_clicks_are_more_energetic),
+        cmocka_unit_test(a_strike_or_steady_noise_has_no_tempo_and_less_energy_evidence),
+        cmocka_unit_test(white_noise_is_sharper_than_a_sine),
+        cmocka_unit_test(a_220_hz_tone_sits_lower_than_an_880_hz_tone),
+        cmocka_unit_test(the_same_sound_12_db_louder_is_more_energetic),
+        cmocka_unit_test(music_reads_back_its_tempo_and_mode),
         cmocka_unit_test(painting_and_music_are_deterministic),
         cmocka_unit_test(semantic_mode_turns_a_picture_into_music_and_back_into_a_painting),
     };
