@@ -1,10 +1,11 @@
 // app.js -- the synesthd demo page: inputs (picture, sound file or
 // microphone, words), controls built from GET /v1, the conversion and
 // everything shown about it (waveform, spectrogram, description, radar,
-// round trip, the same request as a curl command).
+// with what the closed loop asked and made, round trip, the same request
+// as a curl command).
 import { describe, targets, post, postJson, curlCommand } from "./api.js";
 import { decode, drawWave, Recorder } from "./sound.js";
-import { drawRadar, lumaOf, ssim } from "./charts.js";
+import { drawRadar, hueColour, hueName, lumaOf, ssim } from "./charts.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -29,7 +30,7 @@ const state = {
   image: null,          // {blob, name}
   audio: null,          // {blob, name}
   targetTouched: false, // once the visitor picks a target, stop guessing it
-  last: null,           // the last conversion: {target, parts, options, blob, headers, kind}
+  last: null,           // the last conversion: {target, parts, options, blob, headers, kind, loop}
   urls: [],             // object URLs of the current results, revoked on the next run
   busy: false,
 };
@@ -358,7 +359,7 @@ function clearResults() {
   for (const u of state.urls) URL.revokeObjectURL(u);
   state.urls = [];
   for (const id of ["out-image-box", "out-audio-box", "out-text-box", "radar-box", "trip-box",
-    "curl-box", "spectro-box", "trip-out"]) $(id).hidden = true;
+    "curl-box", "spectro-box", "trip-out", "fidelity", "radar-legend", "radar-text"]) $(id).hidden = true;
   $("out-image").removeAttribute("src");
   $("out-audio").removeAttribute("src");
   $("spectro").removeAttribute("src");
@@ -398,13 +399,16 @@ async function convert(ev) {
     $("empty").hidden = true;
     const type = r.blob.type || r.headers["content-type"] || "";
     const kind = type.startsWith("image/") ? "image" : type.startsWith("audio/") ? "audio" : "text";
-    state.last = { target: tgt, parts, options, blob: r.blob, headers: r.headers, kind };
+    const loop = loopOf(r.headers);
+    state.last = { target: tgt, parts, options, blob: r.blob, headers: r.headers, kind, loop };
     const outName = `synesthd-${tgt}.${extOf(type)}`;
     const panel = document.querySelector(".results"); // one column: bring the result into view
     if (panel.getBoundingClientRect().top > window.innerHeight * 0.8)
       panel.scrollIntoView({ behavior: matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth" });
     showCurl(tgt, parts, options, outName);
-    setStatus(`Done in ${secs.toFixed(2)} s · ${kib(r.blob.size)} ${type.split(";")[0]}`);
+    setStatus(`Done in ${secs.toFixed(2)} s · ${kib(r.blob.size)} ${type.split(";")[0]}` +
+      (loop ? " · " + fidelityText(loop) : ""));
+    showFidelity(loop);
     if (kind === "image") await showImage(r.blob, r.headers, outName);
     else if (kind === "audio") await showAudio(r.blob, r.headers, outName, options);
     else {
@@ -412,7 +416,7 @@ async function convert(ev) {
       showText(json, r.blob, outName);
     }
     $("trip-box").hidden = kind === "text";
-    await understand(parts, options, kind === "text");
+    await understand(parts, options, kind === "text", loop);
   } catch (e) {
     prog.stop();
     setStatus("");
@@ -482,25 +486,99 @@ function showText(json, blob, outName) {
   $("dl-text").download = outName.replace(/\.json$/, ".txt");
 }
 
+/* ---- the closed loop --------------------------------------------------- */
+
+// "brightness=0.60, hue=0.62" -> {brightness: {value: 0.6, text: "0.60"}, ...}
+// in the header's order (the server's), the text as the server wrote it.
+function axesOf(header) {
+  const out = {};
+  for (const item of (header || "").split(",")) {
+    const m = /^\s*([a-z_]+)\s*=\s*(-?[0-9.]+)\s*$/.exec(item);
+    if (m) out[m[1]] = { value: Number(m[2]), text: m[2] };
+  }
+  return out;
+}
+
+// A semantic output reads itself back (X-Synesthd-Asked, -Made, -Fidelity,
+// -Rounds); a spectral one says nothing of the kind: null.
+function loopOf(headers) {
+  const asked = axesOf(headers["x-synesthd-asked"]), made = axesOf(headers["x-synesthd-made"]);
+  const fidelity = Number(headers["x-synesthd-fidelity"]);
+  if (!Object.keys(asked).length || !Object.keys(made).length || !isFinite(fidelity)) return null;
+  const rounds = parseInt(headers["x-synesthd-rounds"], 10);
+  return { asked, made, fidelity, rounds: rounds > 0 ? rounds : null };
+}
+
+function fidelityText(loop) {
+  return `fidelity ${loop.fidelity.toFixed(2)}` +
+    (loop.rounds ? ` after ${loop.rounds} round${loop.rounds === 1 ? "" : "s"}` : "");
+}
+
+function showFidelity(loop) {
+  $("fidelity").hidden = !loop;
+  if (!loop) return;
+  $("fidelity-figure").textContent = fidelityText(loop);
+  $("fidelity").dataset.fidelity = String(loop.fidelity);
+}
+
+// The radar's text alternative: per axis, asked and made, as the headers say.
+function loopTable(loop) {
+  const rows = $("radar-rows");
+  rows.textContent = "";
+  $("radar-text").hidden = !loop;
+  $("radar-legend").hidden = !loop;
+  $("radar").setAttribute("aria-label", loop
+    ? "Radar chart of the semantic axes: what your inputs asked, a dashed outline, and what the " +
+      "output was read back as, a filled shape; the table after it lists both; focus a point to read its reason"
+    : "Radar chart of the semantic axes; focus a point to read its reason");
+  if (!loop) return;
+  const cell = (name, v) => (v ? v.text + (name === "hue" ? ` (${hueName(v.value)})` : "") : "not read");
+  for (const name of Object.keys(loop.asked)) {
+    const tr = document.createElement("tr");
+    tr.dataset.axis = name;
+    const th = document.createElement("th");
+    th.scope = "row";
+    th.textContent = name;
+    const a = document.createElement("td"), m = document.createElement("td");
+    a.textContent = cell(name, loop.asked[name]);
+    m.textContent = cell(name, loop.made[name]);
+    tr.append(th, a, m);
+    rows.appendChild(tr);
+  }
+}
+
 // The description and the radar of the same inputs.
-async function understand(parts, options, haveText) {
+async function understand(parts, options, haveText, loop) {
   const opts = pick(options, SEMANTIC);
   const jobs = [postJson("/v1/embed", parts, opts)];
   if (!haveText) jobs.push(postJson("/v1/generate/text", parts, opts));
   const [embed, text] = await Promise.allSettled(jobs);
-  if (embed.status === "fulfilled" && embed.value.json.semantics) {
-    drawRadar($("radar"), embed.value.json.semantics, tip);
-    listAxes(embed.value.json.semantics);
+  let sem = embed.status === "fulfilled" && embed.value.json.semantics;
+  if (!sem && loop) { // no embedding: the loop's own axes still make a radar
+    sem = {};
+    for (const [name, v] of Object.entries(loop.asked))
+      sem[name] = { value: v.value, weight: 1, reason: `${name} ${v.text}` };
+  }
+  if (sem) {
+    drawRadar($("radar"), sem, tip, loop);
+    listAxes(sem, loop);
+    loopTable(loop);
     $("radar-box").hidden = false;
+  }
+  $("dl-embed").hidden = embed.status !== "fulfilled";
+  if (embed.status === "fulfilled") {
     $("dl-embed").href = objectUrl(embed.value.blob);
     $("dl-embed").download = "synesthd-embedding.json";
   }
   if (text && text.status === "fulfilled") showText(text.value.json, text.value.blob, "synesthd-text.json");
 }
 
-function listAxes(sem) {
+// The axes as bars; after a closed loop, each read-back value too, as a
+// tick on its bar and a figure (the radar's table says the same in words).
+function listAxes(sem, loop) {
   const ul = $("axes");
   ul.textContent = "";
+  ul.classList.toggle("loop", !!loop);
   for (const [name, s] of Object.entries(sem)) {
     const li = document.createElement("li");
     const b = document.createElement("span");
@@ -510,13 +588,29 @@ function listAxes(sem) {
     bar.className = "axis-bar";
     const fill = document.createElement("span");
     fill.style.width = (Math.max(0, Math.min(1, s.value)) * 100).toFixed(0) + "%";
-    if (name === "hue") fill.style.background = `hsl(${Math.round(s.value * 360)} 70% 60%)`;
+    if (name === "hue") fill.style.background = hueColour(s.value);
     bar.appendChild(fill);
     const v = document.createElement("span");
     v.className = "axis-value mono";
-    v.textContent = Number(s.value).toFixed(2);
+    // After a loop, the asked value as the server wrote it (the embed's may round apart).
+    v.textContent = loop && loop.asked[name] ? loop.asked[name].text : Number(s.value).toFixed(2);
     li.title = s.reason || "";
     li.append(b, bar, v);
+    if (loop) {
+      const made = loop.made[name];
+      const mv = document.createElement("span");
+      mv.className = "axis-made mono";
+      mv.setAttribute("aria-hidden", "true"); // the table reads it out with its asked value
+      if (made) {
+        const tick = document.createElement("span");
+        tick.className = "made-tick";
+        tick.style.left = (Math.max(0, Math.min(1, made.value)) * 100).toFixed(1) + "%";
+        bar.appendChild(tick);
+        mv.textContent = made.text;
+        li.title = (s.reason ? s.reason + "; " : "") + `made ${made.text}`;
+      }
+      li.appendChild(mv);
+    }
     ul.appendChild(li);
   }
 }

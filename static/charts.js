@@ -12,8 +12,13 @@ function el(name, attrs, parent) {
 
 // semantics: {axis: {value, weight, reason}} in the server's order.
 // onTip(text, element|null) shows or hides a tooltip for a focused point.
-export function drawRadar(svg, semantics, onTip) {
+// loop, when the output came from the closed loop (app.js loopOf): {asked,
+// made} as {axis: {value}} over the axes the inputs speak to; then the
+// embed's shape gives way to asked (a dashed outline) and made (filled),
+// each over those axes alone, and the points stay the embed's.
+export function drawRadar(svg, semantics, onTip, loop) {
   while (svg.firstChild) svg.removeChild(svg.firstChild);
+  svg.classList.toggle("loop", !!loop);
   const names = Object.keys(semantics);
   const n = names.length;
   const cx = 180, cy = 180, R = 122; // viewBox 360: room for labels around a 122 px radius
@@ -37,8 +42,23 @@ export function drawRadar(svg, semantics, onTip) {
     t.textContent = name;
   });
   const pts = names.map((name, i) => at(i, R * clamp(semantics[name].value)));
-  el("polygon", { points: pts.map((p) => p.map((v) => v.toFixed(1)).join(",")).join(" "),
-    class: "shape" }, svg);
+  const line = (ps) => ps.map((p) => p.map((v) => v.toFixed(1)).join(",")).join(" ");
+  if (loop) {
+    // Only the axes of the radar that the loop reports, in the radar's order.
+    const idx = names.map((name, i) => i).filter((i) => names[i] in loop.asked && names[i] in loop.made);
+    const shape = (vals) => idx.map((i) => at(i, R * clamp(vals[names[i]].value)));
+    const made = shape(loop.made), asked = shape(loop.asked);
+    el("polygon", { points: line(made), class: "made" }, svg);
+    el("polygon", { points: line(asked), class: "asked" }, svg);
+    const marks = el("g", { class: "made-pts", "aria-hidden": "true" }, svg);
+    idx.forEach((i, k) => {
+      const m = el("rect", { x: (made[k][0] - 4).toFixed(1), y: (made[k][1] - 4).toFixed(1),
+        width: 8, height: 8, rx: 1.5, class: "made-pt", "data-axis": names[i] }, marks);
+      if (names[i] === "hue") m.style.fill = hueColour(loop.made.hue.value);
+    });
+  } else {
+    el("polygon", { points: line(pts), class: "shape" }, svg);
+  }
   names.forEach((name, i) => {
     const s = semantics[name];
     const reason = s.reason || `${name} ${Number(s.value).toFixed(2)}`;
@@ -47,7 +67,7 @@ export function drawRadar(svg, semantics, onTip) {
     const [x, y] = pts[i];
     el("circle", { cx: x.toFixed(1), cy: y.toFixed(1), r: 14, class: "hit" }, g);
     const dot = el("circle", { cx: x.toFixed(1), cy: y.toFixed(1), r: 5.5, class: "dot" }, g);
-    if (name === "hue") dot.setAttribute("fill", `hsl(${Math.round(clamp(s.value) * 360)} 70% 60%)`);
+    if (name === "hue") dot.style.fill = hueColour(s.value); // a style: the stylesheet's fill outranks an attribute
     if ((s.weight ?? 1) < 0.2) g.classList.add("weak"); // little evidence: drawn faint
     const show = () => onTip(reason, g);
     const hide = () => onTip(null, null);
@@ -59,6 +79,14 @@ export function drawRadar(svg, semantics, onTip) {
 }
 
 function clamp(v) { return Math.max(0, Math.min(1, Number(v) || 0)); }
+
+// Hue is a turn of the colour wheel: 0 red, 1/3 green, 2/3 blue.
+export function hueColour(v) { return `hsl(${Math.round(clamp(v) * 360)} 70% 60%)`; }
+
+const HUES = ["red", "orange", "yellow", "lime", "green", "spring green", "cyan", "azure",
+  "blue", "violet", "magenta", "rose"];
+// The nearest of twelve named hues, for words where the colour is not seen.
+export function hueName(v) { return HUES[Math.round(clamp(v) * 12) % 12]; }
 
 // Luma (Rec. 601) of an <img>, resampled to cols x rows, as Float32Array.
 export function lumaOf(img, cols, rows) {

@@ -253,6 +253,87 @@ async function main() {
       await shot(page, "05-text-zh");
     });
 
+    // A semantic output reads itself back (X-Synesthd-Asked, -Made,
+    // -Fidelity, -Rounds): the radar overlays both shapes, its table says
+    // the headers' values, the fidelity is shown and announced; a spectral
+    // output after it takes all of that away again.
+    await run(ctx, base, "closed loop: the radar's table says asked and made as the headers do, the made shape is drawn, the fidelity shown and announced", async (page) => {
+      await page.fill("#text-in", "a calm blue lake at dawn");
+      await page.check("input[name=target][value=audio]");
+      await page.fill("#opt-duration", "2");
+      const r = await convertAndWait(page, "/v1/generate/audio", "#radar .made");
+      const h = r.headers();
+      const axes = (v) => (v || "").split(",").filter((x) => x.trim())
+        .map((x) => x.trim().split("=")).map(([k, v]) => [k, v]);
+      const asked = axes(h["x-synesthd-asked"]), made = axes(h["x-synesthd-made"]);
+      const fidelity = Number(h["x-synesthd-fidelity"]), rounds = Number(h["x-synesthd-rounds"]);
+      expect(asked.length > 0 && made.length === asked.length && fidelity >= 0 && fidelity <= 1 && rounds >= 1,
+        "the response has no closed-loop headers: " + JSON.stringify(h));
+      await page.waitForSelector("#radar-text:not([hidden])", { state: "attached", timeout: STEP_MS });
+      // The accessible text: one row per asked axis, in the headers' order and with their figures.
+      const rows = await page.$$eval("#radar-rows tr", (trs) => trs.map((tr) =>
+        [tr.querySelector("th").textContent, ...[...tr.querySelectorAll("td")].map((td) => td.textContent)]));
+      const want = asked.map(([k, v], i) => [k, v, made[i][1]]);
+      const num = (t) => (/^-?[0-9.]+/.exec(t) || [""])[0];
+      expect(JSON.stringify(rows.map(([k, a, m]) => [k, num(a), num(m)])) === JSON.stringify(want),
+        `radar table ${JSON.stringify(rows)}, headers ${JSON.stringify(want)}`);
+      const aria = await page.locator("#radar-table").ariaSnapshot();
+      for (const [k, a, m] of rows)
+        expect(aria.includes(`rowheader "${k}"`) && aria.includes(`cell "${a}"`) && aria.includes(`cell "${m}"`),
+          `the accessibility tree lacks the ${k} row: ${aria}`);
+      expect(/asked/.test(await page.getAttribute("#radar", "aria-label")), "the radar's name does not mention asked and made");
+      // The fidelity figure near the output, and in the live region.
+      const fig = `fidelity ${fidelity.toFixed(2)} after ${rounds} round${rounds === 1 ? "" : "s"}`;
+      expect(await page.isVisible("#fidelity") && (await page.textContent("#fidelity-figure")) === fig,
+        `fidelity shown: ${await page.textContent("#fidelity")}, want ${fig}`);
+      expect((await page.textContent("#status")).includes(fig) &&
+        await page.getAttribute("#status", "aria-live") === "polite", "the live region does not say " + fig);
+      expect(await page.isVisible("#radar-legend"), "no legend");
+      // The made shape: a vertex per axis at its made value, and painted where nothing covers it.
+      const drawn = await page.$eval("#radar", (svg) => {
+        const poly = svg.querySelector(".made");
+        const pts = [...poly.points].map((p) => [p.x, p.y]);
+        const st = getComputedStyle(poly);
+        const m = svg.getScreenCTM(), box = poly.getBBox();
+        let painted = 0;
+        for (let x = box.x; x <= box.x + box.width; x += 3)
+          for (let y = box.y; y <= box.y + box.height; y += 3) {
+            const pt = new DOMPoint(x, y);
+            if (!poly.isPointInFill(pt)) continue;
+            const c = pt.matrixTransform(m);
+            if (document.elementFromPoint(c.x, c.y) === poly) painted++;
+          }
+        const labels = [...svg.querySelectorAll(".axis-label")].map((t) => t.textContent);
+        return { pts, labels, fill: st.fill, opacity: st.opacity, display: st.display, painted,
+          dashed: getComputedStyle(svg.querySelector(".asked")).strokeDasharray };
+      });
+      const n = drawn.labels.length;
+      const onRadar = made.filter(([k]) => drawn.labels.includes(k));
+      expect(drawn.pts.length === onRadar.length, `made shape has ${drawn.pts.length} vertices, want ${onRadar.length}`);
+      onRadar.forEach(([k, v], j) => {
+        const i = drawn.labels.indexOf(k), a = -Math.PI / 2 + (2 * Math.PI * i) / n, r = 122 * Number(v);
+        const [x, y] = drawn.pts[j];
+        expect(Math.hypot(x - (180 + r * Math.cos(a)), y - (180 + r * Math.sin(a))) < 1,
+          `made vertex of ${k} at ${x},${y}, want value ${v}`);
+      });
+      expect(drawn.display !== "none" && Number(drawn.opacity) > 0 && !/none|rgba\(.*, 0\)/.test(drawn.fill) &&
+        drawn.painted > 10, "the made shape is not painted: " + JSON.stringify(drawn));
+      expect(drawn.dashed && drawn.dashed !== "none", "asked is not dashed: " + drawn.dashed);
+      await page.$eval("#fidelity", (e) => e.scrollIntoView());
+      await shot(page, "12-closed-loop", false);
+      // A spectral output (a picture read as a score) has no loop: no overlay, no figure.
+      await page.fill("#text-in", "");
+      await page.setInputFiles("#image-file", CAMERA);
+      await page.fill("#opt-duration", "1");
+      const r2 = await convertAndWait(page, "/v1/generate/audio", "#out-wave[data-duration]");
+      expect(!r2.headers()["x-synesthd-made"], "the spectral answer has loop headers");
+      await page.waitForSelector("#radar .shape", { timeout: STEP_MS });
+      expect(await page.$$eval("#radar .made, #radar .asked", (e) => e.length) === 0, "overlay left after a spectral run");
+      expect(await page.isHidden("#fidelity") && await page.isHidden("#radar-legend") && await page.isHidden("#radar-text"),
+        "fidelity, legend or table left after a spectral run");
+      expect(!/fidelity/.test(await page.textContent("#status")), "the status still speaks of fidelity");
+    });
+
     await run(ctx, base, "words as the target: a picture described, no round trip offered", async (page) => {
       await page.setInputFiles("#image-file", CAMERA);
       await page.check("input[name=target][value=text]");
