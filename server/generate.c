@@ -76,8 +76,8 @@ static void report_headers(srv_reply *rp, const syn_report *r)
         const char *sep = ka ? ", " : "";
         int n = snprintf(asked + ka, sizeof asked - ka, "%s%s=%.2f", sep, syn_axis_name(a),
                          r->asked.v[a]);
-        int m = snprintf(made + km, sizeof made - km, "%s%s=%.2f", sep, syn_axis_name(a),
-                         r->made.v[a]);
+        int m =
+            snprintf(made + km, sizeof made - km, "%s%s=%.2f", sep, syn_axis_name(a), r->made.v[a]);
         if (n < 0 || m < 0 || (size_t)n >= sizeof asked - ka || (size_t)m >= sizeof made - km)
             break;
         ka += (size_t)n, km += (size_t)m;

@@ -18,9 +18,9 @@
 typedef struct syn_blob {
     uint8_t *data;
     size_t len;
-    const char *mime; /* static string: "image/png", "audio/wav", ...     */
-    const char *ext;  /* static string: "png", "wav", ...                 */
-    char map[512];    /* the map line that travels in the file ("" if none) */
+    const char *mime;  /* static string: "image/png", "audio/wav", ...     */
+    const char *ext;   /* static string: "png", "wav", ...                 */
+    char map[512];     /* the map line that travels in the file ("" if none) */
     syn_report report; /* semantic outputs: asked and made (syn/semantic.h) */
     int has_report;    /* 1 when report is filled                          */
 } syn_blob;

@@ -159,7 +159,7 @@ typedef enum syn_generator { SYN_GEN_PAINT = 0, SYN_GEN_MUSIC, SYN_GEN_COUNT } s
 typedef struct syn_cal {
     float m[SYN_AX_COUNT][SYN_CAL_POINTS]; /* read back at each drive; hue: unused */
 } syn_cal;
-const syn_cal *syn_cal_table(syn_generator g); /* the shipped tables */
+const syn_cal *syn_cal_table(syn_generator g);   /* the shipped tables */
 const char *syn_generator_name(syn_generator g); /* "paint", "music" */
 int syn_calibrate(syn_generator g, syn_cal *out, syn_err *e);
 /* The drive that the table says reads back as t (hue: t itself). */

@@ -178,8 +178,7 @@ static int music_make(void *cls, const syn_semantics *drive, syn_semantics *made
     music_ctx *c = cls;
     free(c->cur);
     c->cur = NULL;
-    if (syn_music(drive, c->seed, c->sr, c->dur, &c->cur, &c->cur_frames, &c->ch, e) < 0)
-        return -1;
+    if (syn_music(drive, c->seed, c->sr, c->dur, &c->cur, &c->cur_frames, &c->ch, e) < 0) return -1;
     if (syn_sem_from_pcm(c->cur, c->cur_frames, c->ch, c->sr, made, e) < 0) return -1;
     return syn_job_check(e);
 }

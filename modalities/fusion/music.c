@@ -6,7 +6,7 @@
  * peak-normalised to -1 dBFS; 0, or -1 with *e.
  *
  * The mapping (each after the axis grounding in syn/semantic.h):
- *   energy      tempo 60..180 BPM, drive, percussion, a wider stereo spread
+ *   energy      tempo 66..166 BPM, loudness, drive, percussion, a wider stereo spread
  *   valence     major (I IV V I) or natural minor (i iv v i): the tonic chord
  *               opens and closes every phrase and every chord has the mode's
  *               own quality, so the key is heard (and measured) as major or minor
@@ -227,8 +227,10 @@ static void plan_from_axes(const syn_semantics *s, plan *p)
     const float B = s->v[SYN_AX_BRIGHTNESS], Ev = s->v[SYN_AX_ELEVATION], En = s->v[SYN_AX_ENERGY],
                 Sh = s->v[SYN_AX_SHARPNESS], W = s->v[SYN_AX_WARMTH], V = s->v[SYN_AX_VALENCE],
                 D = s->v[SYN_AX_DENSITY];
-    /* energy: tempo 60..180 BPM and loudness, -40..-12 dBFS RMS (calm is soft) */
-    double bpm = 60 + 120 * En;
+    /* energy: tempo 66..166 BPM (inside 60..180 by a margin, where a beat
+     * is not heard at half or double its speed) and loudness, -40..-12
+     * dBFS RMS (calm is soft) */
+    double bpm = 66 + 100 * En;
     p->beat = 60 / bpm, p->bar = 4 * p->beat;
     p->rms_db = -40 + 28 * En;
     /* valence: the progression and its mode */
@@ -256,7 +258,7 @@ static void plan_from_axes(const syn_semantics *s, plan *p)
      * short attacks */
     p->harsh = clampf(0.05f + 0.7f * Sh + 0.25f * B + 0.4f * (0.5f - W), 0, 1);
     p->g_noise = 0.03f + 0.5f * Sh * Sh;
-    p->g_grit = 1.6f * Sh * Sh * Sh;
+    p->g_grit = 2.4f * Sh * Sh;
     /* brightness: the tilt of the whole mix, -16 dB (muffled) .. +16 dB
      * (crisp) for everything over 800 Hz; a cold sound is thin and bright
      * too, a warm one mellow */
@@ -264,7 +266,7 @@ static void plan_from_axes(const syn_semantics *s, plan *p)
     p->detune = 28 * Sh;
     p->spread = 0.3f + 0.45f * En;
     p->lead = (adsr){0.002f + 0.12f * (1 - Sh) * (1 - Sh), 0.12f, 0.7f, 0.05f + 0.2f * (1 - Sh)};
-    p->pad = (adsr){0.35f, 0.3f, 0.8f, 0.5f};
+    p->pad = (adsr){0.01f + 0.34f * (1 - Sh), 0.3f, 0.8f, 0.5f}; /* sharp: struck, not swelled */
     p->bass = (adsr){0.008f, 0.2f, 0.6f, 0.12f};
     p->En = En, p->W = W;
 }
@@ -300,10 +302,12 @@ static void play_drums(mix *m, const plan *p, double tb, uint64_t *st)
 {
     float En = p->En;
     for (int q = 0; q < 2; q++) {
-        if (En > 0.55f && q == 0) kick(m, tb, 0.5f * (En - 0.4f));
+        /* the beat stronger than its subdivisions, so the pulse heard is
+         * the tempo written: a kick on every beat when fast */
+        if (En > 0.55f && (q == 0 || En > 0.75f)) kick(m, tb + q * p->beat, 0.5f * (En - 0.4f));
         for (int u = 0; u < p->sub; u++)
-            hat(m, tb + (q + (double)u / p->sub) * p->beat,
-                p->g_noise * (u == 0 ? 0.6f : 0.4f), (float)(urand(st) - 0.5), st);
+            hat(m, tb + (q + (double)u / p->sub) * p->beat, p->g_noise * (u == 0 ? 1.0f : 0.3f),
+                (float)(urand(st) - 0.5), st);
         if (q == 1) hat(m, tb + q * p->beat, p->g_noise * 1.2f, 0, st);
     }
 }

@@ -212,7 +212,8 @@ static float hue_for_warmth(float W, float hue)
 {
     float off = acosf(clampf(2 * W - 1, -1, 1)) / (2 * (float)M_PI); /* turns from orange */
     float a = 1.0f / 12 + off, b = 1.0f / 12 - off;
-    float da = fabsf(a - hue - floorf(a - hue + 0.5f)), db = fabsf(b - hue - floorf(b - hue + 0.5f));
+    float da = fabsf(a - hue - floorf(a - hue + 0.5f)),
+          db = fabsf(b - hue - floorf(b - hue + 0.5f));
     return da <= db ? a : b;
 }
 

@@ -542,8 +542,8 @@ static void calm_versus_wild_raises_tempo_and_rms(void **state)
         lv[i] = 20 * log10(rms(pcm, 2 * n));
         free(pcm);
     }
-    print_message("  calm vs wild music: %.0f vs %.0f BPM, RMS %.1f vs %.1f dBFS\n", on[0],
-                  on[1], lv[0], lv[1]);
+    print_message("  calm vs wild music: %.0f vs %.0f BPM, RMS %.1f vs %.1f dBFS\n", on[0], on[1],
+                  lv[0], lv[1]);
     assert_true(on[1] > 1.5 * on[0]);
     assert_true(lv[1] > lv[0] + 2);
 }
