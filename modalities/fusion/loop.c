@@ -3,10 +3,12 @@
  * A semantic generator is asked for axes; its output is read back by the
  * encoder of its own modality, from the signal alone.  The loop:
  *
- *   drive = the calibration table's inverse of the asked value (calibrate.c)
- *   round: make the output, read it back, note how far each asked axis
- *          missed; aim the next round's drive that far past the target
- *          (the table's inverse again, so its slope is accounted for)
+ *   round 1: the drive is the calibration table's inverse of the asked
+ *            value (calibrate.c): what the generator makes on average
+ *   round 2: the asked axes as they are (the generator's own mapping), in
+ *            case the company of the other axes makes the table wrong
+ *   round 3: from the better of the two, aim past the target by what
+ *            it missed, through the table's inverse again
  *
  * at most SYN_LOOP_ROUNDS rounds, stopping early when every axis the input
  * speaks to (weight >= 0.5) is within LOOP_TOL.  The best round wins, by
@@ -86,18 +88,22 @@ static int run_loop(const syn_semantics *asked, syn_generator g, const loop_ops 
                     syn_semantics *best, syn_report *rep, syn_err *e)
 {
     const syn_cal *cal = syn_cal_table(g);
-    double aim[SYN_AX_COUNT], best_err = INFINITY;
+    double aim[SYN_AX_COUNT], next[SYN_AX_COUNT], best_err = INFINITY;
     for (int a = 0; a < SYN_AX_COUNT; a++)
-        aim[a] = asked->v[a];
+        aim[a] = next[a] = asked->v[a];
     rep->asked = *asked;
     rep->rounds = 0;
     for (int r = 0; r < SYN_LOOP_ROUNDS; r++) {
         syn_semantics drive, made;
-        drive_from(asked, cal, aim, &drive);
+        if (r == 1) /* the generator's own mapping: the open loop */
+            drive = *asked;
+        else
+            drive_from(asked, cal, aim, &drive);
         if (ops->make(ctx, &drive, &made, e) < 0) return -1;
         rep->rounds++;
         double err = 1 - syn_fidelity(asked, &made), worst = 0;
-        if (err < best_err) {
+        int improved = err < best_err;
+        if (improved) {
             best_err = err;
             *best = drive;
             rep->made = made;
@@ -107,11 +113,15 @@ static int run_loop(const syn_semantics *asked, syn_generator g, const loop_ops 
             if (asked->w[a] <= 0) continue;
             double d = miss((syn_axis)a, asked->v[a], made.v[a]);
             if (asked->w[a] >= LOOP_EVIDENCE) worst = fmax(worst, fabs(d));
-            /* aim past the target by the miss; a target out of reach
-             * cannot pull the aim further than half a scale beyond */
-            aim[a] = a == SYN_AX_HUE ? aim[a] + d : clampd(aim[a] + d, -0.5, 1.5);
+            /* the best round so far sets the next aim: past the target by
+             * its miss; a target out of reach cannot pull the aim further
+             * than half a scale beyond */
+            double base = r == 1 ? asked->v[a] : aim[a];
+            if (improved)
+                next[a] = a == SYN_AX_HUE ? base + d : clampd(base + d, -0.5, 1.5);
         }
-        if (worst < LOOP_TOL) break;
+        if (worst < LOOP_TOL && improved) break;
+        memcpy(aim, next, sizeof aim);
     }
     rep->fidelity = 1 - best_err;
     return 0;
