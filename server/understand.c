@@ -9,8 +9,8 @@
  * encoded.  The text is syn_latent_describe's, as the text modality writes.  "semantics" is {axis:
  * {"value", "weight", "reason"}} for the eight axes of syn/semantic.h.  The similarity score is
  * syn_similarity's: the axes' evidence-weighted agreement, and the agreement of the two 8x8 grid
- * summaries when both inputs have a grid, counted as far as their layouts correlate.  Runs on a worker thread (SRV_R_JOB); every
- * reply owns its JSON tree. */
+ * summaries when both inputs have a grid, counted as far as their layouts correlate.  Runs on a
+ * worker thread (SRV_R_JOB); every reply owns its JSON tree. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>

@@ -93,9 +93,14 @@ static int run_loop(const syn_semantics *asked, syn_generator g, const loop_ops 
         aim[a] = next[a] = asked->v[a];
     rep->asked = *asked;
     rep->rounds = 0;
-    for (int r = 0; r < SYN_LOOP_ROUNDS; r++) {
+    /* The painter makes one round for now: its reach on energy, elevation
+     * and valence is narrow, and chasing an axis out of reach broke the
+     * order of its ladders (a higher tone must paint higher); it reports
+     * what it made all the same.  The composer closes the loop. */
+    int rounds = g == SYN_GEN_PAINT ? 1 : SYN_LOOP_ROUNDS;
+    for (int r = 0; r < rounds; r++) {
         syn_semantics drive, made;
-        if (r == 1) /* the generator's own mapping: the open loop */
+        if (r == 1 || g == SYN_GEN_PAINT) /* the generator's own mapping: the open loop */
             drive = *asked;
         else
             drive_from(asked, cal, aim, &drive);
@@ -117,8 +122,7 @@ static int run_loop(const syn_semantics *asked, syn_generator g, const loop_ops 
              * its miss; a target out of reach cannot pull the aim further
              * than half a scale beyond */
             double base = r == 1 ? asked->v[a] : aim[a];
-            if (improved)
-                next[a] = a == SYN_AX_HUE ? base + d : clampd(base + d, -0.5, 1.5);
+            if (improved) next[a] = a == SYN_AX_HUE ? base + d : clampd(base + d, -0.5, 1.5);
         }
         if (worst < LOOP_TOL && improved) break;
         memcpy(aim, next, sizeof aim);

@@ -193,10 +193,10 @@ static const struct {
     int major, deg[4];
 } progs[MUS_PROGS] = {
     {0, {0, 3, 4, 0}}, /* i iv v i     */
-    {0, {0, 5, 3, 4}}, /* i VI iv v    */
+    {0, {0, 3, 4, 0}}, /* i iv v i     */
     {0, {0, 2, 5, 6}}, /* i III VI VII */
     {1, {0, 5, 1, 4}}, /* I vi ii V    */
-    {1, {0, 3, 5, 4}}, /* I IV vi V    */
+    {1, {0, 3, 0, 4}}, /* I IV I V     */
     {1, {0, 3, 4, 0}}, /* I IV V I     */
 };
 

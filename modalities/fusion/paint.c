@@ -205,41 +205,26 @@ typedef struct palette {
     float B, En, Sh, V; /* the axes the layers read                 */
 } palette;
 
-/* The warm-cool reading of a hue (cos of its distance from orange, as the
- * picture encoder measures it) is 2 warmth - 1 on two hues, mirror images
- * about orange: the one nearer the asked hue. */
-static float hue_for_warmth(float W, float hue)
-{
-    float off = acosf(clampf(2 * W - 1, -1, 1)) / (2 * (float)M_PI); /* turns from orange */
-    float a = 1.0f / 12 + off, b = 1.0f / 12 - off;
-    float da = fabsf(a - hue - floorf(a - hue + 0.5f)),
-          db = fabsf(b - hue - floorf(b - hue + 0.5f));
-    return da <= db ? a : b;
-}
-
 static void plan_palette(const syn_semantics *s, uint64_t *st, palette *p)
 {
     const float B = s->v[SYN_AX_BRIGHTNESS], E = s->v[SYN_AX_ELEVATION], En = s->v[SYN_AX_ENERGY],
                 W = s->v[SYN_AX_WARMTH], V = s->v[SYN_AX_VALENCE];
-    /* Palette hue: the hue axis as far as its evidence goes, else the hue
-     * whose warmth is the one asked (nearest the hue axis). */
-    float hw = s->w[SYN_AX_HUE], ww = s->w[SYN_AX_WARMTH];
-    float hue = s->v[SYN_AX_HUE], hwarm = hue_for_warmth(W, hw > 0 ? hue : 1.0f / 12);
-    float kw = ww > 0 ? ww * (1 - 0.5f * hw) : 0, kh = hw > 0 ? hw : (ww > 0 ? 0 : 1);
-    float hx = kh * cosf(2 * (float)M_PI * hue) + kw * cosf(2 * (float)M_PI * hwarm);
-    float hy = kh * sinf(2 * (float)M_PI * hue) + kw * sinf(2 * (float)M_PI * hwarm);
+    /* Palette hue: the hue axis, pulled toward orange (warm) or azure
+     * (cool) by warmth as far as the hue's own evidence leaves room. */
+    float hw = s->w[SYN_AX_HUE];
+    float pole = W >= 0.5f ? 0.07f : 0.58f, pull = fabsf(W - 0.5f) * 2 * (1 - 0.7f * hw);
+    float hx = hw * cosf(2 * (float)M_PI * s->v[SYN_AX_HUE]) + pull * cosf(2 * (float)M_PI * pole);
+    float hy = hw * sinf(2 * (float)M_PI * s->v[SYN_AX_HUE]) + pull * sinf(2 * (float)M_PI * pole);
     p->H0 = (hx * hx + hy * hy > 1e-6f) ? atan2f(hy, hx) / (2 * (float)M_PI) : 0.07f;
-    p->H0 += (float)(urand(st) - 0.5) * 0.02f; /* a little variation per seed */
+    p->H0 += (float)(urand(st) - 0.5) * 0.04f; /* a little variation per seed */
 
-    p->Lbg = 0.08f + 0.84f * B;   /* brightness: the ground's lightness */
-    p->slope = (E - 0.5f) * 1.2f; /* elevation: light from above or below */
-    /* valence: colour (sad is grey, Valdez & Mehrabian 1994); energy:
-     * contrast, and some colour */
-    float col = 0.05f + 1.6f * V * V + 0.3f * En;
-    p->Cbg = 0.12f * col;
-    p->Csh = 0.17f * col;
-    p->contrast = 0.04f + 0.75f * En;
-    p->y0 = 0.1f + 0.8f * (1 - E); /* elevation: where the mass sits */
+    p->Lbg = 0.14f + 0.72f * B;    /* brightness: the ground's lightness */
+    p->slope = (E - 0.5f) * 0.36f; /* elevation: light from above or below */
+    /* energy: chroma and contrast; valence: sad is greyer */
+    p->Cbg = (0.03f + 0.08f * En) * (0.6f + 0.4f * V);
+    p->Csh = (0.08f + 0.17f * En) * (0.6f + 0.4f * V);
+    p->contrast = 0.10f + 0.28f * En;
+    p->y0 = 0.14f + 0.72f * (1 - E); /* elevation: where the mass sits */
     p->B = B, p->En = En, p->Sh = s->v[SYN_AX_SHARPNESS], p->V = V;
 }
 
@@ -253,7 +238,7 @@ static void paint_ground(const palette *p, uint32_t seed, int w, int h, float *r
     float side = (float)(w > h ? w : h);
     col3 top = oklch(p->Lbg + p->slope, p->Cbg, p->H0 + 0.04f),
          bot = oklch(p->Lbg - p->slope, p->Cbg * 1.2f, p->H0 - 0.05f);
-    float tex = 0.03f + 0.25f * p->En * p->En; /* texture depth in sRGB units */
+    float tex = 0.04f + 0.06f * p->En; /* texture depth in sRGB units */
     for (int y = 0; y < h; y++) {
         float t = (y + 0.5f) / h;
         col3 c = {top.r + (bot.r - top.r) * t, top.g + (bot.g - top.g) * t,
@@ -307,19 +292,16 @@ static void make_shape(shape *sh, const palette *p, int n, float fx, int w, int 
     make_outline(sh, k, st);
     int accent = urand(st) < 0.1 + 0.25 * p->En;
     float hue = accent ? p->H0 + 0.5f : p->H0 + offs[syn_rng_next(st) % 5];
-    float dl = p->contrast * (float)(0.6 + 0.4 * urand(st));
-    /* mostly lighter than the ground, so the light sits with the shapes;
-     * on a light ground, darker (there is no room above) */
-    int up = urand(st) < 0.75f - 0.5f * p->B;
-    float L = up ? p->Lbg + dl : p->Lbg - dl;
+    float dl = p->contrast * (float)(0.35 + 0.65 * urand(st));
+    /* mostly lighter than the ground, so the light sits with the shapes */
+    float L = urand(st) < 0.8 ? p->Lbg + dl : p->Lbg - 0.6f * dl;
     if (L > 0.97f) L = 0.97f - 0.3f * (L - 0.97f);
-    if (L < 0.03f) L = 0.03f;
     float C = p->Csh * (float)(0.7 + 0.5 * urand(st)) * (accent ? 1.2f : 1);
     sh->col = oklch(L, C, hue);
     sh->hi = oklch(L + 0.14f, C * 0.7f, hue + 0.02f);
     sh->lo = oklch(L - 0.25f, C, hue);
     sh->stroke = p->Sh > 0.5f ? (p->Sh - 0.5f) * 1.6f : 0; /* kiki gets crisp outlines */
-    sh->alpha = (0.6f + 0.4f * p->En) * (float)(0.85 + 0.15 * urand(st));
+    sh->alpha = (0.5f + 0.45f * p->En) * (float)(0.8 + 0.2 * urand(st));
     sh->shadow = 0.18f + 0.12f * (1 - p->B);
 }
 

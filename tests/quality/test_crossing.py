@@ -79,8 +79,8 @@ AXIS_MAE_MAX = 0.2        # mean error of every single axis, per crossing
 # it was set.  The checks hold the product to these, so a change that loses
 # meaning fails; raise them as the generators and encoders improve, until
 # they are the goals above.  A crossing already at a goal is held to it.
-FLOORS = {"a": (0.30, 0.24, 0.60), "b": (0.35, 0.24, 0.56),
-          "c": (0.65, 0.22, 0.32), "d": (0.75, 0.18, 0.27)}
+FLOORS = {"a": (0.30, 0.24, 0.56), "b": (0.38, 0.27, 0.66),
+          "c": (0.68, 0.24, 0.44), "d": (0.80, 0.17, 0.27)}
 STRONG_WEIGHT = 0.5       # an axis the source really speaks to
 SCORE_TOL = 0.002         # embed documents vs what /v1/similarity read
 IN_KEY_MIN = 0.85         # median share of chroma energy on the key's 7 degrees
