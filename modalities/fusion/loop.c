@@ -93,14 +93,9 @@ static int run_loop(const syn_semantics *asked, syn_generator g, const loop_ops 
         aim[a] = next[a] = asked->v[a];
     rep->asked = *asked;
     rep->rounds = 0;
-    /* The painter makes one round for now: its reach on energy, elevation
-     * and valence is narrow, and chasing an axis out of reach broke the
-     * order of its ladders (a higher tone must paint higher); it reports
-     * what it made all the same.  The composer closes the loop. */
-    int rounds = g == SYN_GEN_PAINT ? 1 : SYN_LOOP_ROUNDS;
-    for (int r = 0; r < rounds; r++) {
+    for (int r = 0; r < SYN_LOOP_ROUNDS; r++) {
         syn_semantics drive, made;
-        if (r == 1 || g == SYN_GEN_PAINT) /* the generator's own mapping: the open loop */
+        if (r == 1) /* the generator's own mapping: the open loop */
             drive = *asked;
         else
             drive_from(asked, cal, aim, &drive);

@@ -26,7 +26,6 @@
  * makes the choices above from the axes and three layers are painted in
  * order: the ground, the glow, the shapes. */
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "syn/semantic.h"
@@ -218,8 +217,8 @@ static void plan_palette(const syn_semantics *s, uint64_t *st, palette *p)
     p->H0 = (hx * hx + hy * hy > 1e-6f) ? atan2f(hy, hx) / (2 * (float)M_PI) : 0.07f;
     p->H0 += (float)(urand(st) - 0.5) * 0.04f; /* a little variation per seed */
 
-    p->Lbg = 0.14f + 0.72f * B;    /* brightness: the ground's lightness */
-    p->slope = (E - 0.5f) * 0.36f; /* elevation: light from above or below */
+    p->Lbg = 0.14f + 0.72f * B;   /* brightness: the ground's lightness */
+    p->slope = (E - 0.5f) * 0.7f; /* elevation: light from above or below */
     /* energy: chroma and contrast; valence: sad is greyer */
     p->Cbg = (0.03f + 0.08f * En) * (0.6f + 0.4f * V);
     p->Csh = (0.08f + 0.17f * En) * (0.6f + 0.4f * V);
@@ -227,6 +226,8 @@ static void plan_palette(const syn_semantics *s, uint64_t *st, palette *p)
     p->y0 = 0.14f + 0.72f * (1 - E); /* elevation: where the mass sits */
     p->B = B, p->En = En, p->Sh = s->v[SYN_AX_SHARPNESS], p->V = V;
 }
+
+#define RAMP_MAX_L 0.95f /* OKLab L of the ground's light end at most */
 
 /* --- layer 1: the ground --------------------------------------------------- */
 
@@ -236,8 +237,12 @@ static void paint_ground(const palette *p, uint32_t seed, int w, int h, float *r
 {
     float zoff = (float)(seed % 997) * 0.173f; /* the noise field's slice per seed */
     float side = (float)(w > h ? w : h);
-    col3 top = oklch(p->Lbg + p->slope, p->Cbg, p->H0 + 0.04f),
-         bot = oklch(p->Lbg - p->slope, p->Cbg * 1.2f, p->H0 - 0.05f);
+    /* the ramp keeps its full step at any brightness: where its light end
+     * would pass white, the whole ramp moves down (a bright high picture
+     * stays high) */
+    float lt = p->Lbg + p->slope, lb = p->Lbg - p->slope, over = fmaxf(lt, lb) - RAMP_MAX_L;
+    if (over > 0) lt -= over, lb -= over;
+    col3 top = oklch(lt, p->Cbg, p->H0 + 0.04f), bot = oklch(lb, p->Cbg * 1.2f, p->H0 - 0.05f);
     float tex = 0.04f + 0.06f * p->En; /* texture depth in sRGB units */
     for (int y = 0; y < h; y++) {
         float t = (y + 0.5f) / h;
@@ -278,6 +283,10 @@ static void paint_glow(const palette *p, int w, int h, float *rgb, uint64_t *st)
 
 /* --- layer 3: the shapes --------------------------------------------------- */
 
+/* OKLab lightness added to the step of a shape off the ground per unit of
+ * sharpness above 0.3: a full kiki ask adds 0.28, enough for its outline
+ * to read at the encoder's shape scale (sem_image.c, SEM_SHAPE_EDGE). */
+#define KIKI_STEP 0.4f
 /* One shape of n around the focus fx: size, place, outline (sharpness
  * with jitter), colour (analogous hues, accents opposite with energy). */
 static void make_shape(shape *sh, const palette *p, int n, float fx, int w, int h, uint64_t *st)
@@ -292,7 +301,9 @@ static void make_shape(shape *sh, const palette *p, int n, float fx, int w, int 
     make_outline(sh, k, st);
     int accent = urand(st) < 0.1 + 0.25 * p->En;
     float hue = accent ? p->H0 + 0.5f : p->H0 + offs[syn_rng_next(st) % 5];
-    float dl = p->contrast * (float)(0.35 + 0.65 * urand(st));
+    /* kiki shapes stand out crisply from the ground, bouba ones melt in:
+     * the outline is what carries a shape's angularity to the eye */
+    float dl = p->contrast * (float)(0.35 + 0.65 * urand(st)) + KIKI_STEP * fmaxf(0, p->Sh - 0.3f);
     /* mostly lighter than the ground, so the light sits with the shapes */
     float L = urand(st) < 0.8 ? p->Lbg + dl : p->Lbg - 0.6f * dl;
     if (L > 0.97f) L = 0.97f - 0.3f * (L - 0.97f);

@@ -42,6 +42,17 @@
 /* Window radius of the gradient-coherence (angularity) measure, px: 5 px
  * at 256 separates a rounded corner from a circle's steady bend. */
 #define SEM_WIN 5
+/* Shapes are judged on a 96-px picture (area-averaged, then blurred by
+ * 1 px: about 1 % of the picture's side): a shape of a tenth of the
+ * picture still spans 10 px, while fur, grass, film grain and print
+ * (1-3 px at 256) average away. */
+#define SEM_SHAPE_SIDE 96
+/* Coherence window at the shape scale: 5 px of 96 spans a corner's arms
+ * but not the far side of a shape. */
+#define SEM_SHAPE_WIN 2
+/* An outline at the shape scale: a step of 0.2 in luma after the blur
+ * (texture that survives the blur is far fainter). */
+#define SEM_SHAPE_EDGE 0.08f
 #define SEM_HUE_BINS 36 /* 10 degrees: finer than colour names */
 
 /* HSV hue as a turn (0 red, 1/3 green, 2/3 blue) and chroma max - min. */
@@ -125,21 +136,36 @@ static void fit_side(int w, int h, int side, int *W, int *H)
     }
 }
 
+/* One scale's gradient planes, each W*H, and the summed-area table for
+ * their box sums. */
+typedef struct sem_planes {
+    int W, H;
+    float *L;       /* luma                  */
+    float *gx, *gy; /* Sobel gradient        */
+    float *mag;     /* its magnitude         */
+    float *bx, *by; /* box sums of gx, gy    */
+    float *bmag;    /* box sums of mag       */
+    double *sat;    /* (W+1)*(H+1)           */
+} sem_planes;
+
 /* Scratch, one buffer per purpose, all freed by scratch_free. */
 typedef struct sem_scratch {
     int W, H, RW, RH; /* the working picture, and the coarse one for regions */
     size_t np;        /* W * H                                              */
     float *work;      /* W*H*3: the picture shrunk to W x H (NULL: rgb fits) */
-    float *L;         /* W*H: Rec. 709 luma                                 */
-    float *gx, *gy;   /* W*H: Sobel gradient                                */
-    float *mag;       /* W*H: its magnitude                                 */
-    float *bx, *by;   /* W*H: box sums of gx, gy                            */
-    float *bmag;      /* W*H: box sums of mag                               */
-    double *sat;      /* (W+1)*(H+1): summed-area table for the box sums    */
+    sem_planes fine;  /* W x H: texture and edges                           */
+    sem_planes shape; /* SEM_SHAPE_SIDE: the outlines of shapes             */
     float *small;     /* RW*RH*3: the coarse picture                        */
     int *lab;         /* RW*RH: its lightness levels, then region marks      */
     int *stack;       /* RW*RH: the region fill's stack                     */
 } sem_scratch;
+
+/* What the gradients of one scale say. */
+typedef struct sem_edges {
+    double ang;       /* angularity (RMS gradient incoherence)          */
+    size_t edges;     /* edge pixels                                    */
+    double edge_frac; /* their share                                    */
+} sem_edges;
 
 /* Everything the axes are computed from. */
 typedef struct sem_feat {
@@ -148,16 +174,33 @@ typedef struct sem_feat {
     double yc;                 /* luma's vertical centre of mass, 0 = top        */
     double warm;               /* chroma-weighted cos of the hue to orange       */
     double hist[SEM_HUE_BINS]; /* chroma-weighted hue histogram              */
-    double ang;                /* angularity (RMS gradient incoherence)          */
-    size_t edges;              /* edge pixels                                    */
-    double edge_frac;          /* their share                                    */
+    sem_edges fine;            /* pixel scale: texture, grain, fur, print        */
+    sem_edges shape;           /* shape scale: the outlines' corners             */
     int regions;               /* coarse regions of equal lightness level        */
 } sem_feat;
 
+static void planes_free(sem_planes *pl)
+{
+    free(pl->L), free(pl->gx), free(pl->gy), free(pl->mag), free(pl->bx), free(pl->by);
+    free(pl->bmag), free(pl->sat);
+}
+
+static int planes_alloc(sem_planes *pl, int W, int H)
+{
+    size_t np = (size_t)W * H;
+    pl->W = W, pl->H = H;
+    float **planes[] = {&pl->L, &pl->gx, &pl->gy, &pl->mag, &pl->bx, &pl->by, &pl->bmag};
+    int ok = 1;
+    for (size_t i = 0; i < sizeof planes / sizeof *planes; i++)
+        ok &= (*planes[i] = malloc(sizeof(float) * np)) != NULL;
+    pl->sat = malloc(sizeof(double) * (size_t)(W + 1) * (H + 1));
+    return ok && pl->sat ? 0 : -1;
+}
+
 static void scratch_free(sem_scratch *sc)
 {
-    free(sc->work), free(sc->L), free(sc->gx), free(sc->gy), free(sc->mag), free(sc->bx);
-    free(sc->by), free(sc->bmag), free(sc->sat), free(sc->small), free(sc->lab), free(sc->stack);
+    free(sc->work), free(sc->small), free(sc->lab), free(sc->stack);
+    planes_free(&sc->fine), planes_free(&sc->shape);
 }
 
 static int scratch_alloc(sem_scratch *sc, int w, int h)
@@ -165,23 +208,22 @@ static int scratch_alloc(sem_scratch *sc, int w, int h)
     memset(sc, 0, sizeof *sc);
     fit_side(w, h, SEM_SIDE, &sc->W, &sc->H);
     fit_side(sc->W, sc->H, SEM_REGION_SIDE, &sc->RW, &sc->RH);
+    int SW, SH;
+    fit_side(sc->W, sc->H, SEM_SHAPE_SIDE, &SW, &SH);
     size_t np = sc->np = (size_t)sc->W * sc->H, nr = (size_t)sc->RW * sc->RH;
     int shrink = sc->W != w || sc->H != h;
     if (shrink) sc->work = malloc(sizeof(float) * 3 * np);
-    float **planes[] = {&sc->L, &sc->gx, &sc->gy, &sc->mag, &sc->bx, &sc->by, &sc->bmag};
-    int ok = !shrink || sc->work;
-    for (size_t i = 0; i < sizeof planes / sizeof *planes; i++)
-        ok &= (*planes[i] = malloc(sizeof(float) * np)) != NULL;
-    sc->sat = malloc(sizeof(double) * (size_t)(sc->W + 1) * (sc->H + 1));
+    int ok = (!shrink || sc->work) && planes_alloc(&sc->fine, sc->W, sc->H) == 0 &&
+             planes_alloc(&sc->shape, SW, SH) == 0;
     sc->small = malloc(sizeof(float) * 3 * nr);
     sc->lab = malloc(sizeof(int) * nr);
     sc->stack = malloc(sizeof(int) * nr);
-    if (ok && sc->sat && sc->small && sc->lab && sc->stack) return 0;
+    if (ok && sc->small && sc->lab && sc->stack) return 0;
     scratch_free(sc);
     return -1;
 }
 
-/* Lightness, colour and their moments: luma into sc->L. */
+/* Lightness, colour and their moments: luma into sc->fine.L. */
 static void light_and_colour(const float *px, const sem_scratch *sc, sem_feat *ft)
 {
     int W = sc->W, H = sc->H;
@@ -193,7 +235,7 @@ static void light_and_colour(const float *px, const sem_scratch *sc, sem_feat *f
             float l = 0.2126f * r + 0.7152f * g + 0.0722f * b; /* Rec. 709 */
             float hue, c;
             hue_chroma(r, g, b, &hue, &c);
-            sc->L[i] = l;
+            sc->fine.L[i] = l;
             ft->sumL += l;
             sumL2 += (double)l * l;
             ft->sumC += c;
@@ -212,10 +254,10 @@ static void light_and_colour(const float *px, const sem_scratch *sc, sem_feat *f
 }
 
 /* Gradients of the luma (Sobel, /8 so a hard 0->1 step reads 0.5). */
-static void gradients(const sem_scratch *sc)
+static void gradients(const sem_planes *pl)
 {
-    int W = sc->W, H = sc->H;
-    const float *L = sc->L;
+    int W = pl->W, H = pl->H;
+    const float *L = pl->L;
     for (int y = 0; y < H; y++)
         for (int x = 0; x < W; x++) {
             int xm = x > 0 ? x - 1 : 0, xp = x < W - 1 ? x + 1 : W - 1;
@@ -227,35 +269,68 @@ static void gradients(const sem_scratch *sc)
                 (P(xm, yp) + 2 * P(x, yp) + P(xp, yp) - P(xm, ym) - 2 * P(x, ym) - P(xp, ym)) / 8;
 #undef P
             size_t i = (size_t)y * W + x;
-            sc->gx[i] = dx;
-            sc->gy[i] = dy;
-            sc->mag[i] = sqrtf(dx * dx + dy * dy);
+            pl->gx[i] = dx;
+            pl->gy[i] = dy;
+            pl->mag[i] = sqrtf(dx * dx + dy * dy);
         }
 }
 
-/* Angularity: in a window around each edge pixel, how much the gradient
- * vectors disagree, 1 - |sum g| / sum |g|.  A straight edge or a gentle
- * curve scores ~0, a 90-degree corner 0.29, a 60-degree one 0.5, a star's
- * 36-degree tip 0.69.  Its root mean square over the edge pixels (weighted
- * by edge strength) lets a few sharp corners count for more than a long,
- * slightly bent outline.  Also counts the edge pixels. */
-static void angularity(const sem_scratch *sc, sem_feat *ft)
+/* Angularity: in a window of radius win around each edge pixel (gradient
+ * magnitude >= edge), how much the gradient vectors disagree,
+ * 1 - |sum g| / sum |g|.  A straight edge or a gentle curve scores ~0, a
+ * 90-degree corner 0.29, a 60-degree one 0.5, a star's 36-degree tip 0.69.
+ * Its root mean square over the edge pixels (weighted by edge strength)
+ * lets a few sharp corners count for more than a long, slightly bent
+ * outline.  Also counts the edge pixels. */
+static void angularity(const sem_planes *pl, int win, float edge, sem_edges *out)
 {
-    int W = sc->W, H = sc->H;
-    box_sum(sc->gx, W, H, SEM_WIN, sc->sat, sc->bx);
-    box_sum(sc->gy, W, H, SEM_WIN, sc->sat, sc->by);
-    box_sum(sc->mag, W, H, SEM_WIN, sc->sat, sc->bmag);
+    int W = pl->W, H = pl->H;
+    size_t np = (size_t)W * H;
+    gradients(pl);
+    for (size_t i = 0; i < np; i++) /* only edges vote: not the faint texture between */
+        if (pl->mag[i] < edge) pl->gx[i] = pl->gy[i] = 0;
+    box_sum(pl->gx, W, H, win, pl->sat, pl->bx);
+    box_sum(pl->gy, W, H, win, pl->sat, pl->by);
+    for (size_t i = 0; i < np; i++)
+        pl->bmag[i] = hypotf(pl->gx[i], pl->gy[i]);
+    box_sum(pl->bmag, W, H, win, pl->sat, pl->bmag);
     double ang_num = 0, ang_den = 0;
-    for (size_t i = 0; i < sc->np; i++) {
-        if (sc->mag[i] < SEM_EDGE) continue;
-        ft->edges++;
-        double coh = sc->bmag[i] > 1e-9 ? hypot(sc->bx[i], sc->by[i]) / sc->bmag[i] : 1;
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; i < np; i++) {
+        if (pl->mag[i] < edge) continue;
+        out->edges++;
+        double coh = pl->bmag[i] > 1e-9 ? hypot(pl->bx[i], pl->by[i]) / pl->bmag[i] : 1;
         double inc = 1 - fmin(1, coh);
-        ang_num += sc->mag[i] * inc * inc;
-        ang_den += sc->mag[i];
+        ang_num += pl->mag[i] * inc * inc;
+        ang_den += pl->mag[i];
     }
-    ft->ang = ang_den > 0 ? sqrt(ang_num / ang_den) : 0;
-    ft->edge_frac = (double)ft->edges / sc->np;
+    out->ang = ang_den > 0 ? sqrt(ang_num / ang_den) : 0;
+    out->edge_frac = (double)out->edges / np;
+}
+
+/* Separable [1 4 6 4 1]/16 blur (sigma 1 px) of pl->L in place, via pl->bx. */
+static void blur5(const sem_planes *pl)
+{
+    int W = pl->W, H = pl->H;
+    static const float k[5] = {1 / 16.f, 4 / 16.f, 6 / 16.f, 4 / 16.f, 1 / 16.f};
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            float a = 0;
+            for (int d = -2; d <= 2; d++) {
+                int xx = x + d < 0 ? 0 : x + d >= W ? W - 1 : x + d;
+                a += k[d + 2] * pl->L[(size_t)y * W + xx];
+            }
+            pl->bx[(size_t)y * W + x] = a;
+        }
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            float a = 0;
+            for (int d = -2; d <= 2; d++) {
+                int yy = y + d < 0 ? 0 : y + d >= H ? H - 1 : y + d;
+                a += k[d + 2] * pl->bx[(size_t)yy * W + x];
+            }
+            pl->L[(size_t)y * W + x] = a;
+        }
 }
 
 /* Clutter: regions of the picture quantised to 4 lightness levels on a
@@ -282,13 +357,18 @@ static void axis_brightness(syn_semantics *s, const sem_feat *ft)
 }
 
 /* elevation: centre of mass of lightness, 0 = top, pitch <-> elevation; a
- * uniform picture sits at 0.5, and its evidence is how far the mass leans
- * off the middle. */
+ * uniform picture sits at 0.5.  The correspondence is relative (Spence
+ * 2019): light whose centre sits a fifth of the height above the middle
+ * (a bright sky over a dark ground) is already high, so the offset counts
+ * SEM_ELEV_GAIN times.  Its evidence is how far the mass leans off the
+ * middle. */
+#define SEM_ELEV_GAIN 2.5
 static void axis_elevation(syn_semantics *s, const sem_feat *ft)
 {
     double yc = ft->yc;
-    syn_sem_set(s, SYN_AX_ELEVATION, (float)(1 - yc), (float)fmin(1, 0.4 + 2 * fabs(0.5 - yc)),
-                "lightness centred %.0f%% from the top", 100 * yc);
+    syn_sem_set(s, SYN_AX_ELEVATION, (float)(0.5 + SEM_ELEV_GAIN * (0.5 - yc)),
+                (float)fmin(1, 0.4 + 2 * fabs(0.5 - yc)), "lightness centred %.0f%% from the top",
+                100 * yc);
 }
 
 /* energy: saturation and contrast, loudness <-> saturation.  A luma std
@@ -301,23 +381,44 @@ static void axis_energy(syn_semantics *s, const sem_feat *ft)
                 ft->meanC, ft->stdL);
 }
 
-/* sharpness: angularity and edge density, bouba/kiki (Ramachandran &
- * Hubbard 2001).  Measured on white shapes at 192 px: circle 0.005,
- * rounded square 0.01, square 0.08, triangle 0.14, five-point star 0.26;
- * so 0.28 is the kiki end.  Edge density adds a little: 30 % edge pixels
- * is dense texture. */
+/* sharpness: the angularity of outlines at the scale of shapes, bouba/kiki
+ * (Ramachandran & Hubbard 2001): corners against smooth curves.  Pixel-
+ * scale texture (fur, grass, grain, print) is density, not angularity, so
+ * it is measured on the blurred 96-px picture where texture has averaged
+ * away.  Measured on white shapes: circle 0.001, rounded square 0.006,
+ * square 0.035, triangle 0.07, five-point star 0.14; photographs: the cat
+ * (chelsea) 0.06, blurred 0.02; the camera man 0.16; a rocket 0.27.
+ * 0.28 is the kiki end.  Its evidence is how much outline there is: 3 %
+ * of the pixels is one mid-sized shape; a picture of pure texture (a
+ * brick wall, a page of print seen from afar) has no outlines to judge,
+ * while one with neither outlines nor texture is soft all over. */
+#define SEM_SHAPE_EVIDENCE 0.03
+#define SEM_SOFT_EVIDENCE 0.6
+#define SEM_TEXTURE_FULL 0.15 /* fine-scale edge share of a textured picture */
 static void axis_sharpness(syn_semantics *s, const sem_feat *ft)
 {
-    double sharp = 0.9 * fmin(1, ft->ang / 0.28) + 0.1 * fmin(1, ft->edge_frac / 0.3);
-    syn_sem_set(s, SYN_AX_SHARPNESS, (float)sharp, ft->edges ? 1.0f : 0.3f,
-                "angularity %.3f, edge pixels %.1f%%", ft->ang, 100 * ft->edge_frac);
+    double sharp = fmin(1, ft->shape.ang / 0.28);
+    /* no outline and no texture either: a soft, blurred picture, which
+     * people call soft, so its roundness is fair evidence */
+    double ev = fmax(fmin(1, ft->shape.edge_frac / SEM_SHAPE_EVIDENCE),
+                     SEM_SOFT_EVIDENCE * fmax(0, 1 - ft->fine.edge_frac / SEM_TEXTURE_FULL));
+    syn_sem_set(s, SYN_AX_SHARPNESS, (float)sharp, (float)ev,
+                "outline angularity %.3f, outline pixels %.1f%%, texture %.3f", ft->shape.ang,
+                100 * ft->shape.edge_frac, ft->fine.ang);
 }
 
-/* warmth: warm vs cool hue, chroma-weighted (see light_and_colour). */
+/* A picture whose mean chroma is under 3.5 % of full scale is grey to the
+ * eye (a grey photograph's JPEG noise and a faint cast stay below it):
+ * its warmth and hue carry no evidence and stay out of similarity. */
+#define SEM_GREY_CHROMA 0.035
+
+/* warmth: warm vs cool hue, chroma-weighted (see light_and_colour); no
+ * evidence in a grey picture. */
 static void axis_warmth(syn_semantics *s, const sem_feat *ft)
 {
     double wsum = ft->meanC > 1e-6 ? ft->warm / ft->sumC : 0;
-    syn_sem_set(s, SYN_AX_WARMTH, (float)(0.5 + 0.5 * wsum), (float)fmin(1, ft->meanC / 0.25),
+    double ev = ft->meanC < SEM_GREY_CHROMA ? 0 : fmin(1, ft->meanC / 0.25);
+    syn_sem_set(s, SYN_AX_WARMTH, (float)(0.5 + 0.5 * wsum), (float)ev,
                 "%s hues (warm-cool %+.2f) at saturation %.2f",
                 wsum > 0.2    ? "warm"
                 : wsum < -0.2 ? "cool"
@@ -338,10 +439,10 @@ static void axis_valence(syn_semantics *s, const sem_feat *ft)
  * cluttered one. */
 static void axis_density(syn_semantics *s, const sem_feat *ft)
 {
-    double dens =
-        0.5 * fmin(1, ft->edge_frac / 0.25) + 0.5 * fmin(1, log1p(ft->regions - 1.0) / log(40));
+    double dens = 0.5 * fmin(1, ft->fine.edge_frac / 0.25) +
+                  0.5 * fmin(1, log1p(ft->regions - 1.0) / log(40));
     syn_sem_set(s, SYN_AX_DENSITY, (float)dens, 1.0f, "%d regions, edge pixels %.1f%%", ft->regions,
-                100 * ft->edge_frac);
+                100 * ft->fine.edge_frac);
 }
 
 /* hue: the peak of the chroma-weighted histogram (smoothed over
@@ -369,9 +470,9 @@ static void axis_hue(syn_semantics *s, const sem_feat *ft)
     static const char *const hue_names[12] = {"red",   "orange",       "yellow",  "chartreuse",
                                               "green", "spring green", "cyan",    "azure",
                                               "blue",  "violet",       "magenta", "rose"};
-    syn_sem_set(s, SYN_AX_HUE, (float)hue, (float)fmin(1, ft->meanC / 0.3),
-                "dominant hue %.0f deg (%s), saturation %.2f", 360 * hue,
-                hue_names[(int)lround(hue * 12) % 12], ft->meanC);
+    double ev = ft->meanC < SEM_GREY_CHROMA ? 0 : fmin(1, ft->meanC / 0.3);
+    syn_sem_set(s, SYN_AX_HUE, (float)hue, (float)ev, "dominant hue %.0f deg (%s), saturation %.2f",
+                360 * hue, hue_names[(int)lround(hue * 12) % 12], ft->meanC);
 }
 
 /* The axes in the order syn_semantics lists them; each function above is one
@@ -399,8 +500,10 @@ void syn_sem_from_rgb(const float *rgb, int w, int h, syn_semantics *s)
     sem_feat ft;
     memset(&ft, 0, sizeof ft);
     light_and_colour(px, &sc, &ft);
-    gradients(&sc);
-    angularity(&sc, &ft);
+    angularity(&sc.fine, SEM_WIN, SEM_EDGE, &ft.fine);
+    syn_area_average(sc.fine.L, sc.W, sc.H, 1, sc.shape.L, sc.shape.W, sc.shape.H);
+    blur5(&sc.shape);
+    angularity(&sc.shape, SEM_SHAPE_WIN, SEM_SHAPE_EDGE, &ft.shape);
     ft.regions = clutter_regions(px, &sc);
 
     for (size_t i = 0; i < sizeof axes / sizeof axes[0]; i++)

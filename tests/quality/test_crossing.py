@@ -79,8 +79,8 @@ AXIS_MAE_MAX = 0.2        # mean error of every single axis, per crossing
 # it was set.  The checks hold the product to these, so a change that loses
 # meaning fails; raise them as the generators and encoders improve, until
 # they are the goals above.  A crossing already at a goal is held to it.
-FLOORS = {"a": (0.30, 0.24, 0.56), "b": (0.38, 0.27, 0.66),
-          "c": (0.68, 0.24, 0.44), "d": (0.80, 0.17, 0.27)}
+FLOORS = {"a": (0.55, 0.18, 0.27), "b": (0.70, 0.17, 0.34),
+          "c": (0.85, 0.19, 0.33), "d": (0.85, 0.16, 0.26)}
 STRONG_WEIGHT = 0.5       # an axis the source really speaks to
 SCORE_TOL = 0.002         # embed documents vs what /v1/similarity read
 IN_KEY_MIN = 0.85         # median share of chroma energy on the key's 7 degrees
@@ -702,8 +702,55 @@ def build(crossings):
                                                              need))
 
 
+# --- the encoders agree with people, on real photographs ----------------------
+FUR_SHARP_MAX = 0.4   # the cat (chelsea.png) is soft: its fur is texture, not corners
+BLUR_SIDE = 0.01      # a Gaussian blur of 1 % of the picture's side
+BLUR_DROP_MIN = 0.1   # ... reads visibly less sharp
+
+
+def embed_axes(path):
+    out = path + ".json"
+    run_cli([path, "-o", out])
+    return load_json(out)["semantics"]
+
+
+def check_encoders_agree():
+    """Sharpness is the angularity of outlines, not of texture: the cat reads
+    soft, the rocket (straight edges, fins) sharper than the cat, and a
+    blurred photo less sharp than the original.  A grey photo carries no
+    warmth or hue."""
+    from PIL import ImageFilter
+    sharp, blurred = {}, {}
+    for name in ("chelsea.png", "camera.png", "rocket.jpg", "astronaut.png"):
+        src = os.path.join(C.SKIMAGE_DATA, name)
+        sem = embed_axes(src)
+        sharp[name] = sem["sharpness"]["value"]
+        with Image.open(src) as im:
+            im = im.convert("RGB")
+            dst = os.path.join(T, "blur-" + name.split(".")[0] + ".png")
+            im.filter(ImageFilter.GaussianBlur(BLUR_SIDE * max(im.size))).save(dst)
+        blurred[name] = embed_axes(dst)["sharpness"]["value"]
+        if name == "camera.png":
+            grey = sem
+    C.note("sharpness, original -> blurred: %s" % ", ".join(
+        "%s %.2f -> %.2f" % (n.split(".")[0], sharp[n], blurred[n]) for n in sharp))
+    check("a photo of fur is not angular: chelsea sharpness %.2f <= %.2f"
+          % (sharp["chelsea.png"], FUR_SHARP_MAX), sharp["chelsea.png"] <= FUR_SHARP_MAX)
+    check("the rocket's straight edges read sharper than the cat's fur (%.2f > %.2f)"
+          % (sharp["rocket.jpg"], sharp["chelsea.png"]),
+          sharp["rocket.jpg"] > sharp["chelsea.png"] + BLUR_DROP_MIN)
+    worst = min(sharp[n] - blurred[n] for n in sharp)
+    check("every photo blurred by %.0f%% of its side reads less sharp (smallest drop %.2f >= %.2f)"
+          % (100 * BLUR_SIDE, worst, BLUR_DROP_MIN), worst >= BLUR_DROP_MIN,
+          "drops %s" % {n: round(sharp[n] - blurred[n], 3) for n in sharp})
+    check("a grey photo (camera.png) carries no warmth or hue evidence (weights %.2f, %.2f)"
+          % (grey["warmth"]["weight"], grey["hue"]["weight"]),
+          grey["warmth"]["weight"] == 0 and grey["hue"]["weight"] == 0)
+
+
 def main():
     t0 = time.time()
+    guarded("the encoders agree with people", check_encoders_agree)
     texts = text_sources()
     crossings = [Crossing("a", "photos -> music", photo_sources(), "wav", True),
                  Crossing("b", "recordings -> painting", recording_sources(), "png", False),

@@ -248,6 +248,111 @@ static void sharper_shapes_raise_sharpness(void **state)
     assert_true(y[4] - y[0] > 0.3); /* and by a visible margin */
 }
 
+/* Box blur of radius r, three passes (close to a Gaussian), in place. */
+static void blur(float *p, int w, int h, int r)
+{
+    float *t = malloc(sizeof(float) * 3 * w * h);
+    assert_non_null(t);
+    for (int pass = 0; pass < 6; pass++) { /* x, y, x, y, x, y */
+        int horiz = !(pass & 1);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                for (int c = 0; c < 3; c++) {
+                    double a = 0;
+                    for (int d = -r; d <= r; d++) {
+                        int xx = horiz ? x + d : x, yy = horiz ? y : y + d;
+                        xx = xx < 0 ? 0 : xx >= w ? w - 1 : xx;
+                        yy = yy < 0 ? 0 : yy >= h ? h - 1 : yy;
+                        a += p[3 * (yy * w + xx) + c];
+                    }
+                    t[3 * (y * w + x) + c] = (float)(a / (2 * r + 1));
+                }
+        memcpy(p, t, sizeof(float) * 3 * w * h);
+    }
+    free(t);
+}
+
+/* A scene of stars, squares and triangles on a dark ground. */
+static float *angular_scene(void)
+{
+    float *p = canvas(SIDE, SIDE, 0.1f, 0.1f, 0.12f);
+    inside_fn kinds[3] = {in_star, in_square, in_triangle};
+    for (int k = 0; k < 9; k++)
+        draw(p, SIDE, SIDE, 32 + (k % 3) * 64, 32 + (k / 3) * 64, 22, kinds[k % 3], 0.9f);
+    return p;
+}
+
+/* People judge a blurred photograph softer than the sharp one: the same
+ * scene blurred by 1.5 % of its side reads less sharp, by a margin. */
+static void a_blurred_picture_is_less_sharp(void **state)
+{
+    (void)state;
+    float *p = angular_scene();
+    syn_semantics sharp = sem_of(p, SIDE, SIDE);
+    blur(p, SIDE, SIDE, 2);
+    syn_semantics soft = sem_of(p, SIDE, SIDE);
+    print_message("  sharp scene %.2f, blurred %.2f\n", sharp.v[SYN_AX_SHARPNESS],
+                  soft.v[SYN_AX_SHARPNESS]);
+    assert_true(sharp.v[SYN_AX_SHARPNESS] > 0.45f);
+    assert_true(soft.v[SYN_AX_SHARPNESS] < sharp.v[SYN_AX_SHARPNESS] - 0.15f);
+    free(p);
+}
+
+/* Fur: soft round bodies covered in pixel-scale strands.  People call it
+ * soft; the strands are texture, so they raise density, not sharpness. */
+static void fur_is_dense_but_not_angular(void **state)
+{
+    (void)state;
+    float *plain = canvas(SIDE, SIDE, 0.15f, 0.12f, 0.1f);
+    for (int k = 0; k < 4; k++)
+        draw(plain, SIDE, SIDE, 56 + (k % 2) * 80, 56 + (k / 2) * 80, 34, in_circle, 0.7f);
+    float *fur = malloc(sizeof(float) * 3 * SIDE * SIDE);
+    assert_non_null(fur);
+    memcpy(fur, plain, sizeof(float) * 3 * SIDE * SIDE);
+    uint32_t rng = 12345;
+    for (int i = 0; i < SIDE * SIDE; i++) { /* strands: +-0.18 in luma, 1-2 px */
+        rng = rng * 1664525u + 1013904223u;
+        float d = ((rng >> 8) & 0xffff) / 65535.0f * 0.36f - 0.18f;
+        for (int c = 0; c < 3; c++) {
+            fur[3 * i + c] = fminf(1, fmaxf(0, fur[3 * i + c] + d));
+            if (i + 1 < SIDE * SIDE) fur[3 * (i + 1) + c] = fur[3 * i + c];
+        }
+        i++;
+    }
+    float *stars = canvas(SIDE, SIDE, 0.15f, 0.12f, 0.1f);
+    for (int k = 0; k < 4; k++)
+        draw(stars, SIDE, SIDE, 56 + (k % 2) * 80, 56 + (k / 2) * 80, 30, in_star, 0.7f);
+    syn_semantics a = sem_of(plain, SIDE, SIDE), b = sem_of(fur, SIDE, SIDE),
+                  c = sem_of(stars, SIDE, SIDE);
+    print_message("  sharpness: plain %.2f, fur %.2f, stars %.2f; density plain %.2f fur %.2f\n",
+                  a.v[SYN_AX_SHARPNESS], b.v[SYN_AX_SHARPNESS], c.v[SYN_AX_SHARPNESS],
+                  a.v[SYN_AX_DENSITY], b.v[SYN_AX_DENSITY]);
+    assert_true(b.v[SYN_AX_SHARPNESS] < 0.3f);
+    assert_true(fabsf(b.v[SYN_AX_SHARPNESS] - a.v[SYN_AX_SHARPNESS]) < 0.1f);
+    assert_true(c.v[SYN_AX_SHARPNESS] > b.v[SYN_AX_SHARPNESS] + 0.3f);
+    assert_true(b.v[SYN_AX_DENSITY] > a.v[SYN_AX_DENSITY] + 0.15f);
+    free(plain), free(fur), free(stars);
+}
+
+/* A grey picture, even with a faint cast and noise, says nothing about
+ * warmth or hue: weight 0, so the axes stay out of similarity. */
+static void a_grey_picture_has_no_warmth_or_hue_evidence(void **state)
+{
+    (void)state;
+    float *p = canvas(SIDE, SIDE, 0.52f, 0.5f, 0.49f);
+    draw(p, SIDE, SIDE, 96, 96, 50, in_square, 0.8f);
+    uint32_t rng = 7;
+    for (int i = 0; i < 3 * SIDE * SIDE; i++) {
+        rng = rng * 1664525u + 1013904223u;
+        p[i] = fminf(1, fmaxf(0, p[i] + (((rng >> 8) & 0xff) / 255.0f - 0.5f) * 0.02f));
+    }
+    syn_semantics s = sem_of(p, SIDE, SIDE);
+    assert_true(s.w[SYN_AX_WARMTH] == 0.0f);
+    assert_true(s.w[SYN_AX_HUE] == 0.0f);
+    assert_true(s.w[SYN_AX_BRIGHTNESS] > 0.5f); /* the rest is still read */
+    free(p);
+}
+
 static void more_shapes_raise_density(void **state)
 {
     (void)state;
@@ -859,6 +964,9 @@ int main(void)
         cmocka_unit_test(redder_hues_raise_warmth),
         cmocka_unit_test(dominant_hue_is_found_on_the_wheel),
         cmocka_unit_test(sharper_shapes_raise_sharpness),
+        cmocka_unit_test(a_blurred_picture_is_less_sharp),
+        cmocka_unit_test(fur_is_dense_but_not_angular),
+        cmocka_unit_test(a_grey_picture_has_no_warmth_or_hue_evidence),
         cmocka_unit_test(more_shapes_raise_density),
         cmocka_unit_test(higher_tones_raise_brightness_and_elevation),
         cmocka_unit_test(louder_tones_raise_energy),
