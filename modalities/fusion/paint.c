@@ -6,18 +6,23 @@
  * top.  No allocation.  Returns 0, or -1 with *e for bad arguments.
  *
  * The mapping (each after the axis grounding in syn/semantic.h):
- *   hue, warmth, valence  the palette: OKLCh colours around the hue (or the
- *                         warm or cool pole when the hue says little), with
- *                         an accent on the opposite side; sad is darker and
- *                         greyer (Valdez & Mehrabian 1994)
- *   energy                chroma, contrast and opacity; calm is translucent
- *   brightness            the canvas' lightness
- *   elevation             where the light and the shapes sit: a high sound
- *                         paints its mass high (pitch <-> elevation)
- *   sharpness             the shapes: blobs and circles (bouba) through
- *                         rounded and plain polygons to triangles, stars and
- *                         shards (kiki)
- *   density               how many shapes (3 to ~45)
+ *   hue, warmth  the palette: OKLCh colours around the hue (or, when no hue
+ *                was asked, a hue whose warmth is the asked one); where the
+ *                asked warmth differs from the hue's, clouds in the ground
+ *                and a share of the shapes take the warm or cool pole
+ *   valence      the shapes, which carry the colour: light and vivid when
+ *                happy, dark when sad (Valdez & Mehrabian 1994), whatever
+ *                the ground: happy lights in a dark night
+ *   energy       chroma up to the gamut's edge, the shapes' lightness
+ *                spread, the ground's turbulence; calm is grey, flat and
+ *                translucent
+ *   brightness   the ground's lightness
+ *   elevation    a soft horizon: light from above or below, and where the
+ *                shapes sit (pitch <-> elevation)
+ *   sharpness    the shapes: blobs and circles (bouba) through rounded and
+ *                plain polygons to triangles, stars and shards (kiki), kiki
+ *                ones opaque, outlined and standing off the ground
+ *   density      how many shapes (3 to 63), and a ground of brush dots
  * Edges are anti-aliased from signed distances (coverage = 0.5 - d / px);
  * stb_perlin gives the ground a slow texture.  Deterministic: the seed
  * drives one splitmix64 stream and the noise's offset.
@@ -38,7 +43,7 @@
 #include <stb/stb_perlin.h>
 #pragma GCC diagnostic pop
 
-#define PAINT_MAX_SHAPES 64 /* density 1 asks for ~45; room for jitter   */
+#define PAINT_MAX_SHAPES 64 /* density 1 asks for 63                     */
 #define PAINT_MAX_VERTS 24  /* a 12-point star                           */
 
 typedef struct col3 {
@@ -83,17 +88,31 @@ static float hue_angle(float turn)
     return d * (float)M_PI / 180;
 }
 
-/* An OKLCh colour as gamma-encoded sRGB, chroma reduced until in gamut. */
+static int in_gamut(const float lin[3])
+{
+    return lin[0] >= -1e-4f && lin[1] >= -1e-4f && lin[2] >= -1e-4f && lin[0] <= 1.0001f &&
+           lin[1] <= 1.0001f && lin[2] <= 1.0001f;
+}
+
+/* An OKLCh colour as gamma-encoded sRGB; a chroma out of gamut is reduced
+ * to the most the gamut holds at that lightness and hue (bisection), so a
+ * vivid ask gets the vivid colour and not a greyer one. */
 static col3 oklch(float L, float C, float turn)
 {
     float h = hue_angle(turn), lin[3];
     L = clampf(L, 0, 1);
-    for (int it = 0; it < 12; it++) {
-        oklab_linear(L, C * cosf(h), C * sinf(h), lin);
-        if (lin[0] >= -1e-4f && lin[1] >= -1e-4f && lin[2] >= -1e-4f && lin[0] <= 1.0001f &&
-            lin[1] <= 1.0001f && lin[2] <= 1.0001f)
-            break;
-        C *= 0.8f;
+    oklab_linear(L, C * cosf(h), C * sinf(h), lin);
+    if (!in_gamut(lin)) {
+        float lo = 0, hi = C;
+        for (int it = 0; it < 14; it++) {
+            float mid = 0.5f * (lo + hi);
+            oklab_linear(L, mid * cosf(h), mid * sinf(h), lin);
+            if (in_gamut(lin))
+                lo = mid;
+            else
+                hi = mid;
+        }
+        oklab_linear(L, lo * cosf(h), lo * sinf(h), lin);
     }
     return (col3){srgb_gamma(lin[0]), srgb_gamma(lin[1]), srgb_gamma(lin[2])};
 }
@@ -138,6 +157,11 @@ static float shape_sd(const shape *s, float x, float y)
         return d - s->r * (1 + s->wobble * wob);
     }
     return poly_sd(s, px, py);
+}
+
+static col3 lerp3(col3 a, col3 b, float t)
+{
+    return (col3){a.r + (b.r - a.r) * t, a.g + (b.g - a.g) * t, a.b + (b.b - a.b) * t};
 }
 
 static void blend(float *px, col3 c, float a)
@@ -195,69 +219,144 @@ static void make_outline(shape *sh, float k, uint64_t *st)
 /* --- the palette: colours and light from the axes ------------------------- */
 
 typedef struct palette {
-    float H0;           /* the palette's hue, a turn                    */
-    float Lbg;          /* OKLab L of the ground                        */
-    float slope;        /* light from above (+) or below (-)            */
-    float Cbg, Csh;     /* chroma of the ground and of the shapes       */
-    float contrast;     /* lightness step of the shapes off the ground  */
-    float y0;           /* where the mass sits, 0 = top                 */
-    float B, En, Sh, V; /* the axes the layers read                 */
+    float H0;           /* the palette's hue, a turn                     */
+    float Hacc;         /* the accent's hue: the warm or cool pole       */
+    float acc;          /* share of the shapes in the accent             */
+    float Lbg;          /* OKLab L of the ground                         */
+    float slope;        /* light from above (+) or below (-)             */
+    float Cbg, Csh;     /* chroma of the ground and of the shapes        */
+    float Lsh;          /* OKLab L the shapes gather around              */
+    float contrast;     /* spread of the shapes' lightness around Lsh    */
+    float y0;           /* where the mass sits, 0 = top                  */
+    float dab;          /* depth of the ground's brush dabs (density)    */
+    float B, En, Sh, V; /* the axes the layers read                      */
 } palette;
+
+/* How warm a hue reads: the cosine of its distance to orange, as the
+ * picture encoder measures warmth (sem_image.c). */
+static float hue_warmth(float turn)
+{
+    return cosf(2 * (float)M_PI * (turn - 1.0f / 12));
+}
+
+/* The palette's hue and its accent.  The hue axis sets the main hue as far
+ * as it was asked; otherwise the main hue is one whose warmth is the asked
+ * warmth.  When the asked warmth still differs from what
+ * the main hue gives, a share of the shapes takes the warm (or cool) pole
+ * instead, spread over neighbouring hues so that the main hue keeps the
+ * largest share of any one hue: a blue picture with warm accents. */
+static void plan_hues(const syn_semantics *s, uint64_t *st, palette *p)
+{
+    const float W = s->v[SYN_AX_WARMTH], hw = s->w[SYN_AX_HUE], ww = s->w[SYN_AX_WARMTH];
+    /* the hue whose warmth is the asked one: orange (warm), cyan-blue
+     * (cool), or between them by either side of the wheel (the seed picks) */
+    float side = syn_rng_next(st) & 1 ? 1.0f : -1.0f;
+    float hwarm = 1.0f / 12 + side * acosf(clampf(2 * W - 1, -1, 1)) / (2 * (float)M_PI);
+    float k = ww > 0 ? 1 - hw : 0; /* the hue axis leads as far as it was said */
+    float hx = hw * cosf(2 * (float)M_PI * s->v[SYN_AX_HUE]) + k * cosf(2 * (float)M_PI * hwarm);
+    float hy = hw * sinf(2 * (float)M_PI * s->v[SYN_AX_HUE]) + k * sinf(2 * (float)M_PI * hwarm);
+    p->H0 = (hx * hx + hy * hy > 1e-6f) ? atan2f(hy, hx) / (2 * (float)M_PI) : hwarm;
+    p->H0 += (float)(urand(st) - 0.5) * 0.03f; /* a little variation per seed */
+    float pole = W >= 0.5f ? 1.0f / 12 : 7.0f / 12;
+    p->Hacc = pole;
+    p->acc = 0;
+    if (ww > 0) { /* the share f of the pole that makes the mean warmth 2W - 1 */
+        float want = 2 * W - 1, c0 = hue_warmth(p->H0), cp = hue_warmth(pole);
+        float f = fabsf(cp - c0) > 0.05f ? (want - c0) / (cp - c0) : 0;
+        p->acc = clampf(f, 0, 1 - 0.6f * hw);
+    }
+}
 
 static void plan_palette(const syn_semantics *s, uint64_t *st, palette *p)
 {
     const float B = s->v[SYN_AX_BRIGHTNESS], E = s->v[SYN_AX_ELEVATION], En = s->v[SYN_AX_ENERGY],
-                W = s->v[SYN_AX_WARMTH], V = s->v[SYN_AX_VALENCE];
-    /* Palette hue: the hue axis, pulled toward orange (warm) or azure
-     * (cool) by warmth as far as the hue's own evidence leaves room. */
-    float hw = s->w[SYN_AX_HUE];
-    float pole = W >= 0.5f ? 0.07f : 0.58f, pull = fabsf(W - 0.5f) * 2 * (1 - 0.7f * hw);
-    float hx = hw * cosf(2 * (float)M_PI * s->v[SYN_AX_HUE]) + pull * cosf(2 * (float)M_PI * pole);
-    float hy = hw * sinf(2 * (float)M_PI * s->v[SYN_AX_HUE]) + pull * sinf(2 * (float)M_PI * pole);
-    p->H0 = (hx * hx + hy * hy > 1e-6f) ? atan2f(hy, hx) / (2 * (float)M_PI) : 0.07f;
-    p->H0 += (float)(urand(st) - 0.5) * 0.04f; /* a little variation per seed */
-
-    p->Lbg = 0.14f + 0.72f * B;   /* brightness: the ground's lightness */
-    p->slope = (E - 0.5f) * 0.7f; /* elevation: light from above or below */
-    /* energy: chroma and contrast; valence: sad is greyer */
-    p->Cbg = (0.03f + 0.08f * En) * (0.6f + 0.4f * V);
-    p->Csh = (0.08f + 0.17f * En) * (0.6f + 0.4f * V);
-    p->contrast = 0.10f + 0.28f * En;
+                V = s->v[SYN_AX_VALENCE], D = s->v[SYN_AX_DENSITY];
+    plan_hues(s, st, p);
+    p->Lbg = 0.06f + 0.88f * B;   /* brightness: the ground's lightness */
+    p->slope = (E - 0.5f) * 1.1f; /* elevation: light from above or below */
+    /* energy: chroma and contrast, grey and flat when calm.  Valence: the
+     * shapes, which carry the colour, are light and vivid when happy and
+     * dark and greyish when sad (Valdez & Mehrabian 1994), whatever the
+     * ground's lightness: happy lights in a dark night. */
+    /* a hue that was asked stays visible however calm (the picture
+     * encoder calls a picture under 3.5 % chroma grey) */
+    p->Cbg = 0.01f + 0.03f * s->w[SYN_AX_HUE] + 0.3f * En * En;
+    p->Csh = 0.06f + 0.32f * En;
+    p->Lsh = 0.1f + 0.86f * (0.65f * V + 0.35f * B);
+    p->contrast = 0.03f + 0.5f * En;
     p->y0 = 0.14f + 0.72f * (1 - E); /* elevation: where the mass sits */
+    p->dab = 0.3f * D * sqrtf(D);    /* density: a busy ground of brush dabs */
     p->B = B, p->En = En, p->Sh = s->v[SYN_AX_SHARPNESS], p->V = V;
 }
 
-#define RAMP_MAX_L 0.95f /* OKLab L of the ground's light end at most */
+#define RAMP_MIN_L 0.03f /* OKLab L of the ground's dark end at least  */
+#define RAMP_MAX_L 0.97f /* ... and of its light end at most           */
+#define GROUND_ACCENTS 6 /* hues of the ground's accent clouds            */
+#define DAB_PX 3.0f      /* a brush dab's size at 256 px, scaled with the canvas */
 
 /* --- layer 1: the ground --------------------------------------------------- */
 
-/* A vertical lightness ramp toward the light, hue drifting across it,
- * textured by slow Perlin noise. */
+/* A vertical lightness profile toward the light (an S-curve, a soft
+ * horizon), hue drifting across it, textured by slow Perlin noise and, as
+ * density rises, by small brush dabs of lighter and darker paint. */
 static void paint_ground(const palette *p, uint32_t seed, int w, int h, float *rgb, uint64_t *st)
 {
     float zoff = (float)(seed % 997) * 0.173f; /* the noise field's slice per seed */
     float side = (float)(w > h ? w : h);
-    /* the ramp keeps its full step at any brightness: where its light end
-     * would pass white, the whole ramp moves down (a bright high picture
-     * stays high) */
-    float lt = p->Lbg + p->slope, lb = p->Lbg - p->slope, over = fmaxf(lt, lb) - RAMP_MAX_L;
-    if (over > 0) lt -= over, lb -= over;
+    /* where an end of the profile would pass white or black, half the
+     * excess moves the whole profile (the light stays where it was asked)
+     * and half shrinks its step (the brightness stays near its ask) */
+    float a = fabsf(p->slope), sg = p->slope >= 0 ? 1.0f : -1.0f, mid = p->Lbg;
+    float over = fmaxf(0, mid + a - RAMP_MAX_L), under = fmaxf(0, RAMP_MIN_L - (mid - a));
+    mid += 0.5f * (under - over);
+    a = fmaxf(0, a - 0.5f * (over + under));
+    float lt = mid + sg * a, lb = mid - sg * a;
     col3 top = oklch(lt, p->Cbg, p->H0 + 0.04f), bot = oklch(lb, p->Cbg * 1.2f, p->H0 - 0.05f);
-    float tex = 0.04f + 0.06f * p->En; /* texture depth in sRGB units */
+    /* the accent's clouds: GROUND_ACCENTS hues spread around its pole,
+     * where a second slow noise field passes a level set by its share */
+    col3 atop[GROUND_ACCENTS], abot[GROUND_ACCENTS];
+    for (int k = 0; k < GROUND_ACCENTS; k++) {
+        float hk = p->Hacc + ((float)k / (GROUND_ACCENTS - 1) - 0.5f) * 0.24f;
+        atop[k] = oklch(lt, p->Cbg, hk), abot[k] = oklch(lb, p->Cbg * 1.2f, hk);
+    }
+    float level = (0.5f - p->acc) * 0.8f;
+    float tex = 0.02f + 0.55f * p->En * sqrtf(p->En); /* texture depth in sRGB units */
+    float cell = fmaxf(2, DAB_PX * side / 256);       /* dab size, px */
+    int cols = (int)(w / cell) + 2;
+    const float k = 3.0f, norm = tanhf(k / 2);
     for (int y = 0; y < h; y++) {
-        float t = (y + 0.5f) / h;
-        col3 c = {top.r + (bot.r - top.r) * t, top.g + (bot.g - top.g) * t,
-                  top.b + (bot.b - top.b) * t};
+        float t = (y + 0.5f) / h, u = 0.5f + 0.5f * tanhf(k * (t - 0.5f)) / norm;
+        col3 c = lerp3(top, bot, u), ac[GROUND_ACCENTS];
+        for (int a = 0; a < GROUND_ACCENTS && p->acc > 0; a++)
+            ac[a] = lerp3(atop[a], abot[a], u);
         float ny = (float)y / side * 3.0f;
+        int cy = (int)(y / cell);
         for (int x = 0; x < w; x++) {
             float nx = (float)x / side * 3.0f;
             float n = stb_perlin_fbm_noise3(nx, ny, zoff, 2.0f, 0.5f, 3);
             float *px = rgb + ((size_t)y * w + x) * 3;
-            /* canvas grain, which also dithers the ramp's 8-bit steps */
+            col3 g = c;
+            if (p->acc > 0) {
+                float n2 = stb_perlin_noise3(nx * 0.8f + 17.3f, ny * 0.8f, zoff + 5.1f, 0, 0, 0);
+                float m = clampf((n2 - level) * 5 + 0.5f, 0, 1);
+                int a = (int)clampf((n + 0.5f) * GROUND_ACCENTS, 0, GROUND_ACCENTS - 1);
+                if (m > 0) g = lerp3(c, ac[a], m);
+            }
+            /* canvas grain, which also dithers the profile's 8-bit steps */
             float grain = ((float)(syn_rng_next(st) >> 40) / 16777216.0f - 0.5f) * 0.02f;
-            px[0] = clampf(c.r + tex * n + grain, 0, 1);
-            px[1] = clampf(c.g + tex * n * 0.9f + grain, 0, 1);
-            px[2] = clampf(c.b + tex * n * 0.8f + grain, 0, 1);
+            float dab = 0;
+            if (p->dab > 0) { /* a round dot per cell, its value hashed from the cell */
+                int cx = (int)(x / cell);
+                uint64_t hs =
+                    ((uint64_t)cy * (uint64_t)cols + (uint64_t)cx) ^ ((uint64_t)seed << 32);
+                float v = (float)(urand(&hs) * 2 - 1);
+                float dx = (x + 0.5f) / cell - cx - 0.5f, dy = (y + 0.5f) / cell - cy - 0.5f;
+                float r = sqrtf(dx * dx + dy * dy);
+                dab = p->dab * v * clampf((0.5f - r) * 4, 0, 1);
+            }
+            px[0] = clampf(g.r + tex * n + grain + dab, 0, 1);
+            px[1] = clampf(g.g + tex * n * 0.9f + grain + dab, 0, 1);
+            px[2] = clampf(g.b + tex * n * 0.8f + grain + dab, 0, 1);
         }
     }
 }
@@ -269,8 +368,8 @@ static void paint_glow(const palette *p, int w, int h, float *rgb, uint64_t *st)
 {
     float gx = (float)(0.25 + 0.5 * urand(st)) * w, gy = p->y0 * h;
     float gr = 0.55f * (float)(w < h ? w : h);
-    col3 gc = oklch(fminf(0.97f, p->Lbg + p->contrast + 0.1f), p->Cbg * 1.5f, p->H0 + 0.02f);
-    float ga = 0.45f + 0.25f * p->V;
+    col3 gc = oklch(fminf(0.97f, p->Lbg + 0.1f + 0.2f * p->En), p->Cbg * 1.5f, p->H0 + 0.02f);
+    float ga = 0.2f + 0.25f * p->V;
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
             float dx = (x - gx) / gr, dy = (y - gy) / gr, d2 = dx * dx + dy * dy;
@@ -283,15 +382,15 @@ static void paint_glow(const palette *p, int w, int h, float *rgb, uint64_t *st)
 
 /* --- layer 3: the shapes --------------------------------------------------- */
 
-/* OKLab lightness added to the step of a shape off the ground per unit of
- * sharpness above 0.3: a full kiki ask adds 0.28, enough for its outline
+/* OKLab lightness by which a shape stands off the ground per unit of
+ * sharpness above 0.3: a full kiki ask adds 0.35, enough for its outline
  * to read at the encoder's shape scale (sem_image.c, SEM_SHAPE_EDGE). */
-#define KIKI_STEP 0.4f
+#define KIKI_STEP 0.5f
 /* One shape of n around the focus fx: size, place, outline (sharpness
- * with jitter), colour (analogous hues, accents opposite with energy). */
+ * with jitter), colour (analogous hues, or the accent). */
 static void make_shape(shape *sh, const palette *p, int n, float fx, int w, int h, uint64_t *st)
 {
-    static const float offs[5] = {0, 0.06f, -0.06f, 0.11f, -0.10f}; /* analogous hues */
+    static const float offs[5] = {0, 0.04f, -0.04f, 0.08f, -0.07f}; /* analogous hues */
     float minside = (float)(w < h ? w : h);
     memset(sh, 0, sizeof *sh);
     sh->r = minside * (float)(0.5 + urand(st)) * 0.36f / sqrtf((float)n);
@@ -299,21 +398,27 @@ static void make_shape(shape *sh, const palette *p, int n, float fx, int w, int 
     sh->cy = clampf(p->y0 + (float)nrand(st) * 0.16f, 0.04f, 0.96f) * h;
     float k = clampf(p->Sh + (float)(urand(st) - 0.5) * 0.24f, 0, 1);
     make_outline(sh, k, st);
-    int accent = urand(st) < 0.1 + 0.25 * p->En;
-    float hue = accent ? p->H0 + 0.5f : p->H0 + offs[syn_rng_next(st) % 5];
-    /* kiki shapes stand out crisply from the ground, bouba ones melt in:
-     * the outline is what carries a shape's angularity to the eye */
-    float dl = p->contrast * (float)(0.35 + 0.65 * urand(st)) + KIKI_STEP * fmaxf(0, p->Sh - 0.3f);
-    /* mostly lighter than the ground, so the light sits with the shapes */
-    float L = urand(st) < 0.8 ? p->Lbg + dl : p->Lbg - 0.6f * dl;
+    int accent = urand(st) < p->acc;
+    /* the accent spreads over a sixth of the wheel around its pole */
+    float hue =
+        accent ? p->Hacc + (float)(urand(st) - 0.5) * 0.24f : p->H0 + offs[syn_rng_next(st) % 5];
+    /* the shapes gather around the valence's lightness, spread by energy;
+     * kiki shapes stand further off the ground, so their outlines read */
+    float L = p->Lsh + p->contrast * (float)(2 * urand(st) - 1);
+    float off = KIKI_STEP * fmaxf(0, p->Sh - 0.3f);
+    if (fabsf(L - p->Lbg) < off) L = L >= p->Lbg ? p->Lbg + off : p->Lbg - off;
     if (L > 0.97f) L = 0.97f - 0.3f * (L - 0.97f);
-    float C = p->Csh * (float)(0.7 + 0.5 * urand(st)) * (accent ? 1.2f : 1);
+    if (L < 0.04f) L = 0.04f + 0.3f * (0.04f - L);
+    float C = p->Csh * (float)(0.75 + 0.5 * urand(st));
     sh->col = oklch(L, C, hue);
-    sh->hi = oklch(L + 0.14f, C * 0.7f, hue + 0.02f);
+    sh->hi = oklch(L + 0.12f, C * 0.7f, hue + 0.02f);
     sh->lo = oklch(L - 0.25f, C, hue);
     sh->stroke = p->Sh > 0.5f ? (p->Sh - 0.5f) * 1.6f : 0; /* kiki gets crisp outlines */
-    sh->alpha = (0.5f + 0.45f * p->En) * (float)(0.8 + 0.2 * urand(st));
-    sh->shadow = 0.18f + 0.12f * (1 - p->B);
+    /* calm shapes are translucent, but kiki ones opaque: a veiled outline
+     * loses its corners */
+    sh->alpha =
+        fmaxf(0.6f + 0.35f * p->En, fminf(1, 0.4f + p->Sh)) * (float)(0.85 + 0.15 * urand(st));
+    sh->shadow = 0.12f + 0.1f * (1 - p->B);
 }
 
 /* One shape onto the canvas: its soft shadow, its anti-aliased fill (blobs
@@ -350,7 +455,7 @@ static void draw_shape(const shape *sh, col3 shadow_col, int w, int h, float *rg
 /* The shapes, biggest first; their count from density. */
 static void paint_shapes(const palette *p, float D, int w, int h, float *rgb, uint64_t *st)
 {
-    int n = 4 + (int)lroundf(40 * powf(D, 1.5f));
+    int n = 3 + (int)lroundf(60 * powf(D, 1.5f));
     if (n > PAINT_MAX_SHAPES) n = PAINT_MAX_SHAPES;
     float fx = (float)(0.3 + 0.4 * urand(st)); /* the composition's focus */
     shape shapes[PAINT_MAX_SHAPES];

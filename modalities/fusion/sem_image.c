@@ -19,7 +19,7 @@
  *   energy      mean chroma and luma contrast     (loudness <-> saturation)
  *   sharpness   edge density and angularity       (bouba/kiki)
  *   warmth      warm vs cool hue, chroma-weighted
- *   valence     0.69 L + 0.22 S (Valdez & Mehrabian 1994)
+ *   valence     0.69 L + 0.22 S of the salient colours (Valdez & Mehrabian 1994)
  *   density     edge fraction and coarse region count (clutter)
  *   hue         peak of the chroma-weighted hue histogram */
 #include <math.h>
@@ -54,6 +54,12 @@
  * (texture that survives the blur is far fainter). */
 #define SEM_SHAPE_EDGE 0.08f
 #define SEM_HUE_BINS 36 /* 10 degrees: finer than colour names */
+/* HSV chroma of a fully saturated colour as photographs hold it (a vivid
+ * red is ~0.6 after the camera's gamut and gamma). */
+#define SEM_FULL_CHROMA 0.6
+/* The salience of a grey pixel in the valence: a colour of chroma 0.2
+ * already counts twice as much, a vivid one (0.6) ten times. */
+#define SEM_GREY_SALIENCE 0.04
 
 /* HSV hue as a turn (0 red, 1/3 green, 2/3 blue) and chroma max - min. */
 static void hue_chroma(float r, float g, float b, float *hue, float *chroma)
@@ -173,6 +179,7 @@ typedef struct sem_feat {
     double meanL, meanC, stdL;
     double yc;                 /* luma's vertical centre of mass, 0 = top        */
     double warm;               /* chroma-weighted cos of the hue to orange       */
+    double pleasure, salience; /* sum of s_i * V&M pleasure, sum of s_i (valence) */
     double hist[SEM_HUE_BINS]; /* chroma-weighted hue histogram              */
     sem_edges fine;            /* pixel scale: texture, grain, fur, print        */
     sem_edges shape;           /* shape scale: the outlines' corners             */
@@ -246,6 +253,11 @@ static void light_and_colour(const float *px, const sem_scratch *sc, sem_feat *f
             ft->warm += c * cos(2 * M_PI * (hue - 1.0 / 12));
             int bin = (int)(hue * SEM_HUE_BINS) % SEM_HUE_BINS;
             ft->hist[bin] += c;
+            /* the pleasure of this colour, counted by how much it stands
+             * out (see axis_valence) */
+            double sal = (double)c * c + SEM_GREY_SALIENCE;
+            ft->pleasure += sal * (0.69 * l + 0.22 * fmin(1, c / SEM_FULL_CHROMA)) / 0.91;
+            ft->salience += sal;
         }
     size_t np = sc->np;
     ft->meanL = ft->sumL / np, ft->meanC = ft->sumC / np;
@@ -376,7 +388,7 @@ static void axis_elevation(syn_semantics *s, const sem_feat *ft)
 static void axis_energy(syn_semantics *s, const sem_feat *ft)
 {
     double con = fmin(1, ft->stdL / 0.3);
-    double energy = 0.55 * fmin(1, ft->meanC / 0.6) + 0.45 * con;
+    double energy = 0.55 * fmin(1, ft->meanC / SEM_FULL_CHROMA) + 0.45 * con;
     syn_sem_set(s, SYN_AX_ENERGY, (float)energy, 1.0f, "saturation %.2f, contrast (luma std) %.2f",
                 ft->meanC, ft->stdL);
 }
@@ -426,13 +438,21 @@ static void axis_warmth(syn_semantics *s, const sem_feat *ft)
                 wsum, ft->meanC);
 }
 
-/* valence: Valdez & Mehrabian (1994): pleasure = .69 brightness + .22
- * saturation; divided by their sum so that white at full saturation is 1. */
+/* valence: Valdez & Mehrabian (1994): the pleasure of a colour is .69 its
+ * brightness + .22 its saturation (divided by their sum, so that white at
+ * full saturation is 1).  A picture's mood is the pleasure of the colours
+ * that stand out, not of its mean grey: lanterns in a night sky or a red
+ * flower on dark leaves are cheerful, though the picture is dark.  So each
+ * pixel's pleasure is weighted by its salience, chroma squared plus a
+ * floor; in a grey picture every pixel weighs the same and the valence is
+ * the formula on the mean lightness. */
 static void axis_valence(syn_semantics *s, const sem_feat *ft)
 {
-    double val = (0.69 * ft->meanL + 0.22 * fmin(1, ft->meanC / 0.6)) / 0.91;
+    double val = ft->salience > 0 ? ft->pleasure / ft->salience : 0.5;
     syn_sem_set(s, SYN_AX_VALENCE, (float)val, 0.8f,
-                "lightness %.2f, saturation %.2f (0.69 L + 0.22 S)", ft->meanL, ft->meanC);
+                "pleasure of the salient colours (0.69 L + 0.22 S); mean lightness %.2f, "
+                "saturation %.2f",
+                ft->meanL, ft->meanC);
 }
 
 /* density: clutter.  40 regions is a crowded picture; 25 % edge pixels a

@@ -353,6 +353,46 @@ static void a_grey_picture_has_no_warmth_or_hue_evidence(void **state)
     free(p);
 }
 
+/* A dark night with a few lit, vivid lanterns (or with the same discs in
+ * dark, muddy paint), for the valence of the salient colours. */
+static float *night_with_lanterns(float r, float g, float b)
+{
+    float *p = canvas(SIDE, SIDE, 0.05f, 0.05f, 0.07f);
+    for (int k = 0; k < 6; k++) {
+        int cx = 30 + (k % 3) * 66, cy = 60 + (k / 3) * 70;
+        for (int y = cy - 14; y <= cy + 14; y++)
+            for (int x = cx - 14; x <= cx + 14; x++)
+                if ((x - cx) * (x - cx) + (y - cy) * (y - cy) <= 14 * 14) {
+                    float *q = p + 3 * (y * SIDE + x);
+                    q[0] = r, q[1] = g, q[2] = b;
+                }
+    }
+    return p;
+}
+
+/* The mood of a picture is that of the colours that stand out (Valdez &
+ * Mehrabian's pleasure of each colour, weighted by its salience): bright
+ * lanterns make a dark night cheerful, while the same night with dark,
+ * muddy discs stays gloomy; both are equally dark on average.  A grey
+ * picture keeps the formula on its mean lightness. */
+static void lanterns_in_the_night_are_happy(void **state)
+{
+    (void)state;
+    float *lit = night_with_lanterns(1.0f, 0.7f, 0.15f),
+          *mud = night_with_lanterns(0.3f, 0.14f, 0.04f);
+    syn_semantics a = sem_of(lit, SIDE, SIDE), b = sem_of(mud, SIDE, SIDE);
+    print_message(
+        "  lanterns: brightness %.2f valence %.2f; muddy discs: brightness %.2f valence %.2f\n",
+        a.v[SYN_AX_BRIGHTNESS], a.v[SYN_AX_VALENCE], b.v[SYN_AX_BRIGHTNESS], b.v[SYN_AX_VALENCE]);
+    assert_true(a.v[SYN_AX_BRIGHTNESS] < 0.25f); /* a dark picture ... */
+    assert_true(a.v[SYN_AX_VALENCE] > 0.6f);     /* ... and a cheerful one */
+    assert_true(a.v[SYN_AX_VALENCE] > b.v[SYN_AX_VALENCE] + 0.35f);
+    float *grey = canvas(SIDE, SIDE, 0.5f, 0.5f, 0.5f);
+    syn_semantics g = sem_of(grey, SIDE, SIDE);
+    assert_true(fabsf(g.v[SYN_AX_VALENCE] - 0.69f * 0.5f / 0.91f) < 0.02f);
+    free(lit), free(mud), free(grey);
+}
+
 static void more_shapes_raise_density(void **state)
 {
     (void)state;
@@ -967,6 +1007,7 @@ int main(void)
         cmocka_unit_test(a_blurred_picture_is_less_sharp),
         cmocka_unit_test(fur_is_dense_but_not_angular),
         cmocka_unit_test(a_grey_picture_has_no_warmth_or_hue_evidence),
+        cmocka_unit_test(lanterns_in_the_night_are_happy),
         cmocka_unit_test(more_shapes_raise_density),
         cmocka_unit_test(higher_tones_raise_brightness_and_elevation),
         cmocka_unit_test(louder_tones_raise_energy),
