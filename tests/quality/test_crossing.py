@@ -724,7 +724,7 @@ BLUR_DROP_MIN = 0.1   # ... reads visibly less sharp
 
 
 def embed_axes(path):
-    out = path + ".json"
+    out = os.path.join(T, "axes-" + os.path.basename(path) + ".json")
     run_cli([path, "-o", out])
     return load_json(out)["semantics"]
 
