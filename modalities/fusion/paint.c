@@ -306,11 +306,11 @@ static void paint_ground(const palette *p, uint32_t seed, int w, int h, float *r
     /* where an end of the profile would pass white or black, half the
      * excess moves the whole profile (the light stays where it was asked)
      * and half shrinks its step (the brightness stays near its ask) */
-    float a = fabsf(p->slope), sg = p->slope >= 0 ? 1.0f : -1.0f, mid = p->Lbg;
-    float over = fmaxf(0, mid + a - RAMP_MAX_L), under = fmaxf(0, RAMP_MIN_L - (mid - a));
+    float step = fabsf(p->slope), sg = p->slope >= 0 ? 1.0f : -1.0f, mid = p->Lbg;
+    float over = fmaxf(0, mid + step - RAMP_MAX_L), under = fmaxf(0, RAMP_MIN_L - (mid - step));
     mid += 0.5f * (under - over);
-    a = fmaxf(0, a - 0.5f * (over + under));
-    float lt = mid + sg * a, lb = mid - sg * a;
+    step = fmaxf(0, step - 0.5f * (over + under));
+    float lt = mid + sg * step, lb = mid - sg * step;
     col3 top = oklch(lt, p->Cbg, p->H0 + 0.04f), bot = oklch(lb, p->Cbg * 1.2f, p->H0 - 0.05f);
     /* the accent's clouds: GROUND_ACCENTS hues spread around its pole,
      * where a second slow noise field passes a level set by its share */
