@@ -242,9 +242,10 @@ static float hue_warmth(float turn)
 /* The palette's hue and its accent.  The hue axis sets the main hue as far
  * as it was asked; otherwise the main hue is one whose warmth is the asked
  * warmth.  When the asked warmth still differs from what
- * the main hue gives, a share of the shapes takes the warm (or cool) pole
- * instead, spread over neighbouring hues so that the main hue keeps the
- * largest share of any one hue: a blue picture with warm accents. */
+ * the main hue gives, a share of the shapes and clouds in the ground take
+ * the warm (or cool) pole instead, spread over neighbouring hues so that
+ * the main hue keeps the largest share of any one hue: a blue picture
+ * with warm accents. */
 static void plan_hues(const syn_semantics *s, uint64_t *st, palette *p)
 {
     const float W = s->v[SYN_AX_WARMTH], hw = s->w[SYN_AX_HUE], ww = s->w[SYN_AX_WARMTH];
@@ -274,12 +275,13 @@ static void plan_palette(const syn_semantics *s, uint64_t *st, palette *p)
     plan_hues(s, st, p);
     p->Lbg = 0.06f + 0.88f * B;   /* brightness: the ground's lightness */
     p->slope = (E - 0.5f) * 1.1f; /* elevation: light from above or below */
-    /* energy: chroma and contrast, grey and flat when calm.  Valence: the
-     * shapes, which carry the colour, are light and vivid when happy and
-     * dark and greyish when sad (Valdez & Mehrabian 1994), whatever the
-     * ground's lightness: happy lights in a dark night. */
-    /* a hue that was asked stays visible however calm (the picture
-     * encoder calls a picture under 3.5 % chroma grey) */
+    /* energy: chroma and contrast, grey and flat when calm; a hue that was
+     * asked stays visible however calm (the picture encoder calls a
+     * picture under 3.5 % chroma grey).  Valence: the shapes, which carry
+     * the most colour and so the picture's mood (sem_image.c), are light
+     * when happy and dark when sad (Valdez & Mehrabian 1994), following
+     * the ground's lightness only a third of the way: happy lights in a
+     * dark night. */
     p->Cbg = 0.01f + 0.03f * s->w[SYN_AX_HUE] + 0.3f * En * En;
     p->Csh = 0.06f + 0.32f * En;
     p->Lsh = 0.1f + 0.86f * (0.65f * V + 0.35f * B);
