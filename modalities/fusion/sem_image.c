@@ -320,29 +320,29 @@ static void angularity(const sem_planes *pl, int win, float edge, sem_edges *out
     out->edge_frac = (double)out->edges / np;
 }
 
+/* One pass of the [1 4 6 4 1]/16 kernel along x (horizontal) or y, the
+ * edges clamped: src to dst, both W x H. */
+static void blur5_pass(const float *src, float *dst, int W, int H, int horizontal)
+{
+    static const float k[5] = {1 / 16.f, 4 / 16.f, 6 / 16.f, 4 / 16.f, 1 / 16.f};
+    int n = horizontal ? W : H;
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            int at = horizontal ? x : y;
+            float a = 0;
+            for (int d = -2; d <= 2; d++) {
+                int j = at + d < 0 ? 0 : at + d >= n ? n - 1 : at + d;
+                a += k[d + 2] * src[horizontal ? (size_t)y * W + j : (size_t)j * W + x];
+            }
+            dst[(size_t)y * W + x] = a;
+        }
+}
+
 /* Separable [1 4 6 4 1]/16 blur (sigma 1 px) of pl->L in place, via pl->bx. */
 static void blur5(const sem_planes *pl)
 {
-    int W = pl->W, H = pl->H;
-    static const float k[5] = {1 / 16.f, 4 / 16.f, 6 / 16.f, 4 / 16.f, 1 / 16.f};
-    for (int y = 0; y < H; y++)
-        for (int x = 0; x < W; x++) {
-            float a = 0;
-            for (int d = -2; d <= 2; d++) {
-                int xx = x + d < 0 ? 0 : x + d >= W ? W - 1 : x + d;
-                a += k[d + 2] * pl->L[(size_t)y * W + xx];
-            }
-            pl->bx[(size_t)y * W + x] = a;
-        }
-    for (int y = 0; y < H; y++)
-        for (int x = 0; x < W; x++) {
-            float a = 0;
-            for (int d = -2; d <= 2; d++) {
-                int yy = y + d < 0 ? 0 : y + d >= H ? H - 1 : y + d;
-                a += k[d + 2] * pl->bx[(size_t)yy * W + x];
-            }
-            pl->L[(size_t)y * W + x] = a;
-        }
+    blur5_pass(pl->L, pl->bx, pl->W, pl->H, 1);
+    blur5_pass(pl->bx, pl->L, pl->W, pl->H, 0);
 }
 
 /* Clutter: regions of the picture quantised to 4 lightness levels on a
