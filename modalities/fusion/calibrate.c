@@ -33,6 +33,10 @@ const syn_cal *syn_cal_table(syn_generator g)
     return (unsigned)g < SYN_GEN_COUNT ? &shipped[g] : NULL;
 }
 
+/* A rise between two neighbouring drives bigger than this is a step, not
+ * a slope: almost a third of the scale in a tenth of the drive. */
+#define CAL_STEP 0.3f
+
 const char *syn_generator_name(syn_generator g)
 {
     return (unsigned)g < SYN_GEN_COUNT ? gen_names[g] : "?";
@@ -49,6 +53,9 @@ float syn_cal_inverse(const syn_cal *c, syn_axis a, float t)
     for (int k = 1; k < n; k++)
         if (t <= m[k]) {
             float span = m[k] - m[k - 1];
+            /* a step (the music's mode): nothing between its two sides is
+             * made, so the nearer side is the closest the generator comes */
+            if (span > CAL_STEP) return (float)(t - m[k - 1] < m[k] - t ? k - 1 : k) / (n - 1);
             float f = span > 1e-6f ? (t - m[k - 1]) / span : 0;
             return ((float)(k - 1) + f) / (float)(n - 1);
         }

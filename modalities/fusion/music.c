@@ -7,9 +7,11 @@
  *
  * The mapping (each after the axis grounding in syn/semantic.h):
  *   energy      tempo 66..166 BPM, loudness, drive, percussion, a wider stereo spread
- *   valence     major (I IV V I) or natural minor (i iv v i): the tonic chord
- *               opens and closes every phrase and every chord has the mode's
- *               own quality, so the key is heard (and measured) as major or minor
+ *   valence     major (I IV V I) or minor (i iv V i, the dominant's third the
+ *               leading tone of harmonic minor): the tonic chord opens and
+ *               closes every phrase, and chords are triads (no seventh holds
+ *               the relative key's triad), so the key is heard (and
+ *               measured) as major or minor
  *   hue         the key: the inverse of pitch class -> hue, pc = 5 k mod 12
  *               for k = round(12 hue) (C = red, by fifths round the wheel)
  *   brightness, elevation   the melody's register, E3..G#5
@@ -174,6 +176,7 @@ static void kick(mix *m, double t0, float gain)
 
 static const int scale_major[7] = {0, 2, 4, 5, 7, 9, 11};
 static const int scale_minor[7] = {0, 2, 3, 5, 7, 8, 10};
+static const int scale_harmonic[7] = {0, 2, 3, 5, 7, 8, 11};
 
 /* Pitch (semitones above the tonic) of scale degree d, any octave. */
 static int degree_semis(const int sc[7], int d)
@@ -184,29 +187,18 @@ static int degree_semis(const int sc[7], int d)
 
 /* --- the plan: every musical choice from the axes ------------------------- */
 
-/* Chord roots (scale degrees), one chord every half bar, by valence: from
- * the plain minor cadence (i iv v i) through progressions that lean on the
- * relative major's chords, to the plain major one (I IV V I).  Between
- * the poles the key is heard less surely as one mode: valence in steps. */
-#define MUS_PROGS 6
-static const struct {
-    int major, deg[4];
-} progs[MUS_PROGS] = {
-    {0, {0, 3, 4, 0}}, /* i iv v i     */
-    {0, {0, 3, 4, 0}}, /* i iv v i     */
-    {0, {0, 2, 5, 6}}, /* i III VI VII */
-    {1, {0, 5, 1, 4}}, /* I vi ii V    */
-    {1, {0, 3, 0, 4}}, /* I IV I V     */
-    {1, {0, 3, 4, 0}}, /* I IV V I     */
-};
+/* Chord roots (scale degrees), one chord every half bar: the cadence
+ * I IV V I (i iv V i in minor), whose tonic opens and closes it, so that
+ * the key and its mode are heard (and measured) at once. */
+static const int cadence[4] = {0, 3, 4, 0};
 
 typedef struct plan {
     double beat, bar;     /* seconds                                        */
     const int *sc;        /* the scale: major or natural minor              */
-    int prog;             /* the progression (progs[])                      */
+    int major;            /* the mode                                       */
     int tonic;            /* MIDI note of the melody's tonic                */
     int sub;              /* melody notes per beat                          */
-    int voices;           /* pad chord tones: 3 (triad) .. 5 (ninth chord)  */
+    int voices;           /* pad chord tones: 3 (triad) .. 5 (two doubled)  */
     float rest_p;         /* chance that an off-beat note rests             */
     float harsh;          /* lead timbre: triangle (0) .. sawtooth (1)      */
     float spread;         /* the melody's stereo spread                     */
@@ -233,9 +225,9 @@ static void plan_from_axes(const syn_semantics *s, plan *p)
     double bpm = 66 + 100 * En;
     p->beat = 60 / bpm, p->bar = 4 * p->beat;
     p->rms_db = -40 + 28 * En;
-    /* valence: the progression and its mode */
-    p->prog = (int)(clampf(V, 0, 1) * (MUS_PROGS - 0.001f));
-    p->sc = progs[p->prog].major ? scale_major : scale_minor;
+    /* valence: the mode */
+    p->major = V >= 0.5f;
+    p->sc = p->major ? scale_major : scale_minor;
     /* hue: the key, the inverse of pitch class -> hue */
     int k = (int)lroundf(s->v[SYN_AX_HUE] * 12) % 12;
     int tonic_pc = (5 * k) % 12; /* 5 is its own inverse mod 12 */
@@ -275,7 +267,8 @@ static void plan_from_axes(const syn_semantics *s, plan *p)
 
 /* pad: the chord in the low-mid (its tones stacked in thirds from the root
  * near C4), spread wide; bass: the root under 150 Hz. */
-static void play_chords(mix *m, const plan *p, double tb, double len, const int *chord)
+static void play_chords(mix *m, const plan *p, const int *sc, double tb, double len,
+                        const int *chord)
 {
     int base = p->tonic;
     while (base > 60)
@@ -283,9 +276,9 @@ static void play_chords(mix *m, const plan *p, double tb, double len, const int 
     while (base < 48)
         base += 12;
     for (int c = 0; c < p->voices; c++)
-        note(m, tb, len * 0.95, base + degree_semis(p->sc, chord[c]), 0.05f * p->harsh, p->pad,
+        note(m, tb, len * 0.95, base + degree_semis(sc, chord[c]), 0.05f * p->harsh, p->pad,
              p->g_pad, c % 2 ? 0.7f : -0.7f, (float)(c - 1) * 4.0f);
-    double bm = p->tonic + degree_semis(p->sc, chord[0]);
+    double bm = p->tonic + degree_semis(sc, chord[0]);
     while (bm > 40) /* E2: under the low-mid band */
         bm -= 12;
     while (bm < 28)
@@ -328,7 +321,8 @@ static int nearest_chord_tone(const int *chord, int deg)
  * that it carries the register; a sparkle doubles it two octaves up and a
  * detuned twin roughens it.  *deg is the melody's scale degree above the
  * tonic, carried from chord to chord. */
-static void play_melody(mix *m, const plan *p, double tb, const int *chord, int *deg, uint64_t *st)
+static void play_melody(mix *m, const plan *p, const int *sc, double tb, const int *chord, int *deg,
+                        uint64_t *st)
 {
     int sub = p->sub;
     double step_t = p->beat / sub;
@@ -343,7 +337,7 @@ static void play_melody(mix *m, const plan *p, double tb, const int *chord, int 
         *deg += step;
         if (on_beat) *deg = nearest_chord_tone(chord, *deg);
         float vel = on_beat ? 0.9f : (float)(0.6 + 0.2 * urand(st));
-        double mid = p->tonic + degree_semis(p->sc, *deg);
+        double mid = p->tonic + degree_semis(sc, *deg);
         float pan = (float)(urand(st) * 2 - 1) * p->spread;
         int hold_steps = 1;
         while (q + hold_steps < 2 * sub && hold_steps < 2 && urand(st) < p->rest_p)
@@ -447,13 +441,18 @@ int syn_music(const syn_semantics *s, uint32_t seed, int sample_rate, double dur
     for (int b = 0; b < nhalves; b++) {
         double tb = b * half;
         /* the last chord of the piece is the tonic, so every phrase closes */
-        int root = b == nhalves - 1 ? 0 : progs[p.prog].deg[b % 4];
-        int chord[5];
-        for (int c = 0; c < 5; c++)
-            chord[c] = root + 2 * c; /* stacked thirds in the scale */
-        play_chords(&m, &p, tb, half, chord);
+        int root = b == nhalves - 1 ? 0 : cadence[b % 4];
+        /* a triad, its root and third doubled an octave up when dense: a
+         * seventh or ninth would hold the relative key's triad (C Eb G Bb
+         * holds Eb G Bb) and blur the mode */
+        int chord[5] = {root, root + 2, root + 4, root + 7, root + 9};
+        /* in minor, the dominant is major: its third is the leading tone
+         * (harmonic minor), the pull home that tells the minor key from
+         * its relative major */
+        const int *sc = !p.major && root == 4 ? scale_harmonic : p.sc;
+        play_chords(&m, &p, sc, tb, half, chord);
         play_drums(&m, &p, tb, &st);
-        play_melody(&m, &p, tb, chord, &deg, &st);
+        play_melody(&m, &p, sc, tb, chord, &deg, &st);
     }
     echo(&m, &p);
     master(&m, &p, out);

@@ -322,8 +322,12 @@ static size_t find_onsets(const double *flux, size_t nframes, int hop, double sr
     return nons;
 }
 
-/* Attack: 10 % to 90 % of the peak of the 2 ms envelope after each onset,
- * median over onsets, in ms; -1 when there is none. */
+/* Attack: the rise of each onset's own energy, 10 % to 90 % of its peak
+ * over the foot (the quietest 2 ms block between the onset's window start
+ * and its peak), median over onsets, in ms; -1 when there is none.  The
+ * foot, not silence, is the reference: in a mix a note starts over the
+ * notes still sounding, and a plucked note over a held pad is heard as
+ * plucked (the attack a listener hears is the rise of the new sound). */
 static double attack_time(const sem_scratch *sc, size_t nons, const stft *a, int block,
                           size_t nblocks, double sr)
 {
@@ -335,15 +339,21 @@ static double attack_time(const sem_scratch *sc, size_t nons, const stft *a, int
         size_t j1 = (sc->onset[o] * a->hop + n1) / block + (size_t)(0.2 * sr / block);
         j0 = j0 > (size_t)(n1 / block) ? j0 - n1 / block : 0;
         if (j1 > nblocks) j1 = nblocks;
+        if (j0 >= j1) continue;
         size_t jp = j0;
         for (size_t j = j0; j < j1; j++)
             if (env[j] > env[jp]) jp = j;
-        if (env[jp] <= 0) continue;
-        size_t j90 = jp, j10 = j0;
-        while (j90 > j0 && env[j90 - 1] >= 0.9f * env[jp])
+        size_t jf = j0; /* the foot */
+        for (size_t j = j0; j < jp; j++)
+            if (env[j] < env[jf]) jf = j;
+        float rise = env[jp] - env[jf];
+        if (!(rise > 0)) continue;
+        float hi = env[jf] + 0.9f * rise, lo = env[jf] + 0.1f * rise;
+        size_t j90 = jp, j10 = jf;
+        while (j90 > jf && env[j90 - 1] >= hi)
             j90--;
-        for (size_t j = j90; j > j0; j--)
-            if (env[j - 1] < 0.1f * env[jp]) {
+        for (size_t j = j90; j > jf; j--)
+            if (env[j - 1] < lo) {
                 j10 = j - 1;
                 break;
             }

@@ -37,8 +37,9 @@ from the signal alone by synesthd's own encoders, says what its source said
    alone, measured here with numpy independently of the product):
    (i) in key: the peaks (65 Hz..4.2 kHz) of an 8192-point STFT folded to
        pitch classes; the key by Krumhansl-Kessler profiles on the magnitude
-       chroma; the share of chroma energy on that key's 7 degrees (major or
-       natural minor) >= 0.85.  The product's music is diatonic and gives
+       chroma; the share of chroma energy on that key's scale (major; or
+       minor: its natural form and the leading tone of its harmonic form,
+       which a minor key's dominant chord takes) >= 0.85.  The product's music is diatonic and gives
        0.94..1.0; noise or a chromatic scale give about 0.6;
    (ii) a pulse at 60..180 BPM: the autocorrelation of a spectral-flux onset
        envelope, weighted by a log-normal tempo prior (120 BPM, 1 octave,
@@ -543,7 +544,7 @@ def check_prompts(cr):
 KK_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
 KK_MINOR = np.array([6.33, 2.68, 3.52, 5.38, 2.60, 3.53, 2.54, 4.75, 3.98, 2.69, 3.34, 3.17])
 MAJOR_DEGREES = [0, 2, 4, 5, 7, 9, 11]
-MINOR_DEGREES = [0, 2, 3, 5, 7, 8, 10]   # natural minor
+MINOR_DEGREES = [0, 2, 3, 5, 7, 8, 10, 11]   # natural minor and harmonic minor's leading tone
 PC_NAMES = ["C", "C#", "D", "Eb", "E", "F", "F#", "G", "Ab", "A", "Bb", "B"]
 CHROMA_FMIN, CHROMA_FMAX = 65.0, 4200.0
 PEAK_FLOOR_DB = 60.0      # spectral peaks within 60 dB of the frame's strongest

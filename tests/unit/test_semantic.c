@@ -831,6 +831,37 @@ static void white_noise_is_sharper_than_a_sine(void **state)
     free(sine), free(noise);
 }
 
+/* 4 s: a held 220 Hz pad and, every 0.5 s, a 660 Hz note that rises in
+ * rise_s and falls over 0.3 s. */
+static float *notes_over_a_pad(double rise_s, size_t *n)
+{
+    *n = 4 * SR;
+    float *p = malloc(sizeof(float) * *n);
+    assert_non_null(p);
+    for (size_t i = 0; i < *n; i++) {
+        double t = (double)i / SR, u = fmod(t, 0.5);
+        double env = u < rise_s ? u / rise_s : exp(-(u - rise_s) / 0.1);
+        p[i] = (float)(0.3 * sin(2 * M_PI * 220 * t) + 0.5 * env * sin(2 * M_PI * 660 * t));
+    }
+    set_level(p, *n, -15);
+    return p;
+}
+
+/* A plucked note over a held chord is heard as plucked, and a bowed one
+ * as bowed: the attack is the rise of the new note over what still
+ * sounds, not of the whole mix from silence. */
+static void plucked_notes_over_a_pad_are_sharper_than_bowed_ones(void **state)
+{
+    (void)state;
+    size_t n;
+    float *pluck = notes_over_a_pad(0.003, &n), *bow = notes_over_a_pad(0.15, &n);
+    syn_semantics a = sem_pcm(pluck, n, 1), b = sem_pcm(bow, n, 1);
+    print_message("  plucked: %s\n  bowed: %s\n", a.reason[SYN_AX_SHARPNESS],
+                  b.reason[SYN_AX_SHARPNESS]);
+    assert_true(a.v[SYN_AX_SHARPNESS] > b.v[SYN_AX_SHARPNESS] + 0.1f);
+    free(pluck), free(bow);
+}
+
 static void a_220_hz_tone_sits_lower_than_an_880_hz_tone(void **state)
 {
     (void)state;
@@ -1022,6 +1053,7 @@ int main(void)
         cmocka_unit_test(click_tempo_is_read_and_faster_clicks_are_more_energetic),
         cmocka_unit_test(a_strike_or_steady_noise_has_no_tempo_and_less_energy_evidence),
         cmocka_unit_test(white_noise_is_sharper_than_a_sine),
+        cmocka_unit_test(plucked_notes_over_a_pad_are_sharper_than_bowed_ones),
         cmocka_unit_test(a_220_hz_tone_sits_lower_than_an_880_hz_tone),
         cmocka_unit_test(the_same_sound_12_db_louder_is_more_energetic),
         cmocka_unit_test(music_reads_back_its_tempo_and_mode),
