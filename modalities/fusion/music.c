@@ -10,15 +10,18 @@
  *   valence     major (I IV V I) or minor (i iv V i, the dominant's third the
  *               leading tone of harmonic minor): the tonic chord opens and
  *               closes every phrase, and chords are triads (no seventh holds
- *               the relative key's triad), so the key is heard (and
- *               measured) as major or minor
+ *               the relative key's triad); between the poles the third and
+ *               sixth sound less, down to open fifths at 0.5, so the mode
+ *               is heard less surely, and every note stays in key
  *   hue         the key: the inverse of pitch class -> hue, pc = 5 k mod 12
  *               for k = round(12 hue) (C = red, by fifths round the wheel)
  *   brightness, elevation   the melody's register, E3..G#5
  *   sharpness, warmth       timbre: stb_hexwave morphs a triangle toward a
  *               sawtooth as sharpness (and brightness) rise and warmth
- *               falls; attacks shorten with sharpness; warmth lifts the pad
- *   density     notes per beat (1..4) and fewer rests
+ *               falls; attacks shorten, breath noise and clusters (the
+ *               scale's next step with each note) come with sharpness;
+ *               warmth lifts the pad
+ *   density     notes per second (1..9, as notes per beat) and fewer rests
  * Voices are band-limited hexwave oscillators (state per note, on the
  * stack) with ADSR envelopes; a soft bass and a pad hold the chords; a
  * ping-pong echo spreads them.  Deterministic from the seed.
@@ -178,6 +181,17 @@ static const int scale_major[7] = {0, 2, 4, 5, 7, 9, 11};
 static const int scale_minor[7] = {0, 2, 3, 5, 7, 8, 10};
 static const int scale_harmonic[7] = {0, 2, 3, 5, 7, 8, 11};
 
+/* The degrees that tell major from minor: the third and the sixth (scale
+ * degrees 2 and 5, any octave).  Between the poles of valence they sound
+ * less (softer in the chords, stepped off in the melody), so the mode is
+ * heard less surely: at valence 0.5 the chords are open fifths, neither
+ * major nor minor.  Every note stays on the key's scale. */
+static int modal_degree(int d)
+{
+    int r = ((d % 7) + 7) % 7;
+    return r == 2 || r == 5;
+}
+
 /* Pitch (semitones above the tonic) of scale degree d, any octave. */
 static int degree_semis(const int sc[7], int d)
 {
@@ -196,6 +210,7 @@ typedef struct plan {
     double beat, bar;     /* seconds                                        */
     const int *sc;        /* the scale: major or natural minor              */
     int major;            /* the mode                                       */
+    float third;          /* how much the mode's third and sixth sound, 0..1 */
     int tonic;            /* MIDI note of the melody's tonic                */
     int sub;              /* melody notes per beat                          */
     int voices;           /* pad chord tones: 3 (triad) .. 5 (two doubled)  */
@@ -209,6 +224,7 @@ typedef struct plan {
     float g_grit;         /* breath noise under each melody note            */
     float tilt;           /* gain of the highs over the lows (800 Hz split) */
     float detune;         /* cents of the lead's second oscillator          */
+    float g_clash;        /* the second above each note: a rough cluster    */
     float rms_db;         /* the mix's loudness, dBFS RMS                   */
     float En, W;          /* energy and warmth, read by the parts           */
     adsr lead, pad, bass; /* envelopes                                      */
@@ -228,6 +244,7 @@ static void plan_from_axes(const syn_semantics *s, plan *p)
     /* valence: the mode */
     p->major = V >= 0.5f;
     p->sc = p->major ? scale_major : scale_minor;
+    p->third = fminf(1, fabsf(2 * V - 1) / 0.8f);
     /* hue: the key, the inverse of pitch class -> hue */
     int k = (int)lroundf(s->v[SYN_AX_HUE] * 12) % 12;
     int tonic_pc = (5 * k) % 12; /* 5 is its own inverse mod 12 */
@@ -235,8 +252,10 @@ static void plan_from_axes(const syn_semantics *s, plan *p)
      * the register the ear (and the encoder) hears; the tonic nearest below */
     int centre = 36 + (int)lroundf(56 * Ev);
     p->tonic = centre - ((centre - tonic_pc) % 12 + 12) % 12;
-    /* density: notes per beat, chord tones, fewer rests */
-    p->sub = 1 + (int)(D * 3.99f);
+    /* density: notes per second, 1 .. 9 whatever the tempo (the surface
+     * rate, which the ear counts apart from the beat: London 2011), as
+     * notes per beat; chord tones, fewer rests */
+    p->sub = (int)lround(clampd((1 + 8 * D) * p->beat, 1, 8));
     p->voices = 3 + (int)(D * 2.99f);
     p->rest_p = 0.35f - 0.3f * D;
     /* brightness: a sparkle two octaves over the melody, a brighter lead,
@@ -244,7 +263,7 @@ static void plan_from_axes(const syn_semantics *s, plan *p)
     p->g_lead = 0.5f;
     p->g_shim = 0.32f * B * B;
     p->g_ice = 0.3f * (1 - W) * (1 - W); /* cold: a glassy bell three octaves up */
-    p->g_pad = 0.3f * W * W;
+    p->g_pad = 0.3f * W * W + 0.1f * D;  /* dense: the chord's voices are heard */
     p->g_bass = (0.05f + 0.3f * (1 - W)) * (1 - 0.7f * B);
     /* sharpness: sawtooth, noise, a detuned second oscillator (beating),
      * short attacks */
@@ -256,6 +275,10 @@ static void plan_from_axes(const syn_semantics *s, plan *p)
      * too, a warm one mellow */
     p->tilt = 0.1f * powf(100.0f, clampf(B + 0.4f * (0.5f - W), 0, 1));
     p->detune = 28 * Sh;
+    /* and, past 0.3, clusters: the scale's next step sounds with the
+     * melody and the chords, a semitone or a tone, the distance at which
+     * two tones are roughest (Plomp & Levelt 1965) */
+    p->g_clash = 0.8f * clampf((Sh - 0.3f) / 0.7f, 0, 1);
     p->spread = 0.3f + 0.45f * En;
     p->lead = (adsr){0.002f + 0.12f * (1 - Sh) * (1 - Sh), 0.12f, 0.7f, 0.05f + 0.2f * (1 - Sh)};
     p->pad = (adsr){0.01f + 0.34f * (1 - Sh), 0.3f, 0.8f, 0.5f}; /* sharp: struck, not swelled */
@@ -277,7 +300,11 @@ static void play_chords(mix *m, const plan *p, const int *sc, double tb, double 
         base += 12;
     for (int c = 0; c < p->voices; c++)
         note(m, tb, len * 0.95, base + degree_semis(sc, chord[c]), 0.05f * p->harsh, p->pad,
-             p->g_pad, c % 2 ? 0.7f : -0.7f, (float)(c - 1) * 4.0f);
+             p->g_pad * (modal_degree(chord[c]) ? p->third : 1), c % 2 ? 0.7f : -0.7f,
+             (float)(c - 1) * 4.0f);
+    if (p->g_clash > 0.002f) /* the cluster: the root's upper neighbour */
+        note(m, tb, len * 0.95, base + degree_semis(sc, chord[0] + 1), 0.05f * p->harsh, p->pad,
+             p->g_pad * p->g_clash, 0, 0);
     double bm = p->tonic + degree_semis(sc, chord[0]);
     while (bm > 40) /* E2: under the low-mid band */
         bm -= 12;
@@ -326,6 +353,8 @@ static void play_melody(mix *m, const plan *p, const int *sc, double tb, const i
 {
     int sub = p->sub;
     double step_t = p->beat / sub;
+    adsr env = p->lead; /* a fast run is articulated: each note speaks within its third */
+    env.a = fminf(env.a, (float)step_t / 3);
     for (int q = 0; q < 2 * sub; q++) {
         double t = tb + q * step_t;
         int on_beat = q % sub == 0;
@@ -336,6 +365,7 @@ static void play_melody(mix *m, const plan *p, const int *sc, double tb, const i
         if (*deg < -2) step = abs(step);
         *deg += step;
         if (on_beat) *deg = nearest_chord_tone(chord, *deg);
+        if (modal_degree(*deg) && urand(st) >= p->third) *deg -= 1; /* a second, or a fifth */
         float vel = on_beat ? 0.9f : (float)(0.6 + 0.2 * urand(st));
         double mid = p->tonic + degree_semis(sc, *deg);
         float pan = (float)(urand(st) * 2 - 1) * p->spread;
@@ -343,12 +373,15 @@ static void play_melody(mix *m, const plan *p, const int *sc, double tb, const i
         while (q + hold_steps < 2 * sub && hold_steps < 2 && urand(st) < p->rest_p)
             hold_steps++;
         double hold = step_t * hold_steps * 0.95;
-        note(m, t, hold, mid, p->harsh, p->lead, p->g_lead * vel, pan, 0);
+        note(m, t, hold, mid, p->harsh, env, p->g_lead * vel, pan, 0);
         if (p->detune > 1)
-            note(m, t, hold, mid, p->harsh, p->lead, 0.6f * p->g_lead * vel, -pan, p->detune);
+            note(m, t, hold, mid, p->harsh, env, 0.6f * p->g_lead * vel, -pan, p->detune);
+        if (p->g_clash > 0.002f)
+            note(m, t, hold, p->tonic + degree_semis(sc, *deg + 1), p->harsh, env,
+                 p->g_clash * p->g_lead * vel, -pan, 0);
         if (p->g_grit > 0.002f) grit(m, t, hold, p->g_grit * p->g_lead * vel, pan, st);
         if (p->g_shim > 0.002f)
-            note(m, t, hold, mid + 24, 0.2f * p->harsh, p->lead, p->g_shim * vel, pan, 0);
+            note(m, t, hold, mid + 24, 0.2f * p->harsh, env, p->g_shim * vel, pan, 0);
         if (p->g_ice > 0.002f && on_beat)
             note(m, t, hold, mid + 36, 0, (adsr){0.002f, 0.3f, 0.2f, 0.3f}, p->g_ice * vel, -pan,
                  0);

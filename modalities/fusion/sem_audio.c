@@ -161,7 +161,6 @@ typedef struct sem_scratch {
     double *fen;   /* a.nframes: energy of each frame                      */
     double *att;   /* a.nframes: attack time after each onset, ms          */
     size_t *onset; /* a.nframes: frames where an onset was found           */
-    double *ltas;  /* b.nb: long-term average spectrum (summed power)      */
 } sem_scratch;
 
 /* Everything the axes are computed from. */
@@ -183,7 +182,6 @@ static void scratch_free(sem_scratch *sc)
 {
     free(sc->mono), free(sc->env), free(sc->cur), free(sc->prev), free(sc->pw2);
     free(sc->flux), free(sc->odf), free(sc->fpk), free(sc->fen), free(sc->att), free(sc->onset);
-    free(sc->ltas);
 }
 
 static int scratch_alloc(sem_scratch *sc, size_t frames, size_t nblocks, const stft *a,
@@ -201,9 +199,8 @@ static int scratch_alloc(sem_scratch *sc, size_t frames, size_t nblocks, const s
     sc->fen = malloc(sizeof(double) * a->nframes);
     sc->att = malloc(sizeof(double) * a->nframes);
     sc->onset = malloc(sizeof(size_t) * a->nframes);
-    sc->ltas = calloc((size_t)b->nb, sizeof(double));
     if (sc->mono && sc->env && sc->cur && sc->prev && sc->pw2 && sc->flux && sc->odf && sc->fpk &&
-        sc->fen && sc->att && sc->onset && sc->ltas)
+        sc->fen && sc->att && sc->onset)
         return 0;
     scratch_free(sc);
     return -1;
@@ -464,19 +461,49 @@ static int is_overtone(const float *pw, int k)
     return 0;
 }
 
+/* Roughness of one frame's partials: its peaks from 50 Hz to 5 kHz within
+ * 30 dB of the strongest, the SEM_MAX_PEAKS strongest kept. */
+static double partial_roughness(const float *pw, int nb, double hz2)
+{
+    double pf[SEM_MAX_PEAKS], pa[SEM_MAX_PEAKS], lmax = 0;
+    int np = 0;
+    for (int k = 1; k < nb; k++)
+        lmax = fmax(lmax, pw[k]);
+    for (int k = 2; k < nb - 1 && lmax > 0; k++) {
+        double f = k * hz2;
+        if (f < 50 || f > 5000 || !(pw[k] > pw[k - 1] && pw[k] >= pw[k + 1]) || pw[k] < 1e-3 * lmax)
+            continue;
+        double amp = sqrt(pw[k] / lmax);
+        int slot = np < SEM_MAX_PEAKS ? np++ : -1;
+        if (slot < 0) { /* replace the weakest if this one is stronger */
+            slot = 0;
+            for (int q = 1; q < SEM_MAX_PEAKS; q++)
+                if (pa[q] < pa[slot]) slot = q;
+            if (pa[slot] >= amp) continue;
+        }
+        pf[slot] = f, pa[slot] = amp;
+    }
+    return roughness(pf, pa, np);
+}
+
 /* Chroma (spectral peaks from C2 to C8 folded into pitch classes, less
  * the overtones above), the energy-weighted mean count of strong classes
- * over all peaks (polyphony), and the long-term spectrum into sc->ltas. */
+ * over all peaks (polyphony), and the roughness of the partials sounding
+ * together, frame by frame (Plomp & Levelt's dissonance is of
+ * simultaneous tones: a melody's steps in turn are not rough), weighted
+ * by each frame's energy. */
 static void pass_chroma(stft *b, sem_scratch *sc, size_t frames, sem_feat *ft)
 {
-    double hz2 = ft->sr / b->n, poly_sum = 0, poly_w = 0;
+    double hz2 = ft->sr / b->n, poly_sum = 0, poly_w = 0, rough_sum = 0, rough_w = 0;
     float *p2 = sc->pw2;
     for (size_t i = 0; i < b->nframes; i++) {
         stft_power(b, sc->mono, frames, i, p2);
         double fc[12] = {0}, fe = 0;
-        for (int k = 1; k < b->nb; k++) {
-            sc->ltas[k] += p2[k];
+        for (int k = 1; k < b->nb; k++)
             fe += p2[k];
+        if (fe > 0) {
+            rough_sum += fe * partial_roughness(p2, b->nb, hz2);
+            rough_w += fe;
         }
         for (int k = 2; k < b->nb - 1; k++) {
             double f = k * hz2;
@@ -499,32 +526,7 @@ static void pass_chroma(stft *b, sem_scratch *sc, size_t frames, sem_feat *ft)
         }
     }
     ft->poly = poly_w > 0 ? poly_sum / poly_w : 0;
-}
-
-/* Roughness of the long-term spectrum's partials: its peaks from 50 Hz to
- * 5 kHz within 30 dB of the strongest, the SEM_MAX_PEAKS strongest kept. */
-static double partial_roughness(const double *ltas, int nb, double hz2)
-{
-    double pf[SEM_MAX_PEAKS], pa[SEM_MAX_PEAKS], lmax = 0;
-    int np = 0;
-    for (int k = 1; k < nb; k++)
-        lmax = fmax(lmax, ltas[k]);
-    for (int k = 2; k < nb - 1 && lmax > 0; k++) {
-        double f = k * hz2;
-        if (f < 50 || f > 5000 || !(ltas[k] > ltas[k - 1] && ltas[k] >= ltas[k + 1]) ||
-            ltas[k] < 1e-3 * lmax)
-            continue;
-        double amp = sqrt(ltas[k] / lmax);
-        int slot = np < SEM_MAX_PEAKS ? np++ : -1;
-        if (slot < 0) { /* replace the weakest if this one is stronger */
-            slot = 0;
-            for (int q = 1; q < SEM_MAX_PEAKS; q++)
-                if (pa[q] < pa[slot]) slot = q;
-            if (pa[slot] >= amp) continue;
-        }
-        pf[slot] = f, pa[slot] = amp;
-    }
-    return roughness(pf, pa, np);
+    ft->rough = rough_w > 0 ? rough_sum / rough_w : 0;
 }
 
 /* Both passes and what follows from them, into *ft.  0, or -1 with *e. */
@@ -563,7 +565,6 @@ static int measure(const float *pcm, size_t frames, int channels, int sample_rat
     ft->bpm = find_tempo(sc.odf, a.nframes, fps, &ft->pulse);
 
     pass_chroma(&b, &sc, frames, ft);
-    ft->rough = partial_roughness(sc.ltas, b.nb, ft->sr / n2);
 
     scratch_free(&sc);
     stft_close(&a), stft_close(&b);
