@@ -831,11 +831,12 @@ static int aud_render(syn_latent *in, const syn_opts *o, const syn_limits *lim, 
              * note buffer of 8 s and the read-back's scratch; ~0.6 us of
              * oscillators, envelopes and analysis a frame and round */
             double nf = dur * sr;
-            if (syn_job_reserve((size_t)(nf * 40 + 8.0 * sr * 4), nf * 0.6e-6 * SYN_LOOP_ROUNDS,
+            int rounds = o ? o->rounds : SYN_LOOP_ROUNDS;
+            if (syn_job_reserve((size_t)(nf * 40 + 8.0 * sr * 4), nf * 0.6e-6 * rounds,
                                 "composing the music", "lower duration or sample_rate", e) < 0)
                 return -1;
-            if (syn_music_closed(&in->sem, (o ? o->seed : 0) ^ in->sem.hash, sr, dur, pcm, frames,
-                                 ch, rep, e) < 0)
+            if (syn_music_closed(&in->sem, (o ? o->seed : 0) ^ in->sem.hash, sr, dur, rounds, pcm,
+                                 frames, ch, rep, e) < 0)
                 return -1;
         }
         m->duration = (double)*frames / sr;

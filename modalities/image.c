@@ -860,14 +860,15 @@ static int img_encode_painting(syn_latent *in, const syn_opts *o, const syn_limi
      * painted and read back; the closed loop's rounds on at most a
      * SYN_LOOP_SIDE canvas besides (syn_paint_closed) */
     size_t px = (size_t)w * (size_t)h, lp = (size_t)SYN_LOOP_SIDE * SYN_LOOP_SIDE;
-    if (syn_job_reserve(px * 15 + lp * 12, (px + lp * SYN_LOOP_ROUNDS) * 0.3e-6, "painting",
+    int rounds = o ? o->rounds : SYN_LOOP_ROUNDS;
+    if (syn_job_reserve(px * 15 + lp * 12, (px + lp * rounds) * 0.3e-6, "painting",
                         "lower width or height", e) < 0)
         return -1;
     syn_grid g = {.rows = h, .cols = w};
     g.rgb = malloc(sizeof(float) * 3 * (size_t)w * (size_t)h);
     if (!g.rgb) return syn_fail(e, SYN_E_NOMEM, NULL, "out of memory for a %dx%d painting", w, h);
     uint32_t seed = (o ? o->seed : 0) ^ in->sem.hash;
-    if (syn_paint_closed(&in->sem, seed, w, h, g.rgb, &out->report, e) < 0) {
+    if (syn_paint_closed(&in->sem, seed, w, h, g.rgb, rounds, &out->report, e) < 0) {
         free(g.rgb);
         return -1;
     }

@@ -104,6 +104,10 @@ static const syn_optdef fixed[SYN_OPT_WEIGHT] = {
            lang),
     STROPT("voice", SYN_OPT_VOICE, "auto", langs, NULL,
            "espeak-ng voice for mode=speech: en or zh (Mandarin); auto follows lang", voice),
+    NUMOPT("rounds", SYN_OPT_ROUNDS, SYN_OT_INT, "3", 1, SYN_LOOP_ROUNDS,
+           "closed-loop rounds of mode=semantic: each makes the output, reads it back and "
+           "corrects what missed; 1 is the calibrated guess alone, about a third of the time",
+           SYN_OS_INT, rounds),
 };
 
 int syn_optdef_count(void)

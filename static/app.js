@@ -18,7 +18,8 @@ const LABELS = {
   scale: "Pitch axis", colormap: "Colours", seed: "Seed", lang: "Language",
   sample_rate: "Sample rate (Hz)", width: "Width (columns)", height: "Height (rows)",
   format: "File format", stereo: "Stereo (red left, green right)", synthesis: "Synthesis",
-  db_range: "Loudness range (dB)", voice: "Voice", weight_image: "Weight of the picture",
+  db_range: "Loudness range (dB)", voice: "Voice", rounds: "Closed-loop rounds",
+  weight_image: "Weight of the picture",
   weight_audio: "Weight of the sound", weight_text: "Weight of the words",
 };
 const TARGET_LABELS = { image: "a picture", audio: "a sound", text: "words" };

@@ -38,6 +38,7 @@ typedef enum syn_optid {
     SYN_OPT_DB_RANGE,
     SYN_OPT_LANG,
     SYN_OPT_VOICE,
+    SYN_OPT_ROUNDS,
     SYN_OPT_WEIGHT, /* weight_<name>: SYN_OPT_WEIGHT + the modality's registry position */
     SYN_OPT_COUNT = SYN_OPT_WEIGHT + SYN_MAX_MODALITIES
 } syn_optid;
@@ -93,6 +94,7 @@ typedef struct syn_opts {
     double db_range;
     char lang[4];                      /* "" = follow the input text, "en", "zh"      */
     char voice[4];                     /* "" = follow lang, "en", "zh"                */
+    int rounds;                        /* closed-loop rounds of semantic generation   */
     double weight[SYN_MAX_MODALITIES]; /* fusion weights, by registry position */
 } syn_opts;
 

@@ -135,18 +135,20 @@ double syn_fidelity(const syn_semantics *asked, const syn_semantics *made);
 
 /* The painter in a closed loop: paints, reads the painting back with
  * syn_sem_from_rgb, moves the drive of each asked axis by what it missed,
- * and paints again: at most SYN_LOOP_ROUNDS rounds at the loop's size (the
+ * and paints again: at most `rounds` rounds (clamped to 1..SYN_LOOP_ROUNDS,
+ * the `rounds` option) at the loop's size (the
  * longer side at most SYN_LOOP_SIDE), then the best drive at w x h into
  * rgb, read back for *rep.  Deterministic; allocates scratch only.
  * 0, or -1 with *e. */
 #define SYN_LOOP_ROUNDS 3
 #define SYN_LOOP_SIDE 256
 int syn_paint_closed(const syn_semantics *asked, uint32_t seed, int w, int h, float *rgb,
-                     syn_report *rep, syn_err *e);
+                     int rounds, syn_report *rep, syn_err *e);
 /* The composer in a closed loop: as syn_paint_closed, every round a whole
  * syn_music at the asked rate and duration; the best round's PCM is kept. */
 int syn_music_closed(const syn_semantics *asked, uint32_t seed, int sample_rate, double duration,
-                     float **pcm, size_t *frames, int *channels, syn_report *rep, syn_err *e);
+                     int rounds, float **pcm, size_t *frames, int *channels, syn_report *rep,
+                     syn_err *e);
 
 /* Calibration (fusion/calibrate.c): each generator's response, read back
  * by its output's encoder, to a drive of k / (SYN_CAL_POINTS - 1) on one

@@ -85,7 +85,7 @@ static void drive_from(const syn_semantics *asked, const syn_cal *cal, const dou
 /* The loop itself: *best gets the best round's drive, rep->made its read
  * back, rep->rounds the rounds made. */
 static int run_loop(const syn_semantics *asked, syn_generator g, const loop_ops *ops, void *ctx,
-                    syn_semantics *best, syn_report *rep, syn_err *e)
+                    int rounds, syn_semantics *best, syn_report *rep, syn_err *e)
 {
     const syn_cal *cal = syn_cal_table(g);
     double aim[SYN_AX_COUNT], next[SYN_AX_COUNT], best_err = INFINITY;
@@ -93,7 +93,9 @@ static int run_loop(const syn_semantics *asked, syn_generator g, const loop_ops 
         aim[a] = next[a] = asked->v[a];
     rep->asked = *asked;
     rep->rounds = 0;
-    for (int r = 0; r < SYN_LOOP_ROUNDS; r++) {
+    if (rounds < 1) rounds = 1;
+    if (rounds > SYN_LOOP_ROUNDS) rounds = SYN_LOOP_ROUNDS;
+    for (int r = 0; r < rounds; r++) {
         syn_semantics drive, made;
         if (r == 1) /* the generator's own mapping: the open loop */
             drive = *asked;
@@ -143,7 +145,7 @@ static int paint_make(void *cls, const syn_semantics *drive, syn_semantics *made
 }
 
 int syn_paint_closed(const syn_semantics *asked, uint32_t seed, int w, int h, float *rgb,
-                     syn_report *rep, syn_err *e)
+                     int rounds, syn_report *rep, syn_err *e)
 {
     if (w < 1 || h < 1 || w > 32768 || h > 32768)
         return syn_fail(e, SYN_E_INTERNAL, NULL, "painting got a %dx%d canvas", w, h);
@@ -161,7 +163,7 @@ int syn_paint_closed(const syn_semantics *asked, uint32_t seed, int w, int h, fl
     if (!c.rgb) return syn_fail(e, SYN_E_NOMEM, NULL, "out of memory for the painting's rounds");
     const loop_ops ops = {paint_make, NULL};
     syn_semantics best;
-    int rc = run_loop(asked, SYN_GEN_PAINT, &ops, &c, &best, rep, e);
+    int rc = run_loop(asked, SYN_GEN_PAINT, &ops, &c, rounds, &best, rep, e);
     if (small) free(c.rgb);
     if (rc < 0) return -1;
     /* the best drive at the asked size, and what that picture reads */
@@ -201,13 +203,14 @@ static void music_keep(void *cls)
 }
 
 int syn_music_closed(const syn_semantics *asked, uint32_t seed, int sample_rate, double duration,
-                     float **pcm, size_t *frames, int *channels, syn_report *rep, syn_err *e)
+                     int rounds, float **pcm, size_t *frames, int *channels, syn_report *rep,
+                     syn_err *e)
 {
     *pcm = NULL, *frames = 0, *channels = 2;
     music_ctx c = {.seed = seed, .sr = sample_rate, .dur = duration, .ch = 2};
     const loop_ops ops = {music_make, music_keep};
     syn_semantics best;
-    int rc = run_loop(asked, SYN_GEN_MUSIC, &ops, &c, &best, rep, e);
+    int rc = run_loop(asked, SYN_GEN_MUSIC, &ops, &c, rounds, &best, rep, e);
     free(c.cur);
     if (rc < 0) {
         free(c.best);

@@ -80,7 +80,7 @@ static void the_painters_report_is_what_its_painting_reads(void **state)
         asked(&s, ask_v[i], ask_w);
         syn_report rep;
         syn_err e = {0};
-        assert_int_equal(syn_paint_closed(&s, 7, W, H, rgb, &rep, &e), 0);
+        assert_int_equal(syn_paint_closed(&s, 7, W, H, rgb, SYN_LOOP_ROUNDS, &rep, &e), 0);
         assert_true(rep.rounds >= 1 && rep.rounds <= SYN_LOOP_ROUNDS);
         syn_sem_from_rgb(rgb, W, H, &back);
         for (int a = 0; a < SYN_AX_COUNT; a++)
@@ -107,8 +107,10 @@ static void the_composers_loop_is_deterministic_and_honest(void **state)
         int ch = 0;
         syn_report rep, rep2;
         syn_err e = {0};
-        assert_int_equal(syn_music_closed(&s, 5, SR, 8.0, &p, &n, &ch, &rep, &e), 0);
-        assert_int_equal(syn_music_closed(&s, 5, SR, 8.0, &q, &m, &ch, &rep2, &e), 0);
+        assert_int_equal(syn_music_closed(&s, 5, SR, 8.0, SYN_LOOP_ROUNDS, &p, &n, &ch, &rep, &e),
+                         0);
+        assert_int_equal(syn_music_closed(&s, 5, SR, 8.0, SYN_LOOP_ROUNDS, &q, &m, &ch, &rep2, &e),
+                         0);
         assert_int_equal(n, m);
         assert_memory_equal(p, q, sizeof(float) * 2 * n);
         assert_int_equal(rep.rounds, rep2.rounds);
