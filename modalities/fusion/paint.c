@@ -31,6 +31,8 @@
  * makes the choices above from the axes and three layers are painted in
  * order: the ground, the glow, the shapes. */
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 #include <string.h>
 
 #include "syn/semantic.h"
@@ -147,14 +149,55 @@ static float poly_sd(const shape *s, float px, float py)
     return (inside ? -d : d) - s->round;
 }
 
-static float shape_sd(const shape *s, float x, float y)
+/* A blob's outline wobbles by slow noise round the unit circle.  The noise
+ * depends on the direction alone, so it is sampled WOB_N times round the
+ * blob once (wobble_table) and read per pixel by the diamond angle, a
+ * monotone stand-in for the angle without trigonometry. */
+#define WOB_N 256
+
+/* Diamond angle of (x, y): 0..4 once round, quadrant by quadrant. */
+static float diamond(float x, float y)
+{
+    if (y >= 0) {
+        if (x >= 0) return x + y > 0 ? y / (x + y) : 0;
+        return 1 - x / (y - x);
+    }
+    return x < 0 ? 2 - y / (-x - y) : 3 + x / (x - y);
+}
+
+static void wobble_table(const shape *s, float wob[WOB_N + 1])
+{
+    for (int k = 0; k < WOB_N; k++) {
+        float t = 4.0f * k / WOB_N, f = t - floorf(t), x, y;
+        switch ((int)t) {
+        case 0:
+            x = 1 - f, y = f;
+            break;
+        case 1:
+            x = -f, y = 1 - f;
+            break;
+        case 2:
+            x = f - 1, y = -f;
+            break;
+        default:
+            x = f, y = f - 1;
+            break;
+        }
+        float inv = 1.3f / sqrtf(x * x + y * y);
+        wob[k] = stb_perlin_noise3(x * inv + s->phase, y * inv, s->phase, 0, 0, 0);
+    }
+    wob[WOB_N] = wob[0];
+}
+
+static float shape_sd(const shape *s, const float *wob, float x, float y)
 {
     float px = x - s->cx, py = y - s->cy;
     if (s->nv == 0) {
-        float d = sqrtf(px * px + py * py);
-        float a = atan2f(py, px);
-        float wob = stb_perlin_noise3(cosf(a) * 1.3f + s->phase, sinf(a) * 1.3f, s->phase, 0, 0, 0);
-        return d - s->r * (1 + s->wobble * wob);
+        float d = sqrtf(px * px + py * py), u = diamond(px, py) * (WOB_N / 4.0f);
+        int i = (int)u;
+        if (i >= WOB_N) i = WOB_N - 1;
+        float w = wob[i] + (wob[i + 1] - wob[i]) * (u - (float)i);
+        return d - s->r * (1 + s->wobble * w);
     }
     return poly_sd(s, px, py);
 }
@@ -301,10 +344,67 @@ static void plan_palette(const syn_semantics *s, uint64_t *st, palette *p)
 /* A vertical lightness profile toward the light (an S-curve, a soft
  * horizon), hue drifting across it, textured by slow Perlin noise and, as
  * density rises, by small brush dabs of lighter and darker paint. */
-static void paint_ground(const palette *p, uint32_t seed, int w, int h, float *rgb, uint64_t *st)
+/* The ground's two slow noise fields (texture, accent clouds), sampled
+ * every `step` px on the canvas grid and read between the samples
+ * bilinearly: the finest octave spans about side / 12 px, so a sample
+ * every side / 128 px draws the same field at a sixteenth of the cost.
+ * Two grid rows at a time, rolled down the canvas. */
+typedef struct noise_rows {
+    int step, gw, j;   /* sample spacing, samples a row, the upper row's index */
+    float *tex, *acc;  /* [2][gw] each: rows j and j + 1                       */
+    float zoff, scale; /* the seed's slice; noise units per px               */
+    int want_acc;
+} noise_rows;
+
+static void noise_row(noise_rows *nr, int j, int slot)
+{
+    float ny = (float)(j * nr->step) * nr->scale;
+    for (int i = 0; i < nr->gw; i++) {
+        float nx = (float)(i * nr->step) * nr->scale;
+        nr->tex[slot * nr->gw + i] = stb_perlin_fbm_noise3(nx, ny, nr->zoff, 2.0f, 0.5f, 3);
+        if (nr->want_acc)
+            nr->acc[slot * nr->gw + i] =
+                stb_perlin_noise3(nx * 0.8f + 17.3f, ny * 0.8f, nr->zoff + 5.1f, 0, 0, 0);
+    }
+}
+
+/* Rows j and j + 1 in place, for canvas row y. */
+static void noise_roll(noise_rows *nr, int y)
+{
+    int j = y / nr->step;
+    if (j == nr->j) return;
+    if (j == nr->j + 1) { /* the lower row becomes the upper one */
+        memcpy(nr->tex, nr->tex + nr->gw, sizeof(float) * nr->gw);
+        if (nr->want_acc) memcpy(nr->acc, nr->acc + nr->gw, sizeof(float) * nr->gw);
+    } else {
+        noise_row(nr, j, 0);
+    }
+    noise_row(nr, j + 1, 1);
+    nr->j = j;
+}
+
+static float noise_at(const noise_rows *nr, const float *f, int x, int y)
+{
+    int i = x / nr->step;
+    float fx = (float)(x - i * nr->step) / nr->step, fy = (float)(y - nr->j * nr->step) / nr->step;
+    float a = f[i] + (f[i + 1] - f[i]) * fx;
+    float b = f[nr->gw + i] + (f[nr->gw + i + 1] - f[nr->gw + i]) * fx;
+    return a + (b - a) * fy;
+}
+
+static int paint_ground(const palette *p, uint32_t seed, int w, int h, float *rgb, uint64_t *st)
 {
     float zoff = (float)(seed % 997) * 0.173f; /* the noise field's slice per seed */
     float side = (float)(w > h ? w : h);
+    noise_rows nr = {.step = (int)fmaxf(1, side / 128),
+                     .j = -2,
+                     .zoff = zoff,
+                     .scale = 3.0f / side,
+                     .want_acc = p->acc > 0};
+    nr.gw = w / nr.step + 2;
+    nr.tex = malloc(sizeof(float) * 4 * (size_t)nr.gw);
+    if (!nr.tex) return -1;
+    nr.acc = nr.tex + 2 * nr.gw;
     /* where an end of the profile would pass white or black, half the
      * excess moves the whole profile (the light stays where it was asked)
      * and half shrinks its step (the brightness stays near its ask) */
@@ -331,15 +431,14 @@ static void paint_ground(const palette *p, uint32_t seed, int w, int h, float *r
         col3 c = lerp3(top, bot, u), ac[GROUND_ACCENTS];
         for (int a = 0; a < GROUND_ACCENTS && p->acc > 0; a++)
             ac[a] = lerp3(atop[a], abot[a], u);
-        float ny = (float)y / side * 3.0f;
         int cy = (int)(y / cell);
+        noise_roll(&nr, y);
         for (int x = 0; x < w; x++) {
-            float nx = (float)x / side * 3.0f;
-            float n = stb_perlin_fbm_noise3(nx, ny, zoff, 2.0f, 0.5f, 3);
+            float n = noise_at(&nr, nr.tex, x, y);
             float *px = rgb + ((size_t)y * w + x) * 3;
             col3 g = c;
             if (p->acc > 0) {
-                float n2 = stb_perlin_noise3(nx * 0.8f + 17.3f, ny * 0.8f, zoff + 5.1f, 0, 0, 0);
+                float n2 = noise_at(&nr, nr.acc, x, y);
                 float m = clampf((n2 - level) * 5 + 0.5f, 0, 1);
                 int a = (int)clampf((n + 0.5f) * GROUND_ACCENTS, 0, GROUND_ACCENTS - 1);
                 if (m > 0) g = lerp3(c, ac[a], m);
@@ -361,6 +460,8 @@ static void paint_ground(const palette *p, uint32_t seed, int w, int h, float *r
             px[2] = clampf(g.b + tex * n * 0.8f + grain + dab, 0, 1);
         }
     }
+    free(nr.tex);
+    return 0;
 }
 
 /* --- layer 2: the glow ----------------------------------------------------- */
@@ -432,13 +533,15 @@ static void draw_shape(const shape *sh, col3 shadow_col, int w, int h, float *rg
     float ext = sh->r * (sh->nv == 0 ? 1.5f : 1.3f) + soft + ox + oy + 2;
     int x0 = (int)fmaxf(0, sh->cx - ext), x1 = (int)fminf(w - 1, sh->cx + ext);
     int ya = (int)fmaxf(0, sh->cy - ext), yb = (int)fminf(h - 1, sh->cy + ext);
+    float wob[WOB_N + 1];
+    if (sh->nv == 0) wobble_table(sh, wob);
     for (int y = ya; y <= yb; y++)
         for (int x = x0; x <= x1; x++) {
             float *px = rgb + ((size_t)y * w + x) * 3;
-            float ds = shape_sd(sh, x + 0.5f - ox, y + 0.5f - oy);
+            float ds = shape_sd(sh, wob, x + 0.5f - ox, y + 0.5f - oy);
             float cs = clampf(0.5f - ds / soft, 0, 1);
             if (cs > 0) blend(px, shadow_col, sh->shadow * cs * cs);
-            float d = shape_sd(sh, x + 0.5f, y + 0.5f);
+            float d = shape_sd(sh, wob, x + 0.5f, y + 0.5f);
             float cov = clampf(0.5f - d, 0, 1); /* one pixel of anti-aliasing */
             if (cov > 0) {
                 col3 c = sh->col;
@@ -481,7 +584,8 @@ int syn_paint(const syn_semantics *s, uint32_t seed, int w, int h, float *rgb, s
     uint64_t st = (uint64_t)seed * 0x9e3779b97f4a7c15ull ^ 0x5041494e54ull; /* "PAINT" */
     palette p;
     plan_palette(s, &st, &p);
-    paint_ground(&p, seed, w, h, rgb, &st);
+    if (paint_ground(&p, seed, w, h, rgb, &st) < 0)
+        return syn_fail(e, SYN_E_NOMEM, NULL, "out of memory for a %dx%d painting's ground", w, h);
     paint_glow(&p, w, h, rgb, &st);
     paint_shapes(&p, s->v[SYN_AX_DENSITY], w, h, rgb, &st);
     return 0;
