@@ -83,50 +83,85 @@ static double midi_hz(double m)
     return 440.0 * pow(2.0, (m - 69) / 12);
 }
 
+/* Where a note of `hold` s plus its release starts on the mix, and how
+ * many of its samples fit (0: none). */
+static size_t note_span(const mix *m, double t0, double hold, adsr env, size_t *start)
+{
+    *start = (size_t)llround(t0 * m->sr);
+    if (*start >= m->frames) return 0;
+    size_t len = (size_t)llround((hold + env.r) * m->sr);
+    if (len > m->tmp_cap) len = m->tmp_cap;
+    if (len > m->frames - *start) len = m->frames - *start;
+    return len;
+}
+
+/* The oscillator's samples in m->tmp through the ADSR envelope, at level,
+ * onto the mix at start, panned equal-power (pan in [-1,1]).  The envelope
+ * runs phase by phase (attack, decay, sustain while held, release), so the
+ * inner loops carry no branch and no division. */
+static void voice(mix *m, size_t start, size_t len, double hold, adsr env, float level, float pan)
+{
+    float gl = cosf((pan + 1) * (float)M_PI / 4) * level,
+          gr = sinf((pan + 1) * (float)M_PI / 4) * level;
+    size_t na = (size_t)(env.a * m->sr) + 1, nd = (size_t)(env.d * m->sr) + 1;
+    size_t nh = (size_t)(hold * m->sr), nr = (size_t)(env.r * m->sr) + 1;
+    if (nh == 0) nh = na; /* a hold shorter than the attack releases after it */
+    const float *restrict x = m->tmp;
+    float *restrict L = m->l + start, *restrict R = m->r + start;
+    size_t i = 0, held = nh < len ? nh : len;
+    float g = env.s, da = 1.0f / (float)na, dd = (1 - env.s) / (float)nd;
+    for (; i < held && i < na; i++) {
+        g = (float)i * da;
+        L[i] += x[i] * g * gl, R[i] += x[i] * g * gr;
+    }
+    for (; i < held && i < na + nd; i++) {
+        g = 1 - (float)(i - na) * dd;
+        L[i] += x[i] * g * gl, R[i] += x[i] * g * gr;
+    }
+    if (i < held) g = env.s;
+    for (; i < held; i++)
+        L[i] += x[i] * g * gl, R[i] += x[i] * g * gr;
+    /* the release: from the level reached, down to 0 over nr samples */
+    size_t end = nh + nr < len ? nh + nr : len;
+    float dr = g / (float)nr;
+    for (; i < end; i++) {
+        float gi = g - (float)(i - nh) * dr;
+        L[i] += x[i] * gi * gl, R[i] += x[i] * gi * gr;
+    }
+}
+
 /* One hexwave note: start and held length in seconds, then the release.
  * harsh in [0,1]: triangle (0) to sawtooth (1) by half-height 0..2, the
- * morph stb_hexwave documents, scaled by 1 - hh/4 to keep the level.
- * pan in [-1,1], equal-power. */
+ * morph stb_hexwave documents, scaled by 1 - hh/4 to keep the level. */
 static void note(mix *m, double t0, double hold, double midi, float harsh, adsr env, float gain,
                  float pan, float detune_cents)
 {
-    size_t start = (size_t)llround(t0 * m->sr);
-    if (start >= m->frames) return;
-    size_t len = (size_t)llround((hold + env.r) * m->sr);
-    if (len > m->tmp_cap) len = m->tmp_cap;
-    if (len > m->frames - start) len = m->frames - start;
-    if (len == 0) return;
+    size_t start, len = note_span(m, t0, hold, env, &start);
+    double hz = midi_hz(midi) * pow(2.0, detune_cents / 1200);
+    if (len == 0 || hz >= 0.45 * m->sr) /* above the band: hexwave cannot band-limit it */
+        return;
     HexWave osc;
     float hh = 2 * clampf(harsh, 0, 1);
     hexwave_create(&osc, 1, 0.5f, hh, 0);
-    double hz = midi_hz(midi) * pow(2.0, detune_cents / 1200);
-    if (hz >= 0.45 * m->sr) /* above the band: hexwave cannot band-limit it */
-        return;
     hexwave_generate_samples(m->tmp, (int)len, &osc, (float)(hz / m->sr));
-    float level = gain * (1 - hh / 4);
-    float gl = cosf((pan + 1) * (float)M_PI / 4), gr = sinf((pan + 1) * (float)M_PI / 4);
-    size_t na = (size_t)(env.a * m->sr) + 1, nd = (size_t)(env.d * m->sr) + 1;
-    size_t nh = (size_t)(hold * m->sr), nr = (size_t)(env.r * m->sr) + 1;
-    float at_release = env.s;
+    voice(m, start, len, hold, env, gain * (1 - hh / 4), pan);
+}
+
+/* A glass bell three octaves over the melody: a pure tone (its overtones
+ * would sit at 10 kHz and over), a sine by the rotation recurrence, with
+ * no oscillator's band-limiting to pay for; as note() otherwise. */
+static void bell(mix *m, double t0, double hold, double midi, adsr env, float gain, float pan)
+{
+    size_t start, len = note_span(m, t0, hold, env, &start);
+    double w = 2 * M_PI * midi_hz(midi) / m->sr;
+    if (len == 0 || w >= 0.9 * M_PI) return;
+    double c = 2 * cos(w), y1 = 0, y2 = -sin(w); /* sin(0 w), sin(-1 w) */
     for (size_t i = 0; i < len; i++) {
-        float g;
-        if (i < nh || nh == 0) {
-            if (i < na)
-                g = (float)i / na;
-            else if (i < na + nd)
-                g = 1 - (1 - env.s) * (float)(i - na) / nd;
-            else
-                g = env.s;
-            at_release = g;
-            if (nh == 0 && i >= na) nh = i; /* a hold shorter than the attack releases after it */
-        } else {
-            g = at_release * (1 - (float)(i - nh) / nr);
-            if (g <= 0) break;
-        }
-        float v = m->tmp[i] * g * level;
-        m->l[start + i] += v * gl;
-        m->r[start + i] += v * gr;
+        double y = c * y1 - y2; /* sin((i + 1) w) from sin(i w) and sin((i - 1) w) */
+        m->tmp[i] = (float)y1;
+        y2 = y1, y1 = y;
     }
+    voice(m, start, len, hold, env, gain, pan);
 }
 
 /* A soft hat: seeded noise, first difference (brighter), 30 ms decay. */
@@ -384,8 +419,7 @@ static void play_melody(mix *m, const plan *p, const int *sc, double tb, const i
         if (p->g_shim > 0.002f)
             note(m, t, hold, mid + 24, 0.2f * p->harsh, env, p->g_shim * vel, pan, 0);
         if (p->g_ice > 0.002f && on_beat)
-            note(m, t, hold, mid + 36, 0, (adsr){0.002f, 0.3f, 0.2f, 0.3f}, p->g_ice * vel, -pan,
-                 0);
+            bell(m, t, hold, mid + 36, (adsr){0.002f, 0.3f, 0.2f, 0.3f}, p->g_ice * vel, -pan);
     }
 }
 
@@ -404,6 +438,17 @@ static void echo(mix *m, const plan *p)
         }
 }
 
+/* The drive's saturation: tanh's (3,2) Pade approximant, x (27 + x^2) /
+ * (27 + 9 x^2), within 3 % of tanh, monotone, and flat
+ * at +-1 from |x| = 3 on (its slope is 9 (x^2 - 9)^2 / (27 + 9 x^2)^2). */
+static float soft_clip(float x)
+{
+    if (x >= 3) return 1;
+    if (x <= -3) return -1;
+    float x2 = x * x;
+    return x * (27 + x2) / (27 + 9 * x2);
+}
+
 /* Drive (energy compresses), fades, then the level: the plan's loudness
  * in RMS, held under the -1 dBFS peak.  The mix into out[2 * frames],
  * interleaved. */
@@ -420,7 +465,7 @@ static void master(mix *m, const plan *p, float *out)
     float peak = 0;
     for (size_t i = 0; i < n; i++)
         peak = fmaxf(peak, fmaxf(fabsf(m->l[i]), fabsf(m->r[i])));
-    float g = 1 + 2.5f * p->En, norm = peak > 0 ? 1 / peak : 0, tg = tanhf(g);
+    float g = 1 + 2.5f * p->En, norm = peak > 0 ? 1 / peak : 0, tg = soft_clip(g);
     size_t fade_in = (size_t)(0.005 * m->sr), fade_out = (size_t)(0.3 * m->sr);
     double sumsq = 0;
     float peak2 = 0;
@@ -428,8 +473,8 @@ static void master(mix *m, const plan *p, float *out)
         float f = 1;
         if (i < fade_in) f = (float)i / fade_in;
         if (n - i < fade_out) f = fminf(f, (float)(n - i) / fade_out);
-        out[2 * i] = tanhf(g * m->l[i] * norm) / tg * f;
-        out[2 * i + 1] = tanhf(g * m->r[i] * norm) / tg * f;
+        out[2 * i] = soft_clip(g * m->l[i] * norm) / tg * f;
+        out[2 * i + 1] = soft_clip(g * m->r[i] * norm) / tg * f;
         peak2 = fmaxf(peak2, fmaxf(fabsf(out[2 * i]), fabsf(out[2 * i + 1])));
         float mono = 0.5f * (out[2 * i] + out[2 * i + 1]);
         sumsq += (double)mono * mono;

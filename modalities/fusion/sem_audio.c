@@ -153,7 +153,7 @@ typedef struct sem_scratch {
     float *mono;   /* frames: the mono mix                                */
     float *env;    /* nblocks: RMS of each 2 ms block, for attack times    */
     float *cur;    /* a.nb: pass 1, this frame's power spectrum            */
-    float *prev;   /* a.nb: pass 1, the previous frame's (for the flux)    */
+    float *prev;   /* a.nb: pass 1, the previous frame's magnitudes (flux)  */
     float *pw2;    /* b.nb: pass 2, one frame's power spectrum             */
     double *flux;  /* a.nframes: spectral flux of each frame               */
     double *odf;   /* a.nframes: onset strength, for the tempo             */
@@ -242,43 +242,70 @@ static double peak_hz(const float *pw, int nb, int pki, double hz)
     return (pki + off) * hz;
 }
 
+/* The first bin k with k * hz >= f, nb if none. */
+static int bin_at(double f, double hz, int nb)
+{
+    int k = (int)fmax(0, fmin(nb, floor(f / hz) - 1));
+    while (k < nb && k * hz < f)
+        k++;
+    return k;
+}
+
+/* sum of p[k] for k in [k0, k1) */
+static double band_sum(const float *p, int k0, int k1)
+{
+    double s = 0;
+    for (int k = k0; k < k1; k++)
+        s += p[k];
+    return s;
+}
+
 /* Per frame: energy, flux, dominant frequency; over all frames: centroid,
- * flatness and the band energies.  Returns the loudest frame's energy. */
+ * flatness and the band energies.  Returns the loudest frame's energy.
+ * sc->prev holds the previous frame's magnitudes, for the flux. */
 static double pass_timbre(stft *a, sem_scratch *sc, size_t frames, sem_feat *ft)
 {
     double hz1 = ft->sr / a->n;
     double c_num = 0, c_den = 0, flat_num = 0, flat_den = 0, fmaxpow = 0;
-    int k50 = (int)ceil(50 / hz1), k5k = (int)fmin(a->nb - 1, 5000 / hz1);
+    const int nb = a->nb;
+    int k50 = (int)ceil(50 / hz1), k5k = (int)fmin(nb - 1, 5000 / hz1);
+    int ka0 = bin_at(50, hz1, nb), ka1 = bin_at(8000, hz1, nb);
+    int kl0 = bin_at(150, hz1, nb), kl1 = bin_at(800, hz1, nb), kh0 = bin_at(2500, hz1, nb);
+    if (ka0 < 1) ka0 = 1;
+    if (kl0 < 1) kl0 = 1;
+    if (kh0 < 1) kh0 = 1;
+    float *cur = sc->cur, *prev = sc->prev;
+    memset(prev, 0, sizeof(float) * (size_t)nb);
     for (size_t i = 0; i < a->nframes; i++) {
-        float *cur = sc->cur;
         stft_power(a, sc->mono, frames, i, cur);
-        double fe = 0, fl = 0, fx = 0, pk = 0;
+        double fe = 0, fl = 0, fx = 0, fk = 0, pk = 0;
         int pki = 0;
-        for (int k = 1; k < a->nb; k++) {
-            double p = cur[k], f = k * hz1;
+        for (int k = 1; k < nb; k++) {
+            float p = cur[k], mg = sqrtf(p), d = mg - prev[k];
+            prev[k] = mg;
             fe += p;
-            fl += log(p + 1e-12);
-            double d = sqrt(p) - sqrt((double)sc->prev[k]);
+            fl += logf(p + 1e-12f);
             fx += d > 0 ? d : 0;
-            c_num += p * f;
-            if (f >= 50 && f < 8000) ft->e_all += p;
-            if (f >= 150 && f < 800) ft->e_lowmid += p;
-            if (f >= 2500) ft->e_high += p;
-            if (k >= k50 && k <= k5k && p > pk) pk = p, pki = k;
+            fk += (double)p * k;
         }
+        for (int k = k50; k <= k5k; k++)
+            if (cur[k] > pk) pk = cur[k], pki = k;
+        ft->e_all += band_sum(cur, ka0, ka1);
+        ft->e_lowmid += band_sum(cur, kl0, kl1);
+        ft->e_high += band_sum(cur, kh0, nb);
+        c_num += fk * hz1;
         c_den += fe;
         sc->flux[i] = fx;
         /* Flatness: geometric over arithmetic mean of the power spectrum,
          * weighted by the frame's energy so silence does not count. */
-        double am = fe / (a->nb - 1);
+        double am = fe / (nb - 1);
         if (am > 1e-12) {
-            flat_num += fe * exp(fl / (a->nb - 1)) / am;
+            flat_num += fe * exp(fl / (nb - 1)) / am;
             flat_den += fe;
         }
         sc->fen[i] = fe;
         if (fe > fmaxpow) fmaxpow = fe;
-        sc->fpk[i] = peak_hz(cur, a->nb, pki, hz1);
-        sc->cur = sc->prev, sc->prev = cur; /* this frame is the next one's previous */
+        sc->fpk[i] = peak_hz(cur, nb, pki, hz1);
     }
     ft->centroid = c_den > 0 ? c_num / c_den : 0;
     ft->flat = flat_den > 0 ? flat_num / flat_den : 0;

@@ -908,6 +908,27 @@ static void a_semitone_cluster_is_rough_and_the_same_notes_in_turn_are_not(void 
     free(both), free(turn);
 }
 
+/* The band energies hold at any rate: a 300 Hz tone sampled at 8 kHz (a
+ * phone recording, whose Nyquist is under the 8 kHz top of the warmth's
+ * band) is all low-mid energy, as at 22.05 kHz. */
+static void warmth_bands_hold_at_8_khz(void **state)
+{
+    (void)state;
+    enum { R8 = 8000 };
+    size_t n = 3 * R8;
+    float *p = malloc(sizeof(float) * n);
+    assert_non_null(p);
+    for (size_t i = 0; i < n; i++)
+        p[i] = (float)(0.3 * sin(2 * M_PI * 300.0 * (double)i / R8));
+    syn_semantics s;
+    syn_err e;
+    assert_int_equal(syn_sem_from_pcm(p, n, 1, R8, &s, &e), 0);
+    print_message("  300 Hz at 8 kHz: %s\n", s.reason[SYN_AX_WARMTH]);
+    assert_non_null(strstr(s.reason[SYN_AX_WARMTH], "100% of the energy at 150-800 Hz"));
+    assert_true(s.v[SYN_AX_WARMTH] > 0.95f);
+    free(p);
+}
+
 static void a_220_hz_tone_sits_lower_than_an_880_hz_tone(void **state)
 {
     (void)state;
@@ -1126,6 +1147,7 @@ int main(void)
         cmocka_unit_test(click_tempo_is_read_and_faster_clicks_are_more_energetic),
         cmocka_unit_test(a_strike_or_steady_noise_has_no_tempo_and_less_energy_evidence),
         cmocka_unit_test(white_noise_is_sharper_than_a_sine),
+        cmocka_unit_test(warmth_bands_hold_at_8_khz),
         cmocka_unit_test(plucked_notes_over_a_pad_are_sharper_than_bowed_ones),
         cmocka_unit_test(a_semitone_cluster_is_rough_and_the_same_notes_in_turn_are_not),
         cmocka_unit_test(a_220_hz_tone_sits_lower_than_an_880_hz_tone),
