@@ -33,7 +33,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <string.h>
 
 #include "syn/semantic.h"
 #include "internal.h"
@@ -341,9 +340,6 @@ static void plan_palette(const syn_semantics *s, uint64_t *st, palette *p)
 
 /* --- layer 1: the ground --------------------------------------------------- */
 
-/* A vertical lightness profile toward the light (an S-curve, a soft
- * horizon), hue drifting across it, textured by slow Perlin noise and, as
- * density rises, by small brush dabs of lighter and darker paint. */
 /* The ground's two slow noise fields (texture, accent clouds), sampled
  * every `step` px on the canvas grid and read between the samples
  * bilinearly: the finest octave spans about side / 12 px, so a sample
@@ -392,6 +388,10 @@ static float noise_at(const noise_rows *nr, const float *f, int x, int y)
     return a + (b - a) * fy;
 }
 
+/* A vertical lightness profile toward the light (an S-curve, a soft
+ * horizon), hue drifting across it, textured by slow Perlin noise and, as
+ * density rises, by small brush dabs of lighter and darker paint.  0, or
+ * -1 when the noise rows cannot be allocated. */
 static int paint_ground(const palette *p, uint32_t seed, int w, int h, float *rgb, uint64_t *st)
 {
     float zoff = (float)(seed % 997) * 0.173f; /* the noise field's slice per seed */

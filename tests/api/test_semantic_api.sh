@@ -284,16 +284,17 @@ fi
 # --- the closed loop's rounds: rounds=1 is its first round alone, so the
 # full loop (which keeps its best round) is never less faithful ---------------
 LOOP_TEXT='a dazzling icy cyan glacier with jagged sharp peaks, empty and silent'
+declare -A st rd fid # by rounds asked: status, X-Synesthd-Rounds, X-Synesthd-Fidelity
 for r in 1 3; do
     req POST "$BASE/v1/generate/image?rounds=$r&seed=4" --data-binary "$LOOP_TEXT" -H 'Content-Type: text/plain'
-    eval "st_$r=\$STATUS rd_$r=\"\$(hdr X-Synesthd-Rounds)\" fi_$r=\"\$(hdr X-Synesthd-Fidelity)\""
+    st[$r]=$STATUS rd[$r]="$(hdr X-Synesthd-Rounds)" fid[$r]="$(hdr X-Synesthd-Fidelity)"
 done
-if [ "$st_1" = 200 ] && [ "$st_3" = 200 ] && [ "$rd_1" = 1 ] && [ "$rd_3" -ge 1 ] && [ "$rd_3" -le 3 ] &&
-    awk -v a="$fi_1" -v b="$fi_3" 'BEGIN { exit !(a > 0 && b >= a) }'; then
-    ok "rounds=1 paints once (fidelity $fi_1); the default loop made $rd_3 rounds and kept the best (fidelity $fi_3)"
+if [ "${st[1]}" = 200 ] && [ "${st[3]}" = 200 ] && [ "${rd[1]}" = 1 ] && [[ "${rd[3]}" =~ ^[1-3]$ ]] &&
+    awk -v a="${fid[1]}" -v b="${fid[3]}" 'BEGIN { exit !(a > 0 && b >= a) }'; then
+    ok "rounds=1 paints once (fidelity ${fid[1]}); the default loop made ${rd[3]} rounds and kept the best (fidelity ${fid[3]})"
 else
     not_ok "rounds=1 paints once, the default loop is at least as faithful" \
-        "statuses $st_1/$st_3, rounds '$rd_1'/'$rd_3', fidelity '$fi_1'/'$fi_3'"
+        "statuses ${st[1]}/${st[3]}, rounds '${rd[1]}'/'${rd[3]}', fidelity '${fid[1]}'/'${fid[3]}'"
 fi
 req POST "$BASE/v1/generate/audio?rounds=0" --data-binary 'calm' -H 'Content-Type: text/plain'
 expect_error "rounds=0 -> 400" 400
