@@ -96,8 +96,9 @@ static void the_atlas_finds_the_entry_that_reads_as_asked(void **state)
             float m[SYN_AX_COUNT], m2[SYN_AX_COUNT];
             syn_atlas_made((syn_generator)g, i, m);
             syn_sem_neutral(&want);
-            for (int a = 0; a < SYN_AX_COUNT; a++)
-                syn_sem_set(&want, (syn_axis)a, m[a], d.w[a], "an entry's reading");
+            for (int a = 0; a < SYN_AX_COUNT; a++) /* the painter's hueless entries say no hue */
+                syn_sem_set(&want, (syn_axis)a, m[a], g == SYN_GEN_PAINT ? d.w[a] : 1.0f,
+                            "an entry's reading");
             int k = syn_atlas_nearest((syn_generator)g, &want, &found);
             assert_true(k >= 0);
             syn_atlas_made((syn_generator)g, k, m2);
