@@ -132,6 +132,9 @@ typedef struct syn_report {
 double syn_axis_error(syn_axis a, float t, float m);
 /* 1 - sum w_a err_a / sum w_a over the axes of *asked with weight > 0. */
 double syn_fidelity(const syn_semantics *asked, const syn_semantics *made);
+/* What the closed loop and the atlas's lookup minimise: 1 - fidelity, plus
+ * a share of the worst miss on an axis the input speaks to (weight >= 0.5). */
+double syn_loop_cost(const syn_semantics *asked, const float made[SYN_AX_COUNT]);
 
 /* The painter in a closed loop: paints, reads the painting back with
  * syn_sem_from_rgb, moves the drive of each asked axis by what it missed,
@@ -182,9 +185,9 @@ void syn_atlas_drive(int i, syn_semantics *drive);
 int syn_atlas_measure(syn_generator g, int i, float made[SYN_AX_COUNT], syn_err *e);
 /* The shipped reading of entry i (-1 on every axis past the shipped ones). */
 void syn_atlas_made(syn_generator g, int i, float made[SYN_AX_COUNT]);
-/* The entry whose reading is nearest *asked (the error weighted by the
- * asked evidence, as syn_fidelity): its drive in *drive, its index
- * returned; -1 and *drive = *asked when the atlas is empty. */
+/* The entry whose reading is nearest *asked (by syn_loop_cost): its drive
+ * in *drive, its index returned; -1 and *drive = *asked when the atlas is
+ * empty. */
 int syn_atlas_nearest(syn_generator g, const syn_semantics *asked, syn_semantics *drive);
 
 /* --- fusion/describe.c: text out ---------------------------------------- */

@@ -227,11 +227,10 @@ int syn_atlas_nearest(syn_generator g, const syn_semantics *asked, syn_semantics
     int hueless = g == SYN_GEN_PAINT && asked->w[SYN_AX_HUE] < 0.5f;
     for (int i = 0; i < atlas_n[g]; i++) {
         if (g == SYN_GEN_PAINT && (i & 1) != hueless) continue;
-        double cost = 0;
-        for (int a = 0; a < SYN_AX_COUNT && cost < best_cost; a++)
-            if (asked->w[a] > 0)
-                cost +=
-                    asked->w[a] * syn_axis_error((syn_axis)a, asked->v[a], atlas[g][i][a] / 255.0f);
+        float made[SYN_AX_COUNT];
+        for (int a = 0; a < SYN_AX_COUNT; a++)
+            made[a] = atlas[g][i][a] / 255.0f;
+        double cost = syn_loop_cost(asked, made);
         if (cost < best_cost) best_cost = cost, best = i;
     }
     if (best < 0) return -1;
