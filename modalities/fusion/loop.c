@@ -3,22 +3,17 @@
  * A semantic generator is asked for axes; its output is read back by the
  * encoder of its own modality, from the signal alone.  The loop:
  *
- *   round 1: the drive of the atlas entry (calibrate.c) whose reading is
- *            nearest the asked axes: the atlas has measured what the
- *            generator makes when all the axes are set at once, so the
- *            start already allows for how they pull on each other
- *   round 2: each axis through its calibration table's inverse: what one
- *            axis does on average, a second, independent start (without
- *            an atlas this is round 1)
- *   round 3: from the best round, each asked axis moved by what it missed,
- *            through the slope of its table there; after a round that did
- *            worse than the best, by half the step
+ *   round 1: the drive is the calibration table's inverse of the asked
+ *            value (calibrate.c): what the generator makes on average
+ *   round 2: the asked axes as they are (the generator's own mapping), in
+ *            case the company of the other axes makes the table wrong
+ *   round 3: from the better of the two, aim past the target by what
+ *            it missed, through the table's inverse again
  *
  * at most SYN_LOOP_ROUNDS rounds, stopping early when every axis the input
  * speaks to (weight >= 0.5) is within LOOP_TOL.  The best round wins, by
- * syn_loop_cost: the asked-weighted mean error and a share of the worst.
- * Everything is deterministic: same asked axes and seed, same rounds, same
- * bytes.
+ * the asked-weighted mean error.  Everything is deterministic: same asked
+ * axes and seed, same rounds, same bytes.
  *
  * Accepts: any syn_semantics (its weights say which axes were asked);
  * painting and music arguments as syn_paint and syn_music.  Allocates
@@ -42,26 +37,6 @@ double syn_axis_error(syn_axis a, float t, float m)
     double d = fabs((double)t - m);
     if (a == SYN_AX_HUE) d = 2 * fmin(d, 1 - d);
     return fmin(1, d);
-}
-
-/* The loop's cost of a reading: its mean miss (1 - fidelity) plus
- * LOOP_WORST x its worst miss on an axis the input speaks to, so that of
- * two outputs that miss about as much on average, the one that misses no
- * axis badly wins: a neutral mood asked (valence 0.49) is better made
- * 0.60 with the rest a little off than 0.19 with the rest on target. */
-#define LOOP_WORST 0.3
-double syn_loop_cost(const syn_semantics *asked, const float made[SYN_AX_COUNT])
-{
-    double num = 0, den = 0, worst = 0;
-    for (int a = 0; a < SYN_AX_COUNT; a++) {
-        double w = asked->w[a];
-        if (w <= 0) continue;
-        double d = syn_axis_error((syn_axis)a, asked->v[a], made[a]);
-        num += w * d;
-        den += w;
-        if (w >= LOOP_EVIDENCE) worst = fmax(worst, d);
-    }
-    return (den > 0 ? num / den : 0) + LOOP_WORST * worst;
 }
 
 double syn_fidelity(const syn_semantics *asked, const syn_semantics *made)
@@ -93,25 +68,18 @@ static double miss(syn_axis a, float t, float m)
     return d;
 }
 
-/* The next drive: from the best round's drive, each asked axis moved by
- * step x its miss through the table's slope there (the table's reading of
- * the drive, plus the miss, back through its inverse: a Newton step on the
- * table).  Hue turns the wheel by the miss itself. */
-static void correct(const syn_semantics *asked, const syn_cal *cal, const syn_semantics *from,
-                    const syn_semantics *made, double step, syn_semantics *drive)
+static void drive_from(const syn_semantics *asked, const syn_cal *cal, const double aim[],
+                       syn_semantics *drive)
 {
-    *drive = *from;
-    for (int a = 0; a < SYN_AX_COUNT; a++) {
-        if (asked->w[a] <= 0) continue;
-        double d = step * miss((syn_axis)a, asked->v[a], made->v[a]);
-        if (a == SYN_AX_HUE) {
-            double h = from->v[a] + d;
-            drive->v[a] = (float)(h - floor(h));
-        } else {
-            float t = syn_cal_forward(cal, (syn_axis)a, from->v[a]) + (float)d;
-            drive->v[a] = syn_cal_inverse(cal, (syn_axis)a, t);
+    *drive = *asked;
+    for (int a = 0; a < SYN_AX_COUNT; a++)
+        if (asked->w[a] > 0) {
+            float v = (float)aim[a];
+            if (a == SYN_AX_HUE)
+                drive->v[a] = (float)(aim[a] - floor(aim[a]));
+            else
+                drive->v[a] = syn_cal_inverse(cal, (syn_axis)a, v);
         }
-    }
 }
 
 /* The loop itself: *best gets the best round's drive, rep->made its read
@@ -120,42 +88,43 @@ static int run_loop(const syn_semantics *asked, syn_generator g, const loop_ops 
                     int rounds, syn_semantics *best, syn_report *rep, syn_err *e)
 {
     const syn_cal *cal = syn_cal_table(g);
-    double best_err = INFINITY, step = 1;
-    int atlas_start = 0;
+    double aim[SYN_AX_COUNT], next[SYN_AX_COUNT], best_err = INFINITY;
+    for (int a = 0; a < SYN_AX_COUNT; a++)
+        aim[a] = next[a] = asked->v[a];
     rep->asked = *asked;
     rep->rounds = 0;
     if (rounds < 1) rounds = 1;
     if (rounds > SYN_LOOP_ROUNDS) rounds = SYN_LOOP_ROUNDS;
     for (int r = 0; r < rounds; r++) {
         syn_semantics drive, made;
-        if (r == 0 && syn_atlas_nearest(g, asked, &drive) >= 0) {
-            atlas_start = 1; /* the atlas's nearest reading */
-        } else if (r == 0 || (r == 1 && atlas_start)) {
-            drive = *asked; /* each axis through its table's inverse */
-            for (int a = 0; a < SYN_AX_COUNT; a++)
-                if (a != SYN_AX_HUE && asked->w[a] > 0)
-                    drive.v[a] = syn_cal_inverse(cal, (syn_axis)a, asked->v[a]);
-        } else {
-            correct(asked, cal, best, &rep->made, step, &drive);
-        }
+        if (r == 1) /* the generator's own mapping: the open loop */
+            drive = *asked;
+        else
+            drive_from(asked, cal, aim, &drive);
         if (ops->make(ctx, &drive, &made, e) < 0) return -1;
         rep->rounds++;
-        double err = syn_loop_cost(asked, made.v), worst = 0;
+        double err = 1 - syn_fidelity(asked, &made), worst = 0;
         int improved = err < best_err;
         if (improved) {
             best_err = err;
             *best = drive;
             rep->made = made;
             if (ops->keep) ops->keep(ctx);
-        } else {
-            step *= 0.5; /* overshot: the next step from the best is shorter */
         }
-        for (int a = 0; a < SYN_AX_COUNT; a++)
-            if (asked->w[a] >= LOOP_EVIDENCE)
-                worst = fmax(worst, syn_axis_error((syn_axis)a, asked->v[a], rep->made.v[a]));
-        if (worst < LOOP_TOL) break;
+        for (int a = 0; a < SYN_AX_COUNT; a++) {
+            if (asked->w[a] <= 0) continue;
+            double d = miss((syn_axis)a, asked->v[a], made.v[a]);
+            if (asked->w[a] >= LOOP_EVIDENCE) worst = fmax(worst, fabs(d));
+            /* the best round so far sets the next aim: past the target by
+             * its miss; a target out of reach cannot pull the aim further
+             * than half a scale beyond */
+            double base = r == 1 ? asked->v[a] : aim[a];
+            if (improved) next[a] = a == SYN_AX_HUE ? base + d : clampd(base + d, -0.5, 1.5);
+        }
+        if (worst < LOOP_TOL && improved) break;
+        memcpy(aim, next, sizeof aim);
     }
-    rep->fidelity = syn_fidelity(asked, &rep->made);
+    rep->fidelity = 1 - best_err;
     return 0;
 }
 
