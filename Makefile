@@ -127,8 +127,9 @@ $(BUILD)/tools/calibrate: tools/calibrate.c $(wildcard include/syn/*.h) $(BUILD)
 	$(CC) $(CFLAGS) $(LDFLAGS) $< $(BUILD)/libsyn.a -o $@ $(LDLIBS)
 calibrate: deps
 	$(MAKE) $(BUILD)/tools/calibrate
-	$(BUILD)/tools/calibrate modalities/fusion/calibration.def.new
+	$(BUILD)/tools/calibrate modalities/fusion/calibration.def.new modalities/fusion/atlas.def.new
 	mv modalities/fusion/calibration.def.new modalities/fusion/calibration.def
+	mv modalities/fusion/atlas.def.new modalities/fusion/atlas.def
 	$(MAKE) all
 
 $(BIN): $(SERVER_OBJ) $(BUILD)/libsyn.a

@@ -166,6 +166,28 @@ const char *syn_generator_name(syn_generator g); /* "paint", "music" */
 int syn_calibrate(syn_generator g, syn_cal *out, syn_err *e);
 /* The drive that the table says reads back as t (hue: t itself). */
 float syn_cal_inverse(const syn_cal *c, syn_axis a, float t);
+/* What the table says a drive of d reads back as (hue: d itself). */
+float syn_cal_forward(const syn_cal *c, syn_axis a, float d);
+
+/* The atlas (fusion/calibrate.c): each generator's output for SYN_ATLAS_N
+ * drives that set every axis at once (entry i's drive is a fixed function
+ * of i, in steps of 1/255, rendered with seed SYN_ATLAS_SEED + i), read
+ * back by its encoder.  The tables say what one axis does on average; the
+ * atlas says what the axes do together, where they pull on each other.
+ * It ships as modalities/fusion/atlas.def, written by `make calibrate`. */
+#define SYN_ATLAS_N 4000
+#define SYN_ATLAS_SEED 0x41544c00u /* "ATL\0": no request's seed 1..16 */
+void syn_atlas_drive(int i, syn_semantics *drive);
+/* Entry i made afresh: made[a] read back, for the tests.  0 or -1 with *e. */
+int syn_atlas_measure(syn_generator g, int i, float made[SYN_AX_COUNT], syn_err *e);
+/* The shipped reading of entry i (-1 on every axis past the shipped ones). */
+void syn_atlas_made(syn_generator g, int i, float made[SYN_AX_COUNT]);
+/* The entry whose reading is nearest *asked (the error weighted by the
+ * asked evidence, as syn_fidelity; of near ties, the one whose drive keeps
+ * nearest the ask's neutral on the axes it does not speak to): its drive
+ * in *drive, its index returned; -1 and *drive = *asked when the atlas is
+ * empty. */
+int syn_atlas_nearest(syn_generator g, const syn_semantics *asked, syn_semantics *drive);
 
 /* --- fusion/describe.c: text out ---------------------------------------- */
 /* A description of the latent in "en" or "zh", from the axes and the

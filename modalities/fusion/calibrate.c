@@ -26,6 +26,29 @@ static const syn_cal shipped[SYN_GEN_COUNT] = {
 #undef CAL
 };
 
+/* The atlas's readings, x 255 (atlas.def: PAINT(...) and MUSIC(...), one
+ * line per entry in order, eight readings each). */
+static const unsigned char atlas_paint[][SYN_AX_COUNT] = {
+#define PAINT(...) {__VA_ARGS__},
+#define MUSIC(...)
+#include "atlas.def"
+#undef PAINT
+#undef MUSIC
+};
+static const unsigned char atlas_music[][SYN_AX_COUNT] = {
+#define PAINT(...)
+#define MUSIC(...) {__VA_ARGS__},
+#include "atlas.def"
+#undef PAINT
+#undef MUSIC
+};
+static const unsigned char (*const atlas[SYN_GEN_COUNT])[SYN_AX_COUNT] = {
+    [SYN_GEN_PAINT] = atlas_paint, [SYN_GEN_MUSIC] = atlas_music};
+/* an atlas.def of another size (SYN_ATLAS_N changed since `make calibrate`) counts as none */
+#define ATLAS_COUNT(t) (sizeof(t) / sizeof(t)[0] == SYN_ATLAS_N ? SYN_ATLAS_N : 0)
+static const int atlas_n[SYN_GEN_COUNT] = {
+    [SYN_GEN_PAINT] = ATLAS_COUNT(atlas_paint), [SYN_GEN_MUSIC] = ATLAS_COUNT(atlas_music)};
+
 static const char *const gen_names[SYN_GEN_COUNT] = {"paint", "music"};
 
 const syn_cal *syn_cal_table(syn_generator g)
@@ -60,6 +83,16 @@ float syn_cal_inverse(const syn_cal *c, syn_axis a, float t)
             return ((float)(k - 1) + f) / (float)(n - 1);
         }
     return 1;
+}
+
+float syn_cal_forward(const syn_cal *c, syn_axis a, float d)
+{
+    if (a == SYN_AX_HUE || !c) return d;
+    const int n = SYN_CAL_POINTS;
+    double x = fmin(1, fmax(0, d)) * (n - 1);
+    int k = (int)x;
+    if (k >= n - 1) return c->m[a][n - 1];
+    return (float)(c->m[a][k] + (x - k) * (c->m[a][k + 1] - c->m[a][k]));
 }
 
 /* The contexts: fixed, varied settings of every axis (splitmix64 from a
@@ -142,4 +175,81 @@ int syn_calibrate(syn_generator g, syn_cal *out, syn_err *e)
     }
     free(rgb);
     return 0;
+}
+
+/* --- the atlas ------------------------------------------------------------- */
+
+void syn_atlas_drive(int i, syn_semantics *drive)
+{
+    uint64_t st = 0x41544c4153ull + (uint64_t)i * 0x9e3779b97f4a7c15ull; /* "ATLAS" */
+    syn_sem_neutral(drive);
+    for (int a = 0; a < SYN_AX_COUNT; a++) {
+        int q = (int)(urand(&st) * 256);
+        syn_sem_set(drive, (syn_axis)a, (float)(q > 255 ? 255 : q) / 255.0f,
+                    a == SYN_AX_HUE && (i & 1) ? 0.0f : 1.0f, "atlas entry %d", i);
+    }
+}
+
+int syn_atlas_measure(syn_generator g, int i, float made[SYN_AX_COUNT], syn_err *e)
+{
+    if ((unsigned)g >= SYN_GEN_COUNT || i < 0 || i >= SYN_ATLAS_N)
+        return syn_fail(e, SYN_E_INTERNAL, NULL, "no atlas entry %d for generator %d", i, (int)g);
+    float *rgb = NULL;
+    if (g == SYN_GEN_PAINT) {
+        rgb = malloc(sizeof(float) * 3 * SYN_LOOP_SIDE * SYN_LOOP_SIDE);
+        if (!rgb) return syn_fail(e, SYN_E_NOMEM, NULL, "out of memory for the atlas");
+    }
+    syn_semantics drive, m;
+    syn_atlas_drive(i, &drive);
+    int rc = respond(g, &drive, SYN_ATLAS_SEED + (uint32_t)i, rgb, &m, e);
+    free(rgb);
+    if (rc < 0) return -1;
+    for (int a = 0; a < SYN_AX_COUNT; a++)
+        made[a] = m.v[a];
+    return 0;
+}
+
+void syn_atlas_made(syn_generator g, int i, float made[SYN_AX_COUNT])
+{
+    int ok = (unsigned)g < SYN_GEN_COUNT && i >= 0 && i < atlas_n[g];
+    for (int a = 0; a < SYN_AX_COUNT; a++)
+        made[a] = ok ? atlas[g][i][a] / 255.0f : -1;
+}
+
+/* The lookup's cost: the asked-weighted miss of the entry's reading (as
+ * syn_fidelity), plus ATLAS_UNASKED x how far its drive strays from the
+ * neutral the ask holds on each axis it says nothing about (weight 0).
+ * Of two entries that read about as asked, the one that leaves the
+ * unasked axes alone wins: a grey picture says nothing of warmth, so its
+ * music should not take whatever timbre the nearest entry happened to
+ * have (warmth sets the balance of every part, and with it the
+ * brightness heard: the brightness ladder of grey pictures fell out of
+ * order without this). */
+#define ATLAS_UNASKED 0.25
+int syn_atlas_nearest(syn_generator g, const syn_semantics *asked, syn_semantics *drive)
+{
+    *drive = *asked;
+    if ((unsigned)g >= SYN_GEN_COUNT) return -1;
+    int best = -1;
+    double best_cost = INFINITY;
+    /* a painting asked for no hue takes its palette from warmth: it is
+     * looked up among the odd entries, which say no hue either */
+    int hueless = g == SYN_GEN_PAINT && asked->w[SYN_AX_HUE] < 0.5f;
+    for (int i = 0; i < atlas_n[g]; i++) {
+        if (g == SYN_GEN_PAINT && (i & 1) != hueless) continue;
+        syn_semantics d;
+        syn_atlas_drive(i, &d);
+        double cost = 0;
+        for (int a = 0; a < SYN_AX_COUNT && cost < best_cost; a++) {
+            if (asked->w[a] > 0)
+                cost +=
+                    asked->w[a] * syn_axis_error((syn_axis)a, asked->v[a], atlas[g][i][a] / 255.0f);
+            else if (!(hueless && a == SYN_AX_HUE))
+                cost += ATLAS_UNASKED * syn_axis_error((syn_axis)a, asked->v[a], d.v[a]);
+        }
+        if (cost < best_cost) best_cost = cost, best = i;
+    }
+    if (best < 0) return -1;
+    syn_atlas_drive(best, drive);
+    return best;
 }

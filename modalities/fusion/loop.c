@@ -3,12 +3,15 @@
  * A semantic generator is asked for axes; its output is read back by the
  * encoder of its own modality, from the signal alone.  The loop:
  *
- *   round 1: the drive is the calibration table's inverse of the asked
- *            value (calibrate.c): what the generator makes on average
- *   round 2: the asked axes as they are (the generator's own mapping), in
- *            case the company of the other axes makes the table wrong
- *   round 3: from the better of the two, aim past the target by what
- *            it missed, through the table's inverse again
+ *   round 1: the drive of the atlas entry (calibrate.c) whose reading is
+ *            nearest the asked axes: the atlas has measured what the
+ *            generator makes when all the axes are set at once, so the
+ *            start already allows for how they pull on each other (without
+ *            an atlas: each axis through its calibration table's inverse)
+ *   round 2: from the best round, each asked axis moved by what it missed,
+ *            through the slope of its calibration table there
+ *   round 3: again from the best round; after a round that did worse, by
+ *            half the step
  *
  * at most SYN_LOOP_ROUNDS rounds, stopping early when every axis the input
  * speaks to (weight >= 0.5) is within LOOP_TOL.  The best round wins, by
@@ -68,18 +71,25 @@ static double miss(syn_axis a, float t, float m)
     return d;
 }
 
-static void drive_from(const syn_semantics *asked, const syn_cal *cal, const double aim[],
-                       syn_semantics *drive)
+/* The next drive: from the best round's drive, each asked axis moved by
+ * step x its miss through the table's slope there (the table's reading of
+ * the drive, plus the miss, back through its inverse: a Newton step on the
+ * table).  Hue turns the wheel by the miss itself. */
+static void correct(const syn_semantics *asked, const syn_cal *cal, const syn_semantics *from,
+                    const syn_semantics *made, double step, syn_semantics *drive)
 {
-    *drive = *asked;
-    for (int a = 0; a < SYN_AX_COUNT; a++)
-        if (asked->w[a] > 0) {
-            float v = (float)aim[a];
-            if (a == SYN_AX_HUE)
-                drive->v[a] = (float)(aim[a] - floor(aim[a]));
-            else
-                drive->v[a] = syn_cal_inverse(cal, (syn_axis)a, v);
+    *drive = *from;
+    for (int a = 0; a < SYN_AX_COUNT; a++) {
+        if (asked->w[a] <= 0) continue;
+        double d = step * miss((syn_axis)a, asked->v[a], made->v[a]);
+        if (a == SYN_AX_HUE) {
+            double h = from->v[a] + d;
+            drive->v[a] = (float)(h - floor(h));
+        } else {
+            float t = syn_cal_forward(cal, (syn_axis)a, from->v[a]) + (float)d;
+            drive->v[a] = syn_cal_inverse(cal, (syn_axis)a, t);
         }
+    }
 }
 
 /* The loop itself: *best gets the best round's drive, rep->made its read
@@ -88,19 +98,24 @@ static int run_loop(const syn_semantics *asked, syn_generator g, const loop_ops 
                     int rounds, syn_semantics *best, syn_report *rep, syn_err *e)
 {
     const syn_cal *cal = syn_cal_table(g);
-    double aim[SYN_AX_COUNT], next[SYN_AX_COUNT], best_err = INFINITY;
-    for (int a = 0; a < SYN_AX_COUNT; a++)
-        aim[a] = next[a] = asked->v[a];
+    double best_err = INFINITY, step = 1;
     rep->asked = *asked;
     rep->rounds = 0;
     if (rounds < 1) rounds = 1;
     if (rounds > SYN_LOOP_ROUNDS) rounds = SYN_LOOP_ROUNDS;
     for (int r = 0; r < rounds; r++) {
         syn_semantics drive, made;
-        if (r == 1) /* the generator's own mapping: the open loop */
-            drive = *asked;
-        else
-            drive_from(asked, cal, aim, &drive);
+        if (r == 0) {
+            /* the atlas's nearest reading; without an atlas, the tables' inverse */
+            if (syn_atlas_nearest(g, asked, &drive) < 0) {
+                drive = *asked;
+                for (int a = 0; a < SYN_AX_COUNT; a++)
+                    if (a != SYN_AX_HUE && asked->w[a] > 0)
+                        drive.v[a] = syn_cal_inverse(cal, (syn_axis)a, asked->v[a]);
+            }
+        } else {
+            correct(asked, cal, best, &rep->made, step, &drive);
+        }
         if (ops->make(ctx, &drive, &made, e) < 0) return -1;
         rep->rounds++;
         double err = 1 - syn_fidelity(asked, &made), worst = 0;
@@ -110,19 +125,13 @@ static int run_loop(const syn_semantics *asked, syn_generator g, const loop_ops 
             *best = drive;
             rep->made = made;
             if (ops->keep) ops->keep(ctx);
+        } else {
+            step *= 0.5; /* overshot: the next step from the best is shorter */
         }
-        for (int a = 0; a < SYN_AX_COUNT; a++) {
-            if (asked->w[a] <= 0) continue;
-            double d = miss((syn_axis)a, asked->v[a], made.v[a]);
-            if (asked->w[a] >= LOOP_EVIDENCE) worst = fmax(worst, fabs(d));
-            /* the best round so far sets the next aim: past the target by
-             * its miss; a target out of reach cannot pull the aim further
-             * than half a scale beyond */
-            double base = r == 1 ? asked->v[a] : aim[a];
-            if (improved) next[a] = a == SYN_AX_HUE ? base + d : clampd(base + d, -0.5, 1.5);
-        }
-        if (worst < LOOP_TOL && improved) break;
-        memcpy(aim, next, sizeof aim);
+        for (int a = 0; a < SYN_AX_COUNT; a++)
+            if (asked->w[a] >= LOOP_EVIDENCE)
+                worst = fmax(worst, syn_axis_error((syn_axis)a, asked->v[a], rep->made.v[a]));
+        if (worst < LOOP_TOL) break;
     }
     rep->fidelity = 1 - best_err;
     return 0;

@@ -201,24 +201,41 @@ else
 fi
 
 # --- fusion: a picture plus 'slow and sad' makes sadder, calmer music -------------------
-req POST "$BASE/v1/generate/audio?mode=semantic&seed=3" -F image=@"$ASTRO"
-cp "$BODY" "$TMPD/alone.wav"
-s1=$STATUS
-req POST "$BASE/v1/generate/audio?mode=semantic&seed=3" -F image=@"$ASTRO" -F text='slow and sad'
-cp "$BODY" "$TMPD/fused.wav"
-s2=$STATUS
-req POST "$BASE/v1/embed" --data-binary @"$TMPD/alone.wav" -H 'Content-Type: audio/wav'
-cp "$BODY" "$TMPD/alone.json"
-req POST "$BASE/v1/embed" --data-binary @"$TMPD/fused.wav" -H 'Content-Type: audio/wav'
-cp "$BODY" "$TMPD/fused.json"
-va="$(jget 'd["semantics"]["valence"]["value"]' "$TMPD/alone.json" 2>/dev/null)"
-vf="$(jget 'd["semantics"]["valence"]["value"]' "$TMPD/fused.json" 2>/dev/null)"
-ea="$(jget 'd["semantics"]["energy"]["value"]' "$TMPD/alone.json" 2>/dev/null)"
-ef="$(jget 'd["semantics"]["energy"]["value"]' "$TMPD/fused.json" 2>/dev/null)"
-if [ "$s1" = 200 ] && [ "$s2" = 200 ] && [ -n "$vf" ] && awk -v va="$va" -v vf="$vf" -v ea="$ea" -v ef="$ef" 'BEGIN { exit !(vf < va && ef < ea) }'; then
-    ok "fusion: picture + 'slow and sad' -> music sadder (valence $va -> $vf) and calmer (energy $ea -> $ef)"
+# The claim is about the mapping, so it is judged over seeds 1..6, by the mean
+# of what the music reads back (/v1/embed of the WAV).  One seed's piece can
+# miss its own ask by more than the text moved the ask (valence 0.49 -> 0.33,
+# energy 0.62 -> 0.45): measured, the loop of stop 17 made the fused piece
+# no calmer at seed 5 (0.52 -> 0.53), and the atlas-started loop no sadder at
+# seeds 3 and 4, while the means moved the right way by 0.18 or more.
+fus_s=""; fus_v=""; fus_e=""
+for seed in 1 2 3 4 5 6; do
+    for kind in alone fused; do
+        if [ "$kind" = alone ]; then
+            req POST "$BASE/v1/generate/audio?mode=semantic&seed=$seed" -F image=@"$ASTRO"
+        else
+            req POST "$BASE/v1/generate/audio?mode=semantic&seed=$seed" -F image=@"$ASTRO" \
+                -F text='slow and sad'
+        fi
+        fus_s="$fus_s $STATUS"
+        cp "$BODY" "$TMPD/$kind.wav"
+        req POST "$BASE/v1/embed" --data-binary @"$TMPD/$kind.wav" -H 'Content-Type: audio/wav'
+        fus_s="$fus_s $STATUS"
+        fus_v="$fus_v $kind:$(jget 'd["semantics"]["valence"]["value"]' "$BODY" 2>/dev/null)"
+        fus_e="$fus_e $kind:$(jget 'd["semantics"]["energy"]["value"]' "$BODY" 2>/dev/null)"
+    done
+done
+fus_mean() { # fus_mean "alone:0.4 fused:0.3 ..." KIND -> the mean of KIND's values
+    echo "$1" | tr ' ' '\n' | awk -F: -v k="$2" '$1 == k && $2 != "" { s += $2; n++ }
+        END { if (n == 6) printf "%.4f", s / n }'
+}
+va="$(fus_mean "$fus_v" alone)"; vf="$(fus_mean "$fus_v" fused)"
+ea="$(fus_mean "$fus_e" alone)"; ef="$(fus_mean "$fus_e" fused)"
+if [ "$(echo "$fus_s" | tr ' ' '\n' | grep -c .)" = 24 ] && ! echo "$fus_s" | tr ' ' '\n' | grep -qv '^200$\|^$' &&
+    [ -n "$va" ] && [ -n "$vf" ] && [ -n "$ea" ] &&
+    [ -n "$ef" ] && awk -v va="$va" -v vf="$vf" -v ea="$ea" -v ef="$ef" 'BEGIN { exit !(vf < va && ef < ea) }'; then
+    ok "fusion: picture + 'slow and sad' -> music sadder (mean valence over 6 seeds $va -> $vf) and calmer (energy $ea -> $ef)"
 else
-    not_ok "fusion: picture + 'slow and sad' -> music sadder and calmer than the picture alone" "status $s1/$s2, valence $va -> $vf, energy $ea -> $ef"
+    not_ok "fusion: picture + 'slow and sad' -> music sadder and calmer than the picture alone, over 6 seeds" "statuses$fus_s; valence$fus_v; energy$fus_e"
 fi
 # weight_text=0: the text has no say in any axis (the seed's variation may
 # still change, since the fused hash covers every part).
