@@ -179,15 +179,24 @@ int syn_calibrate(syn_generator g, syn_cal *out, syn_err *e)
 
 /* --- the atlas ------------------------------------------------------------- */
 
-void syn_atlas_drive(int i, syn_semantics *drive)
+/* Entry i's drive on each axis, in steps of 1/255 (splitmix64 from i). */
+static void drive_values(int i, float v[SYN_AX_COUNT])
 {
     uint64_t st = 0x41544c4153ull + (uint64_t)i * 0x9e3779b97f4a7c15ull; /* "ATLAS" */
-    syn_sem_neutral(drive);
     for (int a = 0; a < SYN_AX_COUNT; a++) {
         int q = (int)(urand(&st) * 256);
-        syn_sem_set(drive, (syn_axis)a, (float)(q > 255 ? 255 : q) / 255.0f,
-                    a == SYN_AX_HUE && (i & 1) ? 0.0f : 1.0f, "atlas entry %d", i);
+        v[a] = (float)(q > 255 ? 255 : q) / 255.0f;
     }
+}
+
+void syn_atlas_drive(int i, syn_semantics *drive)
+{
+    float v[SYN_AX_COUNT];
+    drive_values(i, v);
+    syn_sem_neutral(drive);
+    for (int a = 0; a < SYN_AX_COUNT; a++)
+        syn_sem_set(drive, (syn_axis)a, v[a], a == SYN_AX_HUE && (i & 1) ? 0.0f : 1.0f,
+                    "atlas entry %d", i);
 }
 
 int syn_atlas_measure(syn_generator g, int i, float made[SYN_AX_COUNT], syn_err *e)
@@ -237,15 +246,15 @@ int syn_atlas_nearest(syn_generator g, const syn_semantics *asked, syn_semantics
     int hueless = g == SYN_GEN_PAINT && asked->w[SYN_AX_HUE] < 0.5f;
     for (int i = 0; i < atlas_n[g]; i++) {
         if (g == SYN_GEN_PAINT && (i & 1) != hueless) continue;
-        syn_semantics d;
-        syn_atlas_drive(i, &d);
+        float d[SYN_AX_COUNT];
+        drive_values(i, d);
         double cost = 0;
         for (int a = 0; a < SYN_AX_COUNT && cost < best_cost; a++) {
             if (asked->w[a] > 0)
                 cost +=
                     asked->w[a] * syn_axis_error((syn_axis)a, asked->v[a], atlas[g][i][a] / 255.0f);
             else if (!(hueless && a == SYN_AX_HUE))
-                cost += ATLAS_UNASKED * syn_axis_error((syn_axis)a, asked->v[a], d.v[a]);
+                cost += ATLAS_UNASKED * syn_axis_error((syn_axis)a, asked->v[a], d[a]);
         }
         if (cost < best_cost) best_cost = cost, best = i;
     }
