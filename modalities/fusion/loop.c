@@ -24,7 +24,6 @@
  * returning.  0, or -1 with *e. */
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "syn/job.h"
 #include "syn/semantic.h"
